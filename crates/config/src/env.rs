@@ -1,0 +1,55 @@
+//! A figment provider over an environment *map*, so tests inject variables instead of
+//! mutating the process environment.
+
+use std::collections::BTreeMap;
+
+use figment::value::{Dict, Map, Value};
+use figment::{Error, Metadata, Profile, Provider};
+
+pub const PREFIX: &str = "ASSETRELAY_";
+
+pub struct EnvMap(pub BTreeMap<String, String>);
+
+impl Provider for EnvMap {
+    fn metadata(&self) -> Metadata {
+        Metadata::named("environment variable(s)")
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, Error> {
+        let mut root = Dict::new();
+        for (name, raw) in &self.0 {
+            let Some(path) = name.strip_prefix(PREFIX) else {
+                continue;
+            };
+            let keys: Vec<String> = path.split("__").map(str::to_ascii_lowercase).collect();
+            if keys.iter().any(String::is_empty) {
+                continue;
+            }
+            // Same parsing as figment's own Env provider: numbers, booleans, arrays, strings.
+            let value: Value = raw.parse().unwrap_or_else(|_| Value::from(raw.clone()));
+            insert(&mut root, &keys, value);
+        }
+        Ok(Profile::Default.collect(root))
+    }
+}
+
+fn insert(dict: &mut Dict, keys: &[String], value: Value) {
+    match keys {
+        [] => {}
+        [last] => {
+            dict.insert(last.clone(), value);
+        }
+        [first, rest @ ..] => {
+            let entry = dict
+                .entry(first.clone())
+                .or_insert_with(|| Value::from(Dict::new()));
+            if let Value::Dict(_, inner) = entry {
+                insert(inner, rest, value);
+            } else {
+                let mut inner = Dict::new();
+                insert(&mut inner, rest, value);
+                *entry = Value::from(inner);
+            }
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! Layering (defaults → file → environment) and validation that names the bad key.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use assetrelay_signature::{SigningKey, StandardWebhooks, Verifier, decode_whsec};
+use figment::Figment;
+use figment::providers::{Format, Toml};
+
+use crate::env::EnvMap;
+use crate::{Config, SchemeName, WebhookVerification};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Parse or type errors; figment's message names the key and the source.
+    #[error("invalid configuration: {0}")]
+    Parse(#[from] Box<figment::Error>),
+    #[error("invalid configuration at `{key}`: {problem}")]
+    Invalid { key: String, problem: String },
+    #[error("configuration file `{0}` does not exist")]
+    MissingFile(String),
+}
+
+fn invalid(key: impl Into<String>, problem: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.into(),
+        problem: problem.into(),
+    }
+}
+
+/// Load `file` (if given) layered with `ASSETRELAY_*` variables from `env`, resolve secrets
+/// and validate.
+pub fn load(file: Option<&Path>, env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
+    let mut figment = Figment::new();
+    if let Some(path) = file {
+        if !path.exists() {
+            return Err(ConfigError::MissingFile(path.display().to_string()));
+        }
+        figment = figment.merge(Toml::file(path));
+    }
+    figment = figment.merge(EnvMap(env.clone()));
+    let mut config: Config = figment.extract().map_err(Box::new)?;
+    validate(&mut config, env)?;
+    Ok(config)
+}
+
+fn validate(config: &mut Config, env: &BTreeMap<String, String>) -> Result<(), ConfigError> {
+    if !is_name(&config.topology.prefix, true) {
+        return Err(invalid(
+            "topology.prefix",
+            "use lower-case letters, digits, `-`, `_` and `.`",
+        ));
+    }
+    if config.topology.retry_tiers_secs.is_empty() || config.topology.retry_tiers_secs.contains(&0)
+    {
+        return Err(invalid(
+            "topology.retry_tiers_secs",
+            "needs at least one tier, each > 0",
+        ));
+    }
+    if config.topology.scheduler_tiers_secs.contains(&0) {
+        return Err(invalid(
+            "topology.scheduler_tiers_secs",
+            "each tier must be > 0",
+        ));
+    }
+    if !valid_max_age(&config.topology.archive_max_age) {
+        return Err(invalid(
+            "topology.archive_max_age",
+            "write <number><unit>, unit one of Y M D h m s (e.g. 7D)",
+        ));
+    }
+    if config.broker.publisher_channels == 0 {
+        return Err(invalid("broker.publisher_channels", "must be at least 1"));
+    }
+    if config.ingress.concurrency_limit == 0 {
+        return Err(invalid("ingress.concurrency_limit", "must be at least 1"));
+    }
+    if config.ingress.body_limit_bytes == 0 {
+        return Err(invalid("ingress.body_limit_bytes", "must be at least 1"));
+    }
+    for (name, connection) in &mut config.connections {
+        if !is_name(name, false) {
+            return Err(invalid(
+                format!("connections.{name}"),
+                "connection names use lower-case letters, digits, `-` and `_` (they appear in routing keys)",
+            ));
+        }
+        let ps = format!("connections.{name}.photoshelter");
+        let smint = format!("connections.{name}.smintio");
+        check_webhook(&format!("{ps}.webhook"), &connection.photoshelter.webhook)?;
+        check_webhook(&format!("{smint}.webhook"), &connection.smintio.webhook)?;
+        let mut secrets = connection.photoshelter.secrets_mut(&ps);
+        secrets.extend(connection.smintio.secrets_mut(&smint));
+        for (key, secret) in secrets {
+            secret.resolve(env).map_err(|p| invalid(key, p))?;
+        }
+        validate_webhook_keys(&format!("{ps}.webhook"), &connection.photoshelter.webhook)?;
+        validate_webhook_keys(&format!("{smint}.webhook"), &connection.smintio.webhook)?;
+    }
+    Ok(())
+}
+
+fn check_webhook(key: &str, webhook: &WebhookVerification) -> Result<(), ConfigError> {
+    if webhook.secrets.is_empty() {
+        return Err(invalid(
+            format!("{key}.secrets"),
+            "at least one secret is required",
+        ));
+    }
+    if webhook.scheme == SchemeName::Hmac {
+        let scheme = webhook
+            .hmac
+            .as_ref()
+            .ok_or_else(|| invalid(format!("{key}.hmac"), "scheme `hmac` needs an [hmac] table"))?;
+        scheme
+            .check()
+            .map_err(|p| invalid(format!("{key}.hmac"), p))?;
+    }
+    Ok(())
+}
+
+/// Standard Webhooks secrets must decode as `whsec_<base64>`; checked after resolution.
+fn validate_webhook_keys(key: &str, webhook: &WebhookVerification) -> Result<(), ConfigError> {
+    if webhook.scheme == SchemeName::StandardWebhooks {
+        for (i, secret) in webhook.secrets.iter().enumerate() {
+            decode_whsec(secret.expose())
+                .map_err(|e| invalid(format!("{key}.secrets[{i}]"), e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+impl WebhookVerification {
+    /// The verifier for this platform side. Only valid after [`load`] resolved the secrets.
+    pub fn verifier(&self) -> Result<Verifier, String> {
+        match self.scheme {
+            SchemeName::StandardWebhooks => {
+                let keys = self
+                    .secrets
+                    .iter()
+                    .map(|s| decode_whsec(s.expose()).map_err(|e| e.to_string()))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Verifier::Standard(StandardWebhooks::new(
+                    keys,
+                    self.tolerance_secs,
+                )))
+            }
+            SchemeName::Hmac => {
+                let scheme = self
+                    .hmac
+                    .clone()
+                    .ok_or("scheme `hmac` needs an [hmac] table")?;
+                let keys = self
+                    .secrets
+                    .iter()
+                    .map(|s| {
+                        SigningKey::from_bytes(s.expose().as_bytes().to_vec())
+                            .map_err(|e| e.to_string())
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Verifier::Hmac { scheme, keys })
+            }
+        }
+    }
+}
+
+fn is_name(name: &str, allow_dots: bool) -> bool {
+    !name.is_empty()
+        && name.bytes().all(|b| {
+            b.is_ascii_lowercase()
+                || b.is_ascii_digit()
+                || b == b'-'
+                || b == b'_'
+                || (allow_dots && b == b'.')
+        })
+}
+
+fn valid_max_age(text: &str) -> bool {
+    let Some(unit) = text.chars().last() else {
+        return false;
+    };
+    let digits = &text[..text.len() - unit.len_utf8()];
+    "YMDhms".contains(unit)
+        && !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && digits != "0"
+}

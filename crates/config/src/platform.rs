@@ -1,0 +1,146 @@
+//! The platform side of a connection: how its webhooks are verified and, for the flows,
+//! how its API is reached. Field names follow the clients' own configuration.
+
+use serde::Deserialize;
+use url::Url;
+
+use crate::{Secret, WebhookVerification};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhotoShelterConnection {
+    /// How inbound webhooks from PhotoShelter (or its relay) are verified.
+    pub webhook: WebhookVerification,
+    /// The PhotoShelter API of this organization; needed by the flows, not the ingress.
+    #[serde(default)]
+    pub api: Option<PhotoShelterApi>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhotoShelterApi {
+    /// Origin, e.g. `https://www.photoshelter.com`; `/psapi/...` is appended.
+    pub base_url: Url,
+    /// `X-PS-Api-Key`, sent on every call.
+    pub api_key: Secret,
+    /// A separate key for v3 calls, if PhotoShelter issued version-specific keys.
+    #[serde(default)]
+    pub v3_api_key: Option<Secret>,
+    pub auth: PhotoShelterAuth,
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+}
+
+/// `mode = "token"` (v3 login as a user, then into the organization) or `mode = "oauth"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "mode", rename_all = "lowercase", deny_unknown_fields)]
+pub enum PhotoShelterAuth {
+    Token {
+        email: String,
+        password: Secret,
+        org_id: String,
+    },
+    Oauth {
+        access_token: Secret,
+        org_id: String,
+    },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmintioConnection {
+    /// How inbound webhooks from Smint.io (or its relay) are verified.
+    pub webhook: WebhookVerification,
+    /// The Smint.io tenant's APIs; needed by the flows, not the ingress.
+    #[serde(default)]
+    pub api: Option<SmintioApi>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmintioApi {
+    /// Identity server, `https://{tenant}.smint.io` (`/connect/token` is appended).
+    pub identity_url: Url,
+    /// CLAPI-C base, `https://{tenant}.clapi.smint.io/consumer/v1`.
+    pub clapi_url: Url,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// The stored refresh token that seeds the OAuth session (authorization-code flow done once).
+    pub refresh_token: Secret,
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+    /// The Portals data adapter that receives our `AssetUpdate`/`AssetDeletion` changes.
+    #[serde(default)]
+    pub adapter: Option<SmintioAdapter>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmintioAdapter {
+    /// The adapter's webhook URL, as arranged with Smint.io.
+    pub webhook_url: Url,
+    /// HMAC-SHA256 key over `"{timestamp}.{body}"`.
+    pub secret: Secret,
+    #[serde(default = "default_signature_header")]
+    pub signature_header: String,
+    #[serde(default = "default_timestamp_header")]
+    pub timestamp_header: String,
+}
+
+fn default_timeout_ms() -> u64 {
+    30_000
+}
+fn default_signature_header() -> String {
+    "X-Assetrelay-Signature".into()
+}
+fn default_timestamp_header() -> String {
+    "X-Assetrelay-Timestamp".into()
+}
+
+fn webhook_secrets<'a>(
+    key: &str,
+    webhook: &'a mut WebhookVerification,
+) -> Vec<(String, &'a mut Secret)> {
+    webhook
+        .secrets
+        .iter_mut()
+        .enumerate()
+        .map(|(i, s)| (format!("{key}.webhook.secrets[{i}]"), s))
+        .collect()
+}
+
+impl PhotoShelterConnection {
+    /// Every secret with its configuration key, for resolution and validation.
+    pub(crate) fn secrets_mut(&mut self, key: &str) -> Vec<(String, &mut Secret)> {
+        let mut out = webhook_secrets(key, &mut self.webhook);
+        if let Some(api) = &mut self.api {
+            out.push((format!("{key}.api.api_key"), &mut api.api_key));
+            if let Some(v3) = &mut api.v3_api_key {
+                out.push((format!("{key}.api.v3_api_key"), v3));
+            }
+            match &mut api.auth {
+                PhotoShelterAuth::Token { password, .. } => {
+                    out.push((format!("{key}.api.auth.password"), password))
+                }
+                PhotoShelterAuth::Oauth { access_token, .. } => {
+                    out.push((format!("{key}.api.auth.access_token"), access_token))
+                }
+            }
+        }
+        out
+    }
+}
+
+impl SmintioConnection {
+    pub(crate) fn secrets_mut(&mut self, key: &str) -> Vec<(String, &mut Secret)> {
+        let mut out = webhook_secrets(key, &mut self.webhook);
+        if let Some(api) = &mut self.api {
+            out.push((format!("{key}.api.client_secret"), &mut api.client_secret));
+            out.push((format!("{key}.api.refresh_token"), &mut api.refresh_token));
+            if let Some(adapter) = &mut api.adapter {
+                out.push((format!("{key}.api.adapter.secret"), &mut adapter.secret));
+            }
+        }
+        out
+    }
+}

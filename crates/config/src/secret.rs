@@ -1,0 +1,98 @@
+//! Where a secret comes from. Resolved once at start; never logged.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// A secret as configured, resolved once by [`crate::load`]. Deserializes from a
+/// [`SecretSource`]; `Debug` shows where it comes from, never the value.
+#[derive(Clone, Deserialize)]
+#[serde(from = "SecretSource")]
+pub struct Secret {
+    source: SecretSource,
+    value: Option<SecretString>,
+}
+
+impl From<SecretSource> for Secret {
+    fn from(source: SecretSource) -> Self {
+        Self {
+            source,
+            value: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.source.fmt(f)
+    }
+}
+
+impl Secret {
+    /// The resolved value. Present on every secret of a [`crate::Config`] returned by
+    /// [`crate::load`].
+    pub fn value(&self) -> Option<&SecretString> {
+        self.value.as_ref()
+    }
+
+    /// The resolved text, or an empty string if (impossibly, after `load`) unresolved.
+    pub fn expose(&self) -> &str {
+        use secrecy::ExposeSecret;
+        self.value.as_ref().map_or("", |v| v.expose_secret())
+    }
+
+    pub(crate) fn resolve(&mut self, env: &BTreeMap<String, String>) -> Result<(), String> {
+        self.value = Some(self.source.resolve(env)?);
+        Ok(())
+    }
+
+    /// A literal secret (tests and tools that build configuration in code).
+    pub fn literal(value: &str) -> Self {
+        Self {
+            source: SecretSource::Literal(value.to_owned()),
+            value: Some(SecretString::from(value.to_owned())),
+        }
+    }
+}
+
+/// `{ env = "VAR" }`, `{ file = "/run/secrets/x" }`, or a literal string (dev only).
+#[derive(Clone, Deserialize)]
+#[serde(untagged)]
+pub enum SecretSource {
+    Env { env: String },
+    File { file: PathBuf },
+    Literal(String),
+}
+
+impl std::fmt::Debug for SecretSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Env { env } => write!(f, "env:{env}"),
+            Self::File { file } => write!(f, "file:{}", file.display()),
+            Self::Literal(_) => f.write_str("literal:<redacted>"),
+        }
+    }
+}
+
+impl SecretSource {
+    /// Resolve to the secret text. The error says where it looked, never what it found.
+    pub fn resolve(&self, env: &BTreeMap<String, String>) -> Result<SecretString, String> {
+        let text = match self {
+            Self::Literal(value) => value.clone(),
+            Self::Env { env: name } => env
+                .get(name)
+                .cloned()
+                .ok_or_else(|| format!("environment variable `{name}` is not set"))?,
+            Self::File { file } => std::fs::read_to_string(file)
+                .map_err(|e| format!("cannot read secret file `{}`: {}", file.display(), e.kind()))?
+                .trim_end_matches(['\n', '\r'])
+                .to_owned(),
+        };
+        if text.is_empty() {
+            return Err("secret is empty".into());
+        }
+        Ok(SecretString::from(text))
+    }
+}
