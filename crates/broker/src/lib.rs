@@ -1,0 +1,16 @@
+#![doc = include_str!("../README.md")]
+//! Modules: [`connection`] (the supervised connection), [`topology`] (names, arguments,
+//! declaration), [`publisher`] (confirmed publishing), [`error`].
+
+pub mod connection;
+pub mod error;
+pub mod publisher;
+pub mod topology;
+
+pub use connection::{Broker, BrokerSettings};
+pub use error::{BrokerError, PublishError};
+pub use publisher::{OutgoingMessage, Publisher};
+pub use topology::{Flow, Topology};
+
+/// Re-exported so callers build properties and headers with the same lapin version.
+pub use lapin;

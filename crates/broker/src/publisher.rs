@@ -1,0 +1,122 @@
+//! Confirmed publishing over a small pool of confirm-mode channels.
+//!
+//! Channels are shared, not checked out: lapin tracks each publish's confirm by
+//! delivery tag, so concurrent publishes on one channel are fine. A slot's channel is
+//! reused only while it is connected and belongs to the current connection; otherwise it
+//! is replaced on next use.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use lapin::options::BasicPublishOptions;
+use lapin::{BasicProperties, Channel, Confirmation};
+use tokio::sync::Mutex;
+
+use crate::{Broker, BrokerError, PublishError};
+
+/// One message to publish.
+#[derive(Debug, Clone)]
+pub struct OutgoingMessage {
+    pub exchange: String,
+    pub routing_key: String,
+    pub body: Vec<u8>,
+    pub properties: BasicProperties,
+}
+
+/// A pooled channel and the connection generation it was opened on.
+type Slot = Mutex<Option<(u64, Channel)>>;
+
+#[derive(Clone)]
+pub struct Publisher {
+    broker: Broker,
+    slots: Arc<Vec<Slot>>,
+    next: Arc<AtomicUsize>,
+    confirm_timeout: Duration,
+}
+
+impl Publisher {
+    pub fn new(broker: Broker, channels: usize, confirm_timeout: Duration) -> Self {
+        let slots = (0..channels.max(1)).map(|_| Mutex::new(None)).collect();
+        Self {
+            broker,
+            slots: Arc::new(slots),
+            next: Arc::new(AtomicUsize::new(0)),
+            confirm_timeout,
+        }
+    }
+
+    /// Publish `mandatory` and wait for the broker's confirm. `Ok` means the broker has
+    /// taken responsibility for the message (routed to at least one queue and stored).
+    pub async fn publish(&self, message: &OutgoingMessage) -> Result<(), PublishError> {
+        let channel = self.channel().await?;
+        let confirm = channel
+            .basic_publish(
+                message.exchange.as_str().into(),
+                message.routing_key.as_str().into(),
+                // mandatory: an unroutable message comes back as basic.return instead of
+                // vanishing; the broker still acks it, so the return is what we check.
+                BasicPublishOptions {
+                    mandatory: true,
+                    immediate: false,
+                },
+                &message.body,
+                message.properties.clone(),
+            )
+            .await
+            .map_err(|e| self.classify(&channel, e))?;
+        let confirmation = tokio::time::timeout(self.confirm_timeout, confirm)
+            .await
+            .map_err(|_| PublishError::ConfirmTimeout(self.confirm_timeout))?
+            .map_err(|e| self.classify(&channel, e))?;
+        match confirmation {
+            Confirmation::Ack(None) => Ok(()),
+            Confirmation::Ack(Some(returned)) | Confirmation::Nack(Some(returned)) => {
+                Err(PublishError::Unroutable {
+                    reply_code: returned.reply_code,
+                    reply_text: returned.reply_text.to_string(),
+                })
+            }
+            Confirmation::Nack(None) => Err(PublishError::Nacked),
+            // Every slot channel is put in confirm mode before use.
+            Confirmation::NotRequested => Err(PublishError::Nacked),
+        }
+    }
+
+    async fn channel(&self) -> Result<Channel, PublishError> {
+        let generation = self.broker.generation().ok_or(PublishError::NotConnected)?;
+        let index = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len();
+        let mut slot = self.slots[index].lock().await;
+        if let Some((slot_generation, channel)) = slot.as_ref()
+            && *slot_generation == generation
+            && channel.status().connected()
+        {
+            return Ok(channel.clone());
+        }
+        let (fresh_generation, channel) =
+            self.broker.confirm_channel().await.map_err(|e| match e {
+                BrokerError::NotConnected => PublishError::NotConnected,
+                BrokerError::Amqp(e)
+                | BrokerError::Connect(e)
+                | BrokerError::Declare { source: e, .. } => {
+                    if self.broker.is_ready() {
+                        PublishError::ChannelClosed(e)
+                    } else {
+                        PublishError::NotConnected
+                    }
+                }
+            })?;
+        *slot = Some((fresh_generation, channel.clone()));
+        Ok(channel)
+    }
+
+    /// A publish error on a connected broker means this channel is gone (the broker
+    /// closed it, e.g. 404 for a missing exchange); otherwise the connection is.
+    fn classify(&self, _channel: &Channel, error: lapin::Error) -> PublishError {
+        if self.broker.is_ready() {
+            PublishError::ChannelClosed(error)
+        } else {
+            PublishError::NotConnected
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! The broker topology of DESIGN §5: names, arguments and idempotent declaration.
+
+use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::types::{AMQPValue, FieldTable, LongString};
+use lapin::{Channel, ExchangeKind};
+
+use crate::BrokerError;
+
+/// The flows, each with its own work queue, retry tiers and parked queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Flow {
+    ToSmint,
+    ToPhotoshelter,
+    Lifecycle,
+}
+
+impl Flow {
+    pub const ALL: [Flow; 3] = [Flow::ToSmint, Flow::ToPhotoshelter, Flow::Lifecycle];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ToSmint => "to-smint",
+            Self::ToPhotoshelter => "to-photoshelter",
+            Self::Lifecycle => "lifecycle",
+        }
+    }
+
+    /// Routing-key patterns bound to the flow's work queue.
+    pub fn binding_keys(self) -> &'static [&'static str] {
+        match self {
+            Self::ToSmint => &["photoshelter.*.asset.*"],
+            Self::ToPhotoshelter => &["smintio.*.asset.*", "smintio.*.license.*"],
+            Self::Lifecycle => &[
+                "*.*.asset.expired",
+                "*.*.asset.archived",
+                "*.*.asset.restricted",
+                "*.*.asset.deleted",
+            ],
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Flow> {
+        Self::ALL.into_iter().find(|f| f.as_str() == name)
+    }
+}
+
+/// Names and arguments of every broker object, derived from one prefix.
+#[derive(Debug, Clone)]
+pub struct Topology {
+    pub prefix: String,
+    pub retry_tiers_secs: Vec<u64>,
+    pub scheduler_tiers_secs: Vec<u64>,
+    pub delivery_limit: u32,
+    pub archive_max_age: String,
+}
+
+impl Topology {
+    pub fn exchange(&self) -> String {
+        format!("{}.events", self.prefix)
+    }
+    pub fn work_queue(&self, flow: Flow) -> String {
+        format!("{}.{}", self.prefix, flow.as_str())
+    }
+    pub fn retry_queue(&self, flow: Flow, delay_secs: u64) -> String {
+        format!(
+            "{}.{}.retry.{}",
+            self.prefix,
+            flow.as_str(),
+            delay_label(delay_secs)
+        )
+    }
+    pub fn parked_queue(&self, flow: Flow) -> String {
+        format!("{}.{}.parked", self.prefix, flow.as_str())
+    }
+    pub fn archive_stream(&self) -> String {
+        format!("{}.archive", self.prefix)
+    }
+    pub fn scheduler_queue(&self, delay_secs: u64) -> String {
+        format!("{}.scheduler.{}", self.prefix, delay_label(delay_secs))
+    }
+
+    /// Declare everything; safe to repeat. A queue that exists with other arguments makes
+    /// the broker close the channel (406), reported as [`BrokerError::Declare`] naming it.
+    pub async fn declare(&self, channel: &Channel) -> Result<(), BrokerError> {
+        let exchange = self.exchange();
+        channel
+            .exchange_declare(
+                exchange.as_str().into(),
+                ExchangeKind::Topic,
+                ExchangeDeclareOptions {
+                    durable: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .map_err(|source| BrokerError::Declare {
+                object: exchange.clone(),
+                source,
+            })?;
+
+        for flow in Flow::ALL {
+            let work = self.work_queue(flow);
+            let parked = self.parked_queue(flow);
+            declare_queue(channel, &parked, quorum()).await?;
+            declare_queue(channel, &work, self.work_queue_arguments(flow)).await?;
+            for key in flow.binding_keys() {
+                bind(channel, &work, &exchange, key).await?;
+            }
+            for &delay in &self.retry_tiers_secs {
+                declare_queue(
+                    channel,
+                    &self.retry_queue(flow, delay),
+                    delay_queue(delay, &work),
+                )
+                .await?;
+            }
+        }
+        let lifecycle = self.work_queue(Flow::Lifecycle);
+        for &delay in &self.scheduler_tiers_secs {
+            declare_queue(
+                channel,
+                &self.scheduler_queue(delay),
+                delay_queue(delay, &lifecycle),
+            )
+            .await?;
+        }
+
+        let archive = self.archive_stream();
+        let mut stream_args = FieldTable::default();
+        stream_args.insert("x-queue-type".into(), text("stream"));
+        stream_args.insert("x-max-age".into(), text(&self.archive_max_age));
+        declare_queue(channel, &archive, stream_args).await?;
+        bind(channel, &archive, &exchange, "#").await?;
+        Ok(())
+    }
+
+    /// Every object name this topology declares (queues and stream), for checks and cleanup.
+    pub fn queue_names(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        for flow in Flow::ALL {
+            names.push(self.work_queue(flow));
+            names.push(self.parked_queue(flow));
+            names.extend(
+                self.retry_tiers_secs
+                    .iter()
+                    .map(|&d| self.retry_queue(flow, d)),
+            );
+        }
+        names.extend(
+            self.scheduler_tiers_secs
+                .iter()
+                .map(|&d| self.scheduler_queue(d)),
+        );
+        names.push(self.archive_stream());
+        names
+    }
+
+    /// Delete every queue and the exchange (tests and `topology` tooling; destroys data).
+    pub async fn delete(&self, channel: &Channel) -> Result<(), BrokerError> {
+        for name in self.queue_names() {
+            channel
+                .queue_delete(
+                    name.as_str().into(),
+                    lapin::options::QueueDeleteOptions::default(),
+                )
+                .await
+                .map_err(|source| BrokerError::Declare {
+                    object: name.clone(),
+                    source,
+                })?;
+        }
+        let exchange = self.exchange();
+        channel
+            .exchange_delete(
+                exchange.as_str().into(),
+                lapin::options::ExchangeDeleteOptions::default(),
+            )
+            .await
+            .map_err(|source| BrokerError::Declare {
+                object: exchange.clone(),
+                source,
+            })
+    }
+
+    /// Work queue: quorum; after `delivery_limit` redeliveries a message is dead-lettered
+    /// to the parked queue. at-least-once dead-lettering (3.10+) needs `reject-publish`,
+    /// otherwise the broker silently falls back to at-most-once.
+    pub fn work_queue_arguments(&self, flow: Flow) -> FieldTable {
+        let mut args = quorum();
+        args.insert(
+            "x-delivery-limit".into(),
+            AMQPValue::LongLongInt(i64::from(self.delivery_limit)),
+        );
+        dead_letter_to(&mut args, &self.parked_queue(flow));
+        args
+    }
+}
+
+/// `5s`, `30s`, `5m`, `1h`, `6h`: the suffix of retry and scheduler queue names.
+pub fn delay_label(secs: u64) -> String {
+    match secs {
+        s if s % 3_600 == 0 => format!("{}h", s / 3_600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+fn text(value: &str) -> AMQPValue {
+    // Strings as long strings: RabbitMQ's table parser rejects lapin's short-string tag.
+    AMQPValue::LongString(LongString::from(value))
+}
+
+fn quorum() -> FieldTable {
+    let mut args = FieldTable::default();
+    args.insert("x-queue-type".into(), text("quorum"));
+    args
+}
+
+fn dead_letter_to(args: &mut FieldTable, queue: &str) {
+    args.insert("x-dead-letter-exchange".into(), text(""));
+    args.insert("x-dead-letter-routing-key".into(), text(queue));
+    args.insert("x-dead-letter-strategy".into(), text("at-least-once"));
+    args.insert("x-overflow".into(), text("reject-publish"));
+}
+
+/// A delay queue: every message waits `delay_secs` (per-queue TTL, so they expire in
+/// order) and is then dead-lettered to `target` through the default exchange.
+fn delay_queue(delay_secs: u64, target: &str) -> FieldTable {
+    let mut args = quorum();
+    let ttl_ms = i64::try_from(delay_secs.saturating_mul(1_000)).unwrap_or(i64::MAX);
+    args.insert("x-message-ttl".into(), AMQPValue::LongLongInt(ttl_ms));
+    dead_letter_to(&mut args, target);
+    args
+}
+
+async fn declare_queue(channel: &Channel, name: &str, args: FieldTable) -> Result<(), BrokerError> {
+    channel
+        .queue_declare(
+            name.into(),
+            QueueDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            args,
+        )
+        .await
+        .map(|_| ())
+        .map_err(|source| BrokerError::Declare {
+            object: name.to_owned(),
+            source,
+        })
+}
+
+async fn bind(
+    channel: &Channel,
+    queue: &str,
+    exchange: &str,
+    key: &str,
+) -> Result<(), BrokerError> {
+    channel
+        .queue_bind(
+            queue.into(),
+            exchange.into(),
+            key.into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .map_err(|source| BrokerError::Declare {
+            object: format!("binding {queue} <- {key}"),
+            source,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn topology() -> Topology {
+        Topology {
+            prefix: "assetrelay".into(),
+            retry_tiers_secs: vec![5, 30, 300, 3_600],
+            scheduler_tiers_secs: vec![60],
+            delivery_limit: 20,
+            archive_max_age: "7D".into(),
+        }
+    }
+
+    #[test]
+    fn names_follow_the_design() {
+        let t = topology();
+        assert_eq!(t.exchange(), "assetrelay.events");
+        assert_eq!(t.work_queue(Flow::ToSmint), "assetrelay.to-smint");
+        assert_eq!(
+            t.retry_queue(Flow::ToSmint, 300),
+            "assetrelay.to-smint.retry.5m"
+        );
+        assert_eq!(
+            t.parked_queue(Flow::Lifecycle),
+            "assetrelay.lifecycle.parked"
+        );
+        assert_eq!(t.archive_stream(), "assetrelay.archive");
+        assert_eq!(t.scheduler_queue(3_600), "assetrelay.scheduler.1h");
+    }
+
+    #[test]
+    fn delay_labels_use_the_largest_whole_unit() {
+        assert_eq!(delay_label(5), "5s");
+        assert_eq!(delay_label(90), "90s");
+        assert_eq!(delay_label(120), "2m");
+        assert_eq!(delay_label(21_600), "6h");
+    }
+}

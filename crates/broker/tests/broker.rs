@@ -1,0 +1,306 @@
+//! Against the real RabbitMQ on 127.0.0.1:5672 (AMQP_URL overrides), one prefix per test.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed assertion
+
+use std::time::Duration;
+
+use assetrelay_broker::lapin::options::{BasicGetOptions, QueueDeclareOptions};
+use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
+use assetrelay_broker::lapin::{BasicProperties, Connection, ConnectionProperties};
+use assetrelay_broker::{
+    Broker, BrokerError, BrokerSettings, Flow, OutgoingMessage, PublishError, Publisher, Topology,
+};
+
+fn url() -> String {
+    std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+}
+
+fn topology() -> Topology {
+    Topology {
+        prefix: format!("test-{}", uuid::Uuid::new_v4().simple()),
+        retry_tiers_secs: vec![1],
+        scheduler_tiers_secs: vec![1],
+        delivery_limit: 3,
+        archive_max_age: "1h".into(),
+    }
+}
+
+async fn started(topology: Option<Topology>) -> Broker {
+    let broker = Broker::start(
+        BrokerSettings {
+            url: url(),
+            connection_name: "broker-test".into(),
+            reconnect_max_delay: Duration::from_millis(500),
+        },
+        topology,
+    );
+    assert!(
+        broker.wait_ready(Duration::from_secs(20)).await,
+        "broker not reachable at {}",
+        url()
+    );
+    broker
+}
+
+async fn cleanup(topology: &Topology) {
+    let connection = Connection::connect(&url(), ConnectionProperties::default())
+        .await
+        .unwrap();
+    topology
+        .delete(&connection.create_channel().await.unwrap())
+        .await
+        .unwrap();
+}
+
+fn message(topology: &Topology, routing_key: &str) -> OutgoingMessage {
+    OutgoingMessage {
+        exchange: topology.exchange(),
+        routing_key: routing_key.into(),
+        body: b"{}".to_vec(),
+        properties: BasicProperties::default()
+            .with_message_id("m-1".into())
+            .with_delivery_mode(2),
+    }
+}
+
+async fn ready_count(broker: &Broker, queue: &str) -> u32 {
+    let channel = broker.channel().await.unwrap();
+    let q = channel
+        .queue_declare(
+            queue.into(),
+            QueueDeclareOptions {
+                passive: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    q.message_count()
+}
+
+async fn wait_count(broker: &Broker, queue: &str, expected: u32) -> u32 {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let n = ready_count(broker, queue).await;
+        if n == expected || tokio::time::Instant::now() > deadline {
+            return n;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_routable_publish_is_confirmed_and_lands_in_the_flow_queue() {
+    let t = topology();
+    let broker = started(Some(t.clone())).await;
+    let publisher = Publisher::new(broker.clone(), 2, Duration::from_secs(5));
+
+    publisher
+        .publish(&message(&t, "photoshelter.demo.asset.updated"))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        wait_count(&broker, &t.work_queue(Flow::ToSmint), 1).await,
+        1
+    );
+    assert_eq!(
+        ready_count(&broker, &t.work_queue(Flow::ToPhotoshelter)).await,
+        0
+    );
+    assert_eq!(
+        ready_count(&broker, &t.work_queue(Flow::Lifecycle)).await,
+        0
+    );
+    cleanup(&t).await;
+}
+
+#[tokio::test]
+async fn expiry_events_also_reach_the_lifecycle_queue() {
+    let t = topology();
+    let broker = started(Some(t.clone())).await;
+    let publisher = Publisher::new(broker.clone(), 1, Duration::from_secs(5));
+
+    publisher
+        .publish(&message(&t, "smintio.demo.asset.expired"))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        wait_count(&broker, &t.work_queue(Flow::Lifecycle), 1).await,
+        1
+    );
+    assert_eq!(
+        wait_count(&broker, &t.work_queue(Flow::ToPhotoshelter), 1).await,
+        1
+    );
+    cleanup(&t).await;
+}
+
+#[tokio::test]
+async fn a_publish_with_no_bound_queue_is_reported_unroutable() {
+    let t = topology();
+    let broker = started(None).await;
+    // Only the exchange: nothing is bound, so a mandatory publish comes back.
+    let channel = broker.channel().await.unwrap();
+    channel
+        .exchange_declare(
+            t.exchange().as_str().into(),
+            assetrelay_broker::lapin::ExchangeKind::Topic,
+            Default::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    let publisher = Publisher::new(broker.clone(), 1, Duration::from_secs(5));
+
+    let err = publisher
+        .publish(&message(&t, "photoshelter.demo.asset.updated"))
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            PublishError::Unroutable {
+                reply_code: 312,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    channel
+        .exchange_delete(t.exchange().as_str().into(), Default::default())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn publishing_to_a_missing_exchange_is_a_closed_channel_and_the_next_publish_recovers() {
+    let t = topology();
+    let broker = started(Some(t.clone())).await;
+    let publisher = Publisher::new(broker.clone(), 1, Duration::from_secs(5));
+    let mut missing = message(&t, "photoshelter.demo.asset.updated");
+    missing.exchange = format!("{}-missing", t.exchange());
+
+    let err = publisher.publish(&missing).await.unwrap_err();
+    assert!(matches!(err, PublishError::ChannelClosed(_)), "{err:?}");
+
+    publisher
+        .publish(&message(&t, "photoshelter.demo.asset.updated"))
+        .await
+        .unwrap();
+    cleanup(&t).await;
+}
+
+#[tokio::test]
+async fn every_routed_event_is_archived_in_the_stream() {
+    let t = topology();
+    let broker = started(Some(t.clone())).await;
+    let publisher = Publisher::new(broker.clone(), 1, Duration::from_secs(5));
+    publisher
+        .publish(&message(&t, "smintio.demo.license.updated"))
+        .await
+        .unwrap();
+    publisher
+        .publish(&message(&t, "photoshelter.demo.asset.deleted"))
+        .await
+        .unwrap();
+    // Streams do not answer message_count; consume from the first offset instead.
+    let channel = broker.channel().await.unwrap();
+    channel.basic_qos(10, Default::default()).await.unwrap();
+    let mut args = FieldTable::default();
+    args.insert(
+        "x-stream-offset".into(),
+        AMQPValue::LongString(LongString::from("first")),
+    );
+    let mut consumer = channel
+        .basic_consume(
+            t.archive_stream().as_str().into(),
+            "archive-test".into(),
+            Default::default(),
+            args,
+        )
+        .await
+        .unwrap();
+    use futures::StreamExt;
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        let delivery = tokio::time::timeout(Duration::from_secs(10), consumer.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        seen.push(delivery.routing_key.to_string());
+        delivery.ack(Default::default()).await.unwrap();
+    }
+    assert_eq!(
+        seen,
+        [
+            "smintio.demo.license.updated",
+            "photoshelter.demo.asset.deleted"
+        ]
+    );
+    drop(consumer);
+    cleanup(&t).await;
+}
+
+#[tokio::test]
+async fn declaring_the_topology_twice_is_harmless() {
+    let t = topology();
+    let broker = started(Some(t.clone())).await;
+    t.declare(&broker.channel().await.unwrap()).await.unwrap();
+    t.declare(&broker.channel().await.unwrap()).await.unwrap();
+    cleanup(&t).await;
+}
+
+#[tokio::test]
+async fn a_queue_declared_with_another_type_is_reported_by_name() {
+    let t = topology();
+    let broker = started(None).await;
+    let channel = broker.channel().await.unwrap();
+    // A classic queue where the design wants a quorum queue.
+    channel
+        .queue_declare(
+            t.work_queue(Flow::ToSmint).as_str().into(),
+            QueueDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+
+    let err = t
+        .declare(&broker.channel().await.unwrap())
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(&err, BrokerError::Declare { object, .. } if *object == t.work_queue(Flow::ToSmint)),
+        "{err:?}"
+    );
+    cleanup(&t).await;
+}
+
+#[tokio::test]
+async fn an_unreachable_broker_reports_not_connected() {
+    let broker = Broker::start(
+        BrokerSettings {
+            url: "amqp://guest:guest@127.0.0.1:1/%2f".into(),
+            connection_name: "t".into(),
+            reconnect_max_delay: Duration::from_millis(200),
+        },
+        None,
+    );
+    let publisher = Publisher::new(broker.clone(), 1, Duration::from_secs(1));
+    assert!(!broker.is_ready());
+    let err = publisher
+        .publish(&message(&topology(), "x"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PublishError::NotConnected), "{err:?}");
+    broker.close().await;
+    let _ = BasicGetOptions::default();
+}
