@@ -304,3 +304,64 @@ async fn an_unreachable_broker_reports_not_connected() {
     broker.close().await;
     let _ = BasicGetOptions::default();
 }
+
+#[tokio::test]
+async fn a_publish_the_broker_refuses_to_store_is_reported_nacked() {
+    let t = topology();
+    let broker = started(None).await;
+    let channel = broker.channel().await.unwrap();
+    channel
+        .exchange_declare(
+            t.exchange().as_str().into(),
+            assetrelay_broker::lapin::ExchangeKind::Topic,
+            Default::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    // A full queue that rejects new messages: RabbitMQ answers basic.nack.
+    let full = format!("{}.full", t.prefix);
+    let mut args = FieldTable::default();
+    args.insert("x-max-length".into(), AMQPValue::LongLongInt(0));
+    args.insert(
+        "x-overflow".into(),
+        AMQPValue::LongString(LongString::from("reject-publish")),
+    );
+    channel
+        .queue_declare(
+            full.as_str().into(),
+            QueueDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            args,
+        )
+        .await
+        .unwrap();
+    channel
+        .queue_bind(
+            full.as_str().into(),
+            t.exchange().as_str().into(),
+            "#".into(),
+            Default::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    let publisher = Publisher::new(broker.clone(), 1, Duration::from_secs(5));
+
+    let err = publisher
+        .publish(&message(&t, "photoshelter.demo.asset.updated"))
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, PublishError::Nacked), "{err:?}");
+    channel
+        .queue_delete(full.as_str().into(), Default::default())
+        .await
+        .unwrap();
+    channel
+        .exchange_delete(t.exchange().as_str().into(), Default::default())
+        .await
+        .unwrap();
+}
