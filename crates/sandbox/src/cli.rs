@@ -1,0 +1,191 @@
+//! Command-line flags of the `assetrelay-sandbox` binary. Every flag has an
+//! `ASSETRELAY_SANDBOX_*` environment variable; secrets are best passed that way (flags
+//! show up in process listings). Unset flags keep the dev defaults of [`SandboxConfig`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+use secrecy::SecretString;
+
+use crate::config::{SandboxConfig, WebhookSigning};
+
+/// Simulated PhotoShelter and Smint.io (API surfaces, signed webhooks, fault injection).
+#[derive(Debug, Parser)]
+#[command(name = "assetrelay-sandbox", version, about)]
+pub struct Cli {
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "ASSETRELAY_SANDBOX_LISTEN",
+        default_value = "127.0.0.1:8090"
+    )]
+    pub listen: SocketAddr,
+    /// assetrelay ingress origin; webhooks go to {URL}/webhooks/{platform}/{connection}.
+    /// Without it webhooks are recorded but not sent.
+    #[arg(long, env = "ASSETRELAY_SANDBOX_INGRESS_URL")]
+    pub ingress_url: Option<String>,
+    /// Connection name in webhook URLs [default: demo].
+    #[arg(long, env = "ASSETRELAY_SANDBOX_CONNECTION")]
+    pub connection: Option<String>,
+    /// Seed of the fault-injection RNG, so runs reproduce [default: 0].
+    #[arg(long, env = "ASSETRELAY_SANDBOX_SEED")]
+    pub seed: Option<u64>,
+    /// JSON state file: loaded on start (if present), saved on stop.
+    #[arg(long, env = "ASSETRELAY_SANDBOX_STATE_FILE")]
+    pub state_file: Option<PathBuf>,
+    /// Log as JSON lines instead of text (filter with RUST_LOG).
+    #[arg(long, env = "ASSETRELAY_SANDBOX_LOG_JSON")]
+    pub log_json: bool,
+
+    /// Standard Webhooks secret (whsec_…) for PhotoShelter webhooks [default: dev secret].
+    #[arg(
+        long,
+        env = "ASSETRELAY_SANDBOX_PHOTOSHELTER_WEBHOOK_SECRET",
+        hide_env_values = true
+    )]
+    pub photoshelter_webhook_secret: Option<SecretString>,
+    /// Standard Webhooks secret (whsec_…) for Smint.io webhooks [default: dev secret].
+    #[arg(
+        long,
+        env = "ASSETRELAY_SANDBOX_SMINTIO_WEBHOOK_SECRET",
+        hide_env_values = true
+    )]
+    pub smintio_webhook_secret: Option<SecretString>,
+    /// Attempts per webhook (first try included) [default: 5].
+    #[arg(long, env = "ASSETRELAY_SANDBOX_WEBHOOK_MAX_ATTEMPTS")]
+    pub webhook_max_attempts: Option<u32>,
+    /// First retry delay in ms, doubled per attempt [default: 500].
+    #[arg(long, env = "ASSETRELAY_SANDBOX_WEBHOOK_INITIAL_BACKOFF_MS")]
+    pub webhook_initial_backoff_ms: Option<u64>,
+    /// Upper bound of the webhook retry delay in ms [default: 30000].
+    #[arg(long, env = "ASSETRELAY_SANDBOX_WEBHOOK_MAX_BACKOFF_MS")]
+    pub webhook_max_backoff_ms: Option<u64>,
+    /// Per-attempt webhook timeout in ms [default: 5000].
+    #[arg(long, env = "ASSETRELAY_SANDBOX_WEBHOOK_TIMEOUT_MS")]
+    pub webhook_timeout_ms: Option<u64>,
+    /// Lifetime of issued access/auth tokens in seconds [default: 3600].
+    #[arg(long, env = "ASSETRELAY_SANDBOX_TOKEN_LIFETIME_SECS")]
+    pub token_lifetime_secs: Option<u64>,
+
+    /// PhotoShelter API key accepted in X-PS-Api-Key [default: ps-dev-api-key].
+    #[arg(long, env = "ASSETRELAY_SANDBOX_PS_API_KEY", hide_env_values = true)]
+    pub ps_api_key: Option<SecretString>,
+    /// PhotoShelter login email [default: dev@example.com].
+    #[arg(long, env = "ASSETRELAY_SANDBOX_PS_EMAIL")]
+    pub ps_email: Option<String>,
+    /// PhotoShelter login password [default: dev-password].
+    #[arg(long, env = "ASSETRELAY_SANDBOX_PS_PASSWORD", hide_env_values = true)]
+    pub ps_password: Option<SecretString>,
+    /// PhotoShelter organization id [default: O0000DEVORG00001].
+    #[arg(long, env = "ASSETRELAY_SANDBOX_PS_ORG_ID")]
+    pub ps_org_id: Option<String>,
+    /// PhotoShelter OAuth bearer token accepted [default: ps-dev-oauth-token].
+    #[arg(
+        long,
+        env = "ASSETRELAY_SANDBOX_PS_OAUTH_TOKEN",
+        hide_env_values = true
+    )]
+    pub ps_oauth_token: Option<SecretString>,
+
+    /// Smint.io tenant [default: devtenant].
+    #[arg(long, env = "ASSETRELAY_SANDBOX_SMINTIO_TENANT")]
+    pub smintio_tenant: Option<String>,
+    /// Smint.io OAuth client id [default: assetrelay-dev].
+    #[arg(long, env = "ASSETRELAY_SANDBOX_SMINTIO_CLIENT_ID")]
+    pub smintio_client_id: Option<String>,
+    /// Smint.io OAuth client secret [default: dev-client-secret].
+    #[arg(
+        long,
+        env = "ASSETRELAY_SANDBOX_SMINTIO_CLIENT_SECRET",
+        hide_env_values = true
+    )]
+    pub smintio_client_secret: Option<SecretString>,
+    /// Smint.io refresh token accepted initially [default: dev-refresh-token].
+    #[arg(
+        long,
+        env = "ASSETRELAY_SANDBOX_SMINTIO_REFRESH_TOKEN",
+        hide_env_values = true
+    )]
+    pub smintio_refresh_token: Option<SecretString>,
+
+    /// Data-adapter HMAC secret (raw string bytes) [default: dev-adapter-secret].
+    #[arg(
+        long,
+        env = "ASSETRELAY_SANDBOX_ADAPTER_SECRET",
+        hide_env_values = true
+    )]
+    pub adapter_secret: Option<SecretString>,
+    /// Data-adapter signature header [default: X-Assetrelay-Signature].
+    #[arg(long, env = "ASSETRELAY_SANDBOX_ADAPTER_SIGNATURE_HEADER")]
+    pub adapter_signature_header: Option<String>,
+    /// Data-adapter timestamp header [default: X-Assetrelay-Timestamp].
+    #[arg(long, env = "ASSETRELAY_SANDBOX_ADAPTER_TIMESTAMP_HEADER")]
+    pub adapter_timestamp_header: Option<String>,
+    /// Data-adapter signature tolerance in seconds [default: 300].
+    #[arg(long, env = "ASSETRELAY_SANDBOX_ADAPTER_TOLERANCE_SECS")]
+    pub adapter_tolerance_secs: Option<u64>,
+}
+
+impl Cli {
+    /// The configuration: dev defaults, overridden by every flag given.
+    pub fn config(&self) -> SandboxConfig {
+        let mut c = SandboxConfig::default();
+        set(&mut c.ingress_url, self.ingress_url.clone().map(Some));
+        set(&mut c.connection, self.connection.clone());
+        set(&mut c.seed, self.seed);
+        set(&mut c.state_file, self.state_file.clone().map(Some));
+        let standard = |s: &SecretString| WebhookSigning::StandardWebhooks { secret: s.clone() };
+        set(
+            &mut c.photoshelter_webhook,
+            self.photoshelter_webhook_secret.as_ref().map(standard),
+        );
+        set(
+            &mut c.smintio_webhook,
+            self.smintio_webhook_secret.as_ref().map(standard),
+        );
+        set(&mut c.webhook_max_attempts, self.webhook_max_attempts);
+        set(
+            &mut c.webhook_initial_backoff_ms,
+            self.webhook_initial_backoff_ms,
+        );
+        set(&mut c.webhook_max_backoff_ms, self.webhook_max_backoff_ms);
+        set(&mut c.webhook_timeout_ms, self.webhook_timeout_ms);
+        set(&mut c.token_lifetime_secs, self.token_lifetime_secs);
+        set(&mut c.photoshelter.api_key, self.ps_api_key.clone());
+        set(&mut c.photoshelter.email, self.ps_email.clone());
+        set(&mut c.photoshelter.password, self.ps_password.clone());
+        set(&mut c.photoshelter.org_id, self.ps_org_id.clone());
+        set(&mut c.photoshelter.oauth_token, self.ps_oauth_token.clone());
+        set(&mut c.smintio.tenant, self.smintio_tenant.clone());
+        set(&mut c.smintio.client_id, self.smintio_client_id.clone());
+        set(
+            &mut c.smintio.client_secret,
+            self.smintio_client_secret.clone(),
+        );
+        set(
+            &mut c.smintio.refresh_token,
+            self.smintio_refresh_token.clone(),
+        );
+        set(&mut c.data_adapter.secret, self.adapter_secret.clone());
+        set(
+            &mut c.data_adapter.signature_header,
+            self.adapter_signature_header.clone(),
+        );
+        set(
+            &mut c.data_adapter.timestamp_header,
+            self.adapter_timestamp_header.clone(),
+        );
+        set(
+            &mut c.data_adapter.tolerance_secs,
+            self.adapter_tolerance_secs,
+        );
+        c
+    }
+}
+
+fn set<T>(target: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *target = value;
+    }
+}

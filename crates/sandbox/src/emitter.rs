@@ -1,0 +1,394 @@
+//! Outgoing webhooks of the simulated platforms: signed (Standard Webhooks by default),
+//! POSTed to `{ingress_url}/webhooks/{platform}/{connection}`, retried with exponential
+//! backoff on 5xx, 408, 429, timeouts and connection errors, given up after
+//! `webhook_max_attempts`. Other 4xx are final (the receiver refused the payload, so a
+//! retry would be refused too). Every delivery and attempt is kept for
+//! `GET /_sandbox/webhooks`.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use assetrelay_signature::{HmacSigner, SigningKey, StandardWebhooksSigner, decode_whsec};
+use chrono::{DateTime, Utc};
+use http::header::CONTENT_TYPE;
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::Platform;
+use crate::config::{SandboxConfig, WebhookSigning};
+
+/// Why the emitter could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum EmitterError {
+    #[error("invalid {platform} webhook secret")]
+    Secret {
+        platform: Platform,
+        #[source]
+        source: assetrelay_signature::SecretError,
+    },
+    #[error("invalid {platform} webhook HMAC scheme: {reason}")]
+    Scheme {
+        platform: Platform,
+        reason: &'static str,
+    },
+    #[error("cannot build the webhook HTTP client")]
+    Client(#[source] reqwest::Error),
+}
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Attempts are still going on.
+    Pending,
+    /// The receiver answered 2xx.
+    Delivered,
+    /// The receiver answered a final 4xx; not retried.
+    Rejected,
+    /// Every attempt failed with a retryable error.
+    GaveUp,
+    /// No ingress URL is configured; nothing was sent.
+    NotSent,
+    /// The sandbox stopped before the delivery finished.
+    Cancelled,
+}
+
+/// One HTTP attempt of a delivery.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    pub at: DateTime<Utc>,
+    /// HTTP status, when the receiver answered.
+    pub status: Option<u16>,
+    /// Transport error (timeout, connect, …), when it did not.
+    pub error: Option<String>,
+    pub duration_ms: u64,
+}
+
+/// A webhook delivery and its attempts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// 1-based emission number (unique within a run).
+    pub seq: u64,
+    /// The `webhook-id`: the payload's `id`, or a generated `msg_…` when it has none.
+    pub id: String,
+    pub platform: Platform,
+    /// The payload's `event`, for reading the list.
+    pub event: Option<String>,
+    pub url: Option<String>,
+    pub payload: serde_json::Value,
+    pub status: DeliveryStatus,
+    pub attempts: Vec<Attempt>,
+}
+
+/// What [`WebhookEmitter::emit_and_wait`] returns: the finished delivery.
+pub type DeliveryOutcome = Delivery;
+
+/// Sends webhooks in the background. Cloning shares the same emitter.
+#[derive(Clone)]
+pub struct WebhookEmitter {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: reqwest::Client,
+    photoshelter: Signer,
+    smintio: Signer,
+    ingress_url: Option<String>,
+    connection: String,
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    deliveries: Mutex<Vec<Delivery>>,
+    tracker: TaskTracker,
+    stop: CancellationToken,
+}
+
+enum Signer {
+    Standard(StandardWebhooksSigner),
+    Hmac(HmacSigner),
+}
+
+impl Signer {
+    fn build(platform: Platform, signing: &WebhookSigning) -> Result<Self, EmitterError> {
+        let secret_err = |source| EmitterError::Secret { platform, source };
+        match signing {
+            WebhookSigning::StandardWebhooks { secret } => {
+                let key = decode_whsec(secret.expose_secret()).map_err(secret_err)?;
+                Ok(Self::Standard(StandardWebhooksSigner::new(key)))
+            }
+            WebhookSigning::Hmac { scheme, secret } => {
+                scheme
+                    .check()
+                    .map_err(|reason| EmitterError::Scheme { platform, reason })?;
+                let key = SigningKey::from_bytes(secret.expose_secret().as_bytes().to_vec())
+                    .map_err(secret_err)?;
+                Ok(Self::Hmac(HmacSigner::new(scheme.clone(), key)))
+            }
+        }
+    }
+
+    fn headers(&self, id: &str, timestamp: i64, body: &[u8]) -> Vec<(String, String)> {
+        match self {
+            Self::Standard(s) => s
+                .headers(id, timestamp, body)
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+            Self::Hmac(s) => s.headers(id, timestamp, body),
+        }
+    }
+}
+
+enum AttemptResult {
+    Delivered,
+    Rejected,
+    Retry,
+}
+
+impl WebhookEmitter {
+    /// Builds signers from the configuration; fails on a malformed secret or scheme.
+    pub fn new(config: &SandboxConfig) -> Result<Self, EmitterError> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_millis(config.webhook_timeout_ms))
+            .build()
+            .map_err(EmitterError::Client)?;
+        let inner = Inner {
+            client,
+            photoshelter: Signer::build(Platform::PhotoShelter, &config.photoshelter_webhook)?,
+            smintio: Signer::build(Platform::Smintio, &config.smintio_webhook)?,
+            ingress_url: config
+                .ingress_url
+                .as_ref()
+                .map(|u| u.trim_end_matches('/').to_owned()),
+            connection: config.connection.clone(),
+            max_attempts: config.webhook_max_attempts.max(1),
+            initial_backoff: Duration::from_millis(config.webhook_initial_backoff_ms),
+            max_backoff: Duration::from_millis(config.webhook_max_backoff_ms),
+            deliveries: Mutex::new(Vec::new()),
+            tracker: TaskTracker::new(),
+            stop: CancellationToken::new(),
+        };
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// Queues a webhook and returns its delivery id at once; attempts run in the
+    /// background. Must be called inside a Tokio runtime (any handler is).
+    pub fn emit(&self, platform: Platform, payload: serde_json::Value) -> String {
+        let (seq, id) = self.register(platform, payload);
+        // Without an ingress URL the delivery is already final (`not_sent`).
+        if self.inner.ingress_url.is_some() {
+            let inner = Arc::clone(&self.inner);
+            self.inner
+                .tracker
+                .spawn(async move { inner.deliver(seq).await });
+        }
+        id
+    }
+
+    /// Sends a webhook and waits until it is delivered, rejected, given up or cancelled.
+    pub async fn emit_and_wait(&self, platform: Platform, payload: serde_json::Value) -> Delivery {
+        let (seq, _) = self.register(platform, payload);
+        self.inner.deliver(seq).await
+    }
+
+    /// Every delivery so far, oldest first.
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.inner.lock().clone()
+    }
+
+    /// Forgets finished deliveries; pending ones stay.
+    pub fn clear(&self) {
+        self.inner
+            .lock()
+            .retain(|d| d.status == DeliveryStatus::Pending);
+    }
+
+    /// Stops retrying: attempts in flight finish, waiting deliveries end as `cancelled`.
+    /// Returns once every background delivery has ended.
+    pub async fn shutdown(&self) {
+        self.inner.stop.cancel();
+        self.inner.tracker.close();
+        self.inner.tracker.wait().await;
+    }
+
+    fn register(&self, platform: Platform, payload: serde_json::Value) -> (u64, String) {
+        let id = match payload.get("id").and_then(|v| v.as_str()) {
+            Some(id) if !id.is_empty() => id.to_owned(),
+            _ => format!("msg_{}", uuid::Uuid::new_v4().simple()),
+        };
+        let event = payload
+            .get("event")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
+        let url = self
+            .inner
+            .ingress_url
+            .as_ref()
+            .map(|base| format!("{base}/webhooks/{platform}/{}", self.inner.connection));
+        let mut deliveries = self.inner.lock();
+        let seq = deliveries.last().map_or(1, |d| d.seq + 1);
+        let status = if url.is_some() {
+            DeliveryStatus::Pending
+        } else {
+            DeliveryStatus::NotSent
+        };
+        if url.is_none() {
+            tracing::info!(webhook.id = %id, %platform, "no ingress URL configured; webhook not sent");
+        }
+        deliveries.push(Delivery {
+            seq,
+            id: id.clone(),
+            platform,
+            event,
+            url,
+            payload,
+            status,
+            attempts: Vec::new(),
+        });
+        (seq, id)
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Delivery>> {
+        // Updates are single assignments/pushes, so data behind a poisoned lock is sound.
+        self.deliveries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Applies `f` to delivery `seq` and returns a copy of it (None if it was cleared).
+    fn update(&self, seq: u64, f: impl FnOnce(&mut Delivery)) -> Option<Delivery> {
+        let mut deliveries = self.lock();
+        let idx = deliveries.binary_search_by_key(&seq, |d| d.seq).ok()?;
+        f(&mut deliveries[idx]);
+        Some(deliveries[idx].clone())
+    }
+
+    async fn deliver(&self, seq: u64) -> Delivery {
+        let Some(start) = self.update(seq, |_| {}) else {
+            return cleared(seq);
+        };
+        let (Some(url), DeliveryStatus::Pending) = (start.url.clone(), start.status) else {
+            return start;
+        };
+        let body = match serde_json::to_vec(&start.payload) {
+            Ok(body) => body,
+            // A serde_json::Value always serializes; keep the branch total anyway.
+            Err(_) => return self.finish(seq, DeliveryStatus::Rejected),
+        };
+        let signer = match start.platform {
+            Platform::PhotoShelter => &self.photoshelter,
+            Platform::Smintio => &self.smintio,
+        };
+        let mut backoff = self.initial_backoff;
+        for attempt in 1..=self.max_attempts {
+            if attempt > 1 {
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    () = self.stop.cancelled() => return self.finish(seq, DeliveryStatus::Cancelled),
+                }
+                backoff = (backoff * 2).min(self.max_backoff);
+            }
+            match self.attempt(seq, &url, signer, &start.id, &body).await {
+                AttemptResult::Delivered => return self.finish(seq, DeliveryStatus::Delivered),
+                AttemptResult::Rejected => return self.finish(seq, DeliveryStatus::Rejected),
+                AttemptResult::Retry => {}
+            }
+        }
+        tracing::warn!(webhook.id = %start.id, attempts = self.max_attempts, "webhook given up");
+        self.finish(seq, DeliveryStatus::GaveUp)
+    }
+
+    async fn attempt(
+        &self,
+        seq: u64,
+        url: &str,
+        signer: &Signer,
+        id: &str,
+        body: &[u8],
+    ) -> AttemptResult {
+        let at = Utc::now();
+        let started = Instant::now();
+        // Re-signed per attempt: the receiver's tolerance window counts from the timestamp,
+        // so a late retry with the first attempt's timestamp would be refused as stale.
+        let mut request = self
+            .client
+            .post(url)
+            .header(CONTENT_TYPE, "application/json")
+            .body(body.to_vec());
+        for (name, value) in signer.headers(id, at.timestamp(), body) {
+            request = request.header(name, value);
+        }
+        let (status, error, result) = match request.send().await {
+            Ok(response) => {
+                let status = response.status();
+                let result = if status.is_success() {
+                    AttemptResult::Delivered
+                } else if status.is_server_error()
+                    || status == http::StatusCode::REQUEST_TIMEOUT
+                    || status == http::StatusCode::TOO_MANY_REQUESTS
+                {
+                    AttemptResult::Retry
+                } else {
+                    AttemptResult::Rejected
+                };
+                (Some(status.as_u16()), None, result)
+            }
+            Err(e) => (None, Some(transport_error(&e)), AttemptResult::Retry),
+        };
+        tracing::debug!(webhook.id = %id, ?status, ?error, "webhook attempt");
+        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.update(seq, |d| {
+            d.attempts.push(Attempt {
+                at,
+                status,
+                error,
+                duration_ms,
+            })
+        });
+        result
+    }
+
+    fn finish(&self, seq: u64, status: DeliveryStatus) -> Delivery {
+        self.update(seq, |d| d.status = status)
+            .unwrap_or_else(|| cleared(seq))
+    }
+}
+
+/// Placeholder for a delivery whose record was cleared while it ran.
+fn cleared(seq: u64) -> Delivery {
+    Delivery {
+        seq,
+        id: String::new(),
+        platform: Platform::PhotoShelter,
+        event: None,
+        url: None,
+        payload: serde_json::Value::Null,
+        status: DeliveryStatus::Cancelled,
+        attempts: Vec::new(),
+    }
+}
+
+/// A short, secret-free description of a transport error.
+fn transport_error(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "connect"
+    } else {
+        "transport"
+    };
+    let mut text = kind.to_owned();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

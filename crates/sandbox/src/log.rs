@@ -1,0 +1,91 @@
+//! The write log: every write the simulated platforms received, in arrival order, so tests
+//! and demos can assert what assetrelay did (`GET /_sandbox/log[?surface=…]`).
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::state::AppState;
+
+/// One write received by a platform surface.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogEntry {
+    /// 1-based arrival number.
+    pub seq: u64,
+    /// When it was recorded.
+    pub at: DateTime<Utc>,
+    /// `photoshelter` or `smintio` (or any label the recorder chose).
+    pub surface: String,
+    /// HTTP method of the write.
+    pub method: String,
+    /// Request path of the write.
+    pub path: String,
+    /// Whatever the platform module found worth keeping (ids, changed fields, …).
+    pub detail: serde_json::Value,
+}
+
+/// Append-only, shared log of writes. Cloning shares the same log.
+#[derive(Clone, Default)]
+pub struct WriteLog {
+    entries: Arc<Mutex<Vec<LogEntry>>>,
+}
+
+impl WriteLog {
+    /// Append one write. Synchronous and cheap, so handlers can call it while holding
+    /// their platform lock, which keeps log order equal to state-change order.
+    pub fn record(&self, surface: &str, method: &str, path: &str, detail: serde_json::Value) {
+        // A panic elsewhere while holding the lock cannot leave a Vec half-pushed, so the
+        // data behind a poisoned lock is still sound.
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let seq = entries.len() as u64 + 1;
+        entries.push(LogEntry {
+            seq,
+            at: Utc::now(),
+            surface: surface.to_owned(),
+            method: method.to_owned(),
+            path: path.to_owned(),
+            detail,
+        });
+    }
+
+    /// All entries in order, optionally only those of one surface.
+    pub fn entries(&self, surface: Option<&str>) -> Vec<LogEntry> {
+        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        entries
+            .iter()
+            .filter(|e| surface.is_none_or(|s| e.surface == s))
+            .cloned()
+            .collect()
+    }
+
+    /// Forget every entry (sequence numbers restart at 1).
+    pub fn clear(&self) {
+        self.entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+}
+
+#[derive(Deserialize)]
+struct LogQuery {
+    surface: Option<String>,
+}
+
+/// `GET /_sandbox/log` lists writes; `DELETE /_sandbox/log` clears them.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/_sandbox/log", get(list).delete(clear))
+}
+
+async fn list(State(state): State<AppState>, Query(q): Query<LogQuery>) -> Json<Vec<LogEntry>> {
+    Json(state.log.entries(q.surface.as_deref()))
+}
+
+async fn clear(State(state): State<AppState>) -> http::StatusCode {
+    state.log.clear();
+    http::StatusCode::NO_CONTENT
+}

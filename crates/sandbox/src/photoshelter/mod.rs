@@ -1,0 +1,76 @@
+//! Simulated PhotoShelter: exactly the endpoints `assetrelay-photoshelter` calls, with the
+//! documented envelopes, status codes and error bodies (research/photoshelter.md), plus
+//! control routes that change data and emit the matching webhooks.
+//!
+//! - `model`: [`State`] (media, galleries, sessions) and the v4 resource rendering.
+//! - `auth`: API key and token checks, error answers (`ApiKeyInvalidException`, ...).
+//! - `api_v3` / `api_v4`: the platform endpoints, each marked with its evidence level.
+//! - `multipart`: streaming upload reader (bytes counted and hashed, never kept).
+//! - `apply`: media changes shared by API and control; `events`: outgoing webhooks.
+//! - `control` (+ `control_patch`): `/_sandbox/photoshelter/...` routes (table in the
+//!   `control` module doc).
+
+mod api_v3;
+mod api_v4;
+mod apply;
+mod auth;
+mod control;
+mod control_patch;
+mod events;
+mod model;
+mod multipart;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+
+pub use model::{GalleryRecord, MediaRecord, Session, State, Version};
+
+/// The platform's own HTTP surface (fault injection is layered around it by CORE).
+pub fn api_router() -> Router<AppState> {
+    Router::new()
+        .route("/psapi/v3/mem/authenticate", post(api_v3::authenticate))
+        .route(
+            "/psapi/v3/mem/organization/{org_id}/authenticate",
+            get(api_v3::org_authenticate).post(api_v3::org_authenticate),
+        )
+        .route("/psapi/v3/mem/user/session", get(api_v3::session))
+        .route("/psapi/v3/mem/image/upload", post(api_v3::upload))
+        .route(
+            "/psapi/v3/mem/gallery/{gallery_id}/visibility/update",
+            post(api_v3::gallery_visibility),
+        )
+        .route("/psapi/v4.0/media", get(api_v4::list_media))
+        .route(
+            "/psapi/v4.0/media/{media_id}",
+            get(api_v4::get_media)
+                .patch(api_v4::patch_media)
+                .delete(api_v4::delete_media),
+        )
+        .route(
+            "/psapi/v4.0/media/{media_id}/iptc",
+            get(api_v4::get_iptc).patch(api_v4::patch_iptc),
+        )
+        .route(
+            "/psapi/v4.0/media/{media_id}/galleries",
+            get(api_v4::get_galleries),
+        )
+        .route(
+            "/psapi/v4.0/media/{media_id}/custom-metadata",
+            get(api_v4::get_custom_metadata),
+        )
+        .route(
+            "/psapi/v4.0/galleries/{gallery_id}/children",
+            get(api_v4::gallery_children).post(api_v4::add_child),
+        )
+        .route(
+            "/psapi/v4.0/galleries/{gallery_id}/children/{media_id}",
+            axum::routing::delete(api_v4::remove_child),
+        )
+}
+
+/// The platform's `/_sandbox/photoshelter/...` control routes.
+pub fn control_router() -> Router<AppState> {
+    control::router()
+}

@@ -1,0 +1,254 @@
+//! What the simulated PhotoShelter remembers, and how it renders it.
+//!
+//! Binaries are never kept: an upload is counted and hashed while it streams, and only its
+//! length and sha256 are stored. Resources render in the v4 JSON:API shape of the 2019
+//! draft [SPEC-DRAFT]; attributes not in the draft are marked ASSUMED where they are built.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+/// IPTC fields the surface accepts: the draft's `MediaSearchEmpty` vocabulary [SPEC-DRAFT].
+pub const IPTC_FIELDS: &[&str] = &[
+    "title",
+    "edit_status",
+    "urgency",
+    "category",
+    "keywords",
+    "instructions",
+    "author",
+    "position",
+    "location",
+    "city",
+    "state",
+    "country",
+    "headline",
+    "trans_ref",
+    "credit",
+    "source",
+    "copyright",
+    "caption",
+    "caption_writer",
+    "ci_city",
+    "ci_country",
+    "ci_address",
+    "ci_postal_code",
+    "ci_region",
+    "ci_email",
+    "ci_phone",
+    "ci_url",
+    "genre",
+    "rights",
+    "scene",
+    "subject_code",
+    "web_statement",
+];
+
+/// IPTC fields whose change is a rights change (research §2.3/§2.7).
+pub const RIGHTS_FIELDS: &[&str] = &["credit", "copyright", "rights", "web_statement", "author"];
+
+/// Visibility modes (v3 `mode`, v4 `Mode`).
+pub const MODES: &[&str] = &["everyone", "permission", "private"];
+
+/// Everything the simulated platform remembers; saved in the state file.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct State {
+    /// Media by id.
+    pub media: BTreeMap<String, MediaRecord>,
+    /// Galleries by id.
+    pub galleries: BTreeMap<String, GalleryRecord>,
+    /// Live auth tokens.
+    #[serde(default)]
+    pub sessions: BTreeMap<String, Session>,
+    /// Counter behind generated ids.
+    #[serde(default)]
+    pub next_id: u64,
+    /// Successful logins so far (`POST /psapi/v3/mem/authenticate`).
+    #[serde(default)]
+    pub logins: u64,
+}
+
+/// A logged-in session.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Session {
+    /// When the token stops working.
+    pub expires_at: DateTime<Utc>,
+    /// Organization the session is authenticated to, once it is.
+    pub org_id: Option<String>,
+}
+
+/// One version of a media item's binary.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Version {
+    /// 1-based version number.
+    pub number: u64,
+    /// Length in bytes.
+    pub bytes: u64,
+    /// Hex sha256 of the bytes.
+    pub sha256: String,
+    /// When it was added.
+    pub added_at: DateTime<Utc>,
+}
+
+/// A media item.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MediaRecord {
+    pub id: String,
+    /// `image`, `video`, `audio` or `document`.
+    pub media_type: String,
+    pub file_name: String,
+    pub model_released: Option<bool>,
+    pub property_released: Option<bool>,
+    pub rating: Option<i64>,
+    pub searchable: bool,
+    /// `everyone` | `permission` | `private`.
+    pub mode: String,
+    pub archived: bool,
+    pub restricted: bool,
+    pub approved: bool,
+    pub license_expiration_date: Option<NaiveDate>,
+    /// IPTC field → value (string, or a list for `keywords`).
+    pub iptc: BTreeMap<String, Value>,
+    pub galleries: BTreeSet<String>,
+    /// Custom metadata field name → tag (one tag per field).
+    pub custom_metadata: BTreeMap<String, String>,
+    /// Binary versions, oldest first (never empty).
+    pub versions: Vec<Version>,
+    pub created_at: DateTime<Utc>,
+    pub modified_at: DateTime<Utc>,
+}
+
+/// A gallery.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GalleryRecord {
+    pub id: String,
+    pub name: String,
+    pub mode: String,
+    pub created_at: DateTime<Utc>,
+    pub modified_at: DateTime<Utc>,
+}
+
+impl State {
+    /// A new id: `prefix` padded with zeros to 16 characters ([SPEC-DRAFT] id patterns).
+    pub fn new_id(&mut self, prefix: &str) -> String {
+        self.next_id += 1;
+        let width = 16usize.saturating_sub(prefix.len());
+        format!("{prefix}{:0>width$}", self.next_id.to_string())
+    }
+}
+
+/// Timestamps as in the draft's ISO examples (`2019-04-25T14:54:12.136828`, UTC).
+pub fn ps_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+}
+
+impl MediaRecord {
+    pub fn current(&self) -> Option<&Version> {
+        self.versions.last()
+    }
+
+    /// The v4 media resource [SPEC-DRAFT attributes; `mode`, `archived`,
+    /// `license_expiration_date` and `version` ASSUMED].
+    pub fn resource(&self, org_id: &str) -> Value {
+        let current = self.current();
+        json!({
+            "id": self.id,
+            "type": self.media_type,
+            "attributes": {
+                "owner_id": null,
+                "organization_id": org_id,
+                "file_name": self.file_name,
+                "file_size": current.map(|v| v.bytes),
+                "hash": current.map(|v| v.sha256.clone()),
+                "model_released": self.model_released,
+                "property_released": self.property_released,
+                "rating": self.rating,
+                "searchable": self.searchable,
+                "mode": self.mode,
+                "archived": self.archived,
+                "license_expiration_date": self.license_expiration_date.map(|d| d.to_string()),
+                "version": current.map(|v| v.number),
+                "created_at": ps_time(self.created_at),
+                "modified_at": ps_time(self.modified_at),
+            },
+            "links": { "self": format!("/psapi/v4.0/media/{}", self.id) },
+        })
+    }
+
+    /// The v4 IPTC resource (`GET /media/{id}/iptc` \[CLIENT\]; `keywords` as a list ASSUMED).
+    pub fn iptc_resource(&self) -> Value {
+        let attributes: Map<String, Value> = self.iptc.clone().into_iter().collect();
+        json!({ "id": self.id, "type": "iptc", "attributes": attributes })
+    }
+
+    /// Custom metadata entries (shape ASSUMED: `{id, type, attributes: {name, value}}`).
+    pub fn custom_metadata_resources(&self) -> Value {
+        Value::Array(
+            self.custom_metadata
+                .iter()
+                .map(|(name, value)| {
+                    json!({"id": name, "type": "custom_metadata",
+                           "attributes": {"name": name, "value": value}})
+                })
+                .collect(),
+        )
+    }
+
+    /// The full control-API view (everything, including versions and hashes).
+    pub fn control_view(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+impl GalleryRecord {
+    /// The v4 gallery resource [SPEC-DRAFT `GalleryAttributes`].
+    pub fn resource(&self) -> Value {
+        json!({
+            "id": self.id,
+            "type": "gallery",
+            "attributes": {
+                "name": self.name,
+                "description": null,
+                "is_listed": true,
+                "mode": self.mode,
+                "created_at": ps_time(self.created_at),
+                "modified_at": ps_time(self.modified_at),
+            },
+        })
+    }
+}
+
+/// `meta` of v4 answers [SPEC-DRAFT]; `paging` for lists.
+pub fn meta(paging: Option<Value>) -> Value {
+    let mut meta = json!({
+        "copyright": "PhotoShelter sandbox",
+        "version": "2019-05-01",
+    });
+    if let (Some(p), Some(obj)) = (paging, meta.as_object_mut()) {
+        obj.insert("paging".into(), p);
+    }
+    meta
+}
+
+/// One page of a list plus its `meta.paging` block [SPEC-DRAFT `PaginationMetaTag`];
+/// `page` is 1-based as real clients use it (ASSUMED).
+pub fn page(items: Vec<Value>, page: usize, per_page: usize) -> Value {
+    let total = items.len();
+    let last = total.div_ceil(per_page).max(1);
+    let data: Vec<Value> = items
+        .into_iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .collect();
+    let paging = json!({
+        "total": total,
+        "page": page,
+        "first": 1,
+        "last": last,
+        "next": if page < last { Some(page + 1) } else { None },
+        "prev": if page > 1 { Some(page - 1) } else { None },
+    });
+    json!({ "data": data, "meta": meta(Some(paging)) })
+}
