@@ -1,0 +1,127 @@
+//! PhotoShelter REST client (v3 and v4), one [`Client`] per connection.
+//!
+//! - [`config`]: [`ClientConfig`] and [`Auth`] (token login or OAuth bearer).
+//! - `transport`: sends a call with the API key and auth headers, re-logs in once on 401,
+//!   retries a short 429 in-process, and classifies failures into [`Error`].
+//! - `auth`: v3 token login plus organization authentication.
+//! - `read` / `write`: the endpoints, each commented with its evidence level
+//!   (DOC / SPEC-DRAFT / CLIENT / UNVERIFIED / ASSUMED, see `docs/platforms.md`).
+//! - [`model`]: typed results ([`Media`], [`Iptc`], ...); missing means unknown.
+//! - `envelope` / `parse`: lenient decoding of the v3 and v4 envelopes.
+
+mod auth;
+pub mod config;
+mod envelope;
+mod error;
+pub mod model;
+mod parse;
+mod read;
+mod transport;
+mod write;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub use assetrelay_http_failure::Failure;
+pub use config::{Auth, ClientConfig};
+pub use error::Error;
+pub use model::{
+    GalleryRef, Iptc, Media, MediaSummary, MediaUpdate, Upload, UploadSource, Uploaded, Visibility,
+};
+
+/// Result of every client call.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A PhotoShelter API client for one connection. Cheap to share behind an `Arc`; calls may
+/// run concurrently (they share one login session).
+pub struct Client {
+    http: reqwest::Client,
+    config: ClientConfig,
+    /// Base URL without a trailing slash; paths are appended.
+    base: String,
+    session: tokio::sync::Mutex<auth::Session>,
+    logins: AtomicU64,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Builds the client; no call is made until the first request (login is lazy).
+    pub fn new(config: ClientConfig) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.timeout)
+            .user_agent(concat!("assetrelay/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|_| Error::Config("HTTP client could not be built"))?;
+        let base = config.base_url.as_str().trim_end_matches('/').to_owned();
+        Ok(Client {
+            http,
+            config,
+            base,
+            session: tokio::sync::Mutex::new(auth::Session::default()),
+            logins: AtomicU64::new(0),
+        })
+    }
+
+    /// How many token logins this client performed (the first one plus re-logins).
+    pub fn logins(&self) -> u64 {
+        self.logins.load(Ordering::Relaxed)
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+/// Rejects ids that would change the request path (ids reach us from webhook payloads).
+/// PhotoShelter ids are 16 characters of `[A-Za-z0-9._]` [SPEC-DRAFT]; we accept up to 64.
+pub(crate) fn checked_id<'a>(what: &'static str, id: &'a str) -> Result<&'a str> {
+    let valid = !id.is_empty()
+        && id.len() <= 64
+        && id != "."
+        && id != ".."
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-');
+    if valid {
+        Ok(id)
+    } else {
+        Err(Error::InvalidId { what })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// Flows spawn client calls on a multi-threaded runtime: every future must be `Send`.
+    #[allow(dead_code)]
+    fn every_call_is_send(c: &Client, u: &Upload, i: &Iptc, m: &MediaUpdate) {
+        let since = chrono::Utc::now();
+        assert_send(&c.media("x"));
+        assert_send(&c.media_modified_since(since));
+        assert_send(&c.gallery_children("x"));
+        assert_send(&c.upload(u));
+        assert_send(&c.update_iptc("x", i));
+        assert_send(&c.update_media("x", m));
+        assert_send(&c.add_to_gallery("g", "x"));
+        assert_send(&c.remove_from_gallery("g", "x"));
+        assert_send(&c.set_gallery_visibility("g", Visibility::Private));
+        assert_send(&c.delete_media("x"));
+    }
+
+    #[test]
+    fn refuses_ids_that_would_escape_the_path() {
+        assert!(checked_id("media", "I0000AbCdEfGh.12").is_ok());
+        for bad in ["", "..", "a/b", "I0000?x=1", "a b"] {
+            assert!(checked_id("media", bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Read endpoints (v4). Evidence per path:
+//! - `GET /psapi/v4.0/media/{id}` [SPEC-DRAFT]
+//! - `GET /psapi/v4.0/media/{id}/iptc` [CLIENT `S-importer`]
+//! - `GET /psapi/v4.0/media/{id}/galleries` [CLIENT `S-aquarium`]
+//! - `GET /psapi/v4.0/media/{id}/custom-metadata` [CLIENT `S-aquarium`; answer shape ASSUMED]
+//! - `GET /psapi/v4.0/media?org_id=&sort_by=modification_time&sort_direction=descending`
+//!   [SPEC-DRAFT filters; `sort_by` on `/media` ASSUMED (the draft lists it on `/galleries`);
+//!   1-based `page` as real clients use it, ASSUMED]
+//! - `GET /psapi/v4.0/galleries/{id}/children` [SPEC-DRAFT]
+
+use chrono::{DateTime, Utc};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use super::envelope::{v4_data, v4_has_next};
+use super::error::Error;
+use super::model::{GalleryRef, Media, MediaSummary};
+use super::transport::Api;
+use super::{Client, Result, checked_id, parse};
+
+const GET_MEDIA: &str = "GET /psapi/v4.0/media/{media_id}";
+const GET_IPTC: &str = "GET /psapi/v4.0/media/{media_id}/iptc";
+const GET_GALLERIES: &str = "GET /psapi/v4.0/media/{media_id}/galleries";
+const GET_CUSTOM: &str = "GET /psapi/v4.0/media/{media_id}/custom-metadata";
+const LIST_MEDIA: &str = "GET /psapi/v4.0/media";
+const GALLERY_CHILDREN: &str = "GET /psapi/v4.0/galleries/{gallery_id}/children";
+
+/// Page size of list calls (the draft's maximum).
+const PER_PAGE: u32 = 500;
+/// Safety stop for paging loops: 200 pages × 500 items.
+const MAX_PAGES: u32 = 200;
+
+impl Client {
+    /// GETs a v4 path and returns the decoded JSON body.
+    async fn get_v4(
+        &self,
+        endpoint: &'static str,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<Value> {
+        let url = self.url(path);
+        let answer = self
+            .send(Api::V4, endpoint, || async {
+                Ok(self
+                    .http
+                    .get(&url)
+                    .query(query)
+                    .timeout(self.config.timeout))
+            })
+            .await?;
+        answer.json(endpoint)
+    }
+
+    /// A media item with its IPTC, galleries and custom metadata (four calls, concurrent).
+    pub async fn media(&self, media_id: &str) -> Result<Media> {
+        let id = checked_id("media", media_id)?;
+        let (item_path, iptc_path) = (
+            format!("/psapi/v4.0/media/{id}"),
+            format!("/psapi/v4.0/media/{id}/iptc"),
+        );
+        let (item, iptc, galleries, custom) = futures::try_join!(
+            self.get_v4(GET_MEDIA, &item_path, &[]),
+            self.get_v4(GET_IPTC, &iptc_path, &[]),
+            self.media_galleries(id),
+            self.custom_metadata(id),
+        )?;
+        let mut media = v4_data(&item)
+            .and_then(parse::media)
+            .ok_or_else(|| decode(GET_MEDIA, "no media resource in data"))?;
+        media.iptc = Some(v4_data(&iptc).map(parse::iptc).unwrap_or_default());
+        media.galleries = Some(galleries);
+        media.custom_metadata = custom;
+        Ok(media)
+    }
+
+    async fn media_galleries(&self, id: &str) -> Result<Vec<GalleryRef>> {
+        let path = format!("/psapi/v4.0/media/{id}/galleries");
+        let items = self.paged(GET_GALLERIES, &path, &[]).await?;
+        Ok(items.iter().filter_map(parse::gallery).collect())
+    }
+
+    /// `None` when the endpoint answers 404 for an existing item: the organization has no
+    /// custom metadata (a Brands feature), so its values are unknown.
+    async fn custom_metadata(
+        &self,
+        id: &str,
+    ) -> Result<Option<std::collections::BTreeMap<String, String>>> {
+        let path = format!("/psapi/v4.0/media/{id}/custom-metadata");
+        match self.get_v4(GET_CUSTOM, &path, &[]).await {
+            Ok(body) => Ok(Some(
+                v4_data(&body)
+                    .map(parse::custom_metadata)
+                    .unwrap_or_default(),
+            )),
+            Err(e) if e.status() == Some(StatusCode::NOT_FOUND) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Media of the organization modified at or after `since`, newest first (for the
+    /// poller). Pages through the listing sorted by modification time and stops at the
+    /// first older item. Items without a modification time are included (unknown).
+    /// More than `MAX_PAGES × PER_PAGE` (100 000) changes give [`Error::LimitExceeded`]:
+    /// the newest items alone cannot move a watermark safely, so reconcile instead.
+    pub async fn media_modified_since(&self, since: DateTime<Utc>) -> Result<Vec<MediaSummary>> {
+        let org_id = checked_id("organization", self.config.auth.org_id())?.to_owned();
+        let mut found = Vec::new();
+        for page in 1..=MAX_PAGES {
+            let query = [
+                ("org_id", org_id.clone()),
+                ("sort_by", "modification_time".to_owned()),
+                ("sort_direction", "descending".to_owned()),
+                ("page", page.to_string()),
+                ("per_page", PER_PAGE.to_string()),
+            ];
+            let body = self.get_v4(LIST_MEDIA, "/psapi/v4.0/media", &query).await?;
+            let items = parse::list(v4_data(&body));
+            let count = items.len();
+            for item in items.into_iter().filter_map(parse::summary) {
+                if item.modified_at.is_some_and(|t| t < since) {
+                    return Ok(found);
+                }
+                found.push(item);
+            }
+            if !more(&body, count) {
+                return Ok(found);
+            }
+        }
+        Err(limit_exceeded(LIST_MEDIA))
+    }
+
+    /// The media in a gallery, all pages.
+    pub async fn gallery_children(&self, gallery_id: &str) -> Result<Vec<MediaSummary>> {
+        let id = checked_id("gallery", gallery_id)?;
+        let path = format!("/psapi/v4.0/galleries/{id}/children");
+        let items = self.paged(GALLERY_CHILDREN, &path, &[]).await?;
+        Ok(items.iter().filter_map(parse::summary).collect())
+    }
+
+    /// Every resource of a paged v4 list.
+    async fn paged(
+        &self,
+        endpoint: &'static str,
+        path: &str,
+        extra: &[(&str, String)],
+    ) -> Result<Vec<Value>> {
+        let mut all = Vec::new();
+        for page in 1..=MAX_PAGES {
+            let mut query = extra.to_vec();
+            query.push(("page", page.to_string()));
+            query.push(("per_page", PER_PAGE.to_string()));
+            let body = self.get_v4(endpoint, path, &query).await?;
+            let items = parse::list(v4_data(&body));
+            let count = items.len();
+            all.extend(items.into_iter().cloned());
+            if !more(&body, count) {
+                return Ok(all);
+            }
+        }
+        Err(limit_exceeded(endpoint))
+    }
+}
+
+/// Whether to fetch another page: `meta.paging.next` when present, else a full page.
+fn more(body: &Value, count: usize) -> bool {
+    v4_has_next(body).unwrap_or(count >= PER_PAGE as usize) && count > 0
+}
+
+fn limit_exceeded(endpoint: &'static str) -> Error {
+    Error::LimitExceeded {
+        endpoint,
+        limit: (MAX_PAGES * PER_PAGE) as usize,
+    }
+}
+
+fn decode(endpoint: &'static str, reason: &str) -> Error {
+    Error::Decode {
+        endpoint,
+        status: StatusCode::OK,
+        reason: reason.to_owned(),
+    }
+}

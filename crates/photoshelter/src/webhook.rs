@@ -1,0 +1,134 @@
+//! The PhotoShelter webhook payload we accept (ours to define: PhotoShelter documents no
+//! webhooks, see docs/webhooks.md) and its mapping to canonical event types.
+//!
+//! ```json
+//! {"id": "<delivery id>", "event": "media.updated", "occurred_at": "2026-11-29T10:00:00Z",
+//!  "org_id": "O0000…", "media_id": "I0000…"}
+//! ```
+//! `gallery.media_added` / `gallery.media_removed` also carry `gallery_id`.
+
+use assetrelay_event::envelope::Normalized;
+use assetrelay_event::{EventType, Fields, PayloadError};
+use serde_json::Map;
+
+/// Every PhotoShelter event we accept and the canonical type it becomes.
+pub const EVENTS: &[(&str, EventType)] = &[
+    // A new media item is an update for the flows: they fetch it and apply approval rules.
+    ("media.created", EventType::AssetUpdated),
+    ("media.updated", EventType::AssetUpdated),
+    ("media.approved", EventType::AssetApproved),
+    ("media.rights_changed", EventType::AssetRightsChanged),
+    ("media.version_added", EventType::AssetVersionAdded),
+    ("media.restricted", EventType::AssetRestricted),
+    ("media.archived", EventType::AssetArchived),
+    ("media.deleted", EventType::AssetDeleted),
+    // Gallery membership decides approval and regions, so it is an asset update.
+    ("gallery.media_added", EventType::AssetUpdated),
+    ("gallery.media_removed", EventType::AssetUpdated),
+];
+
+/// Parse and normalize one PhotoShelter webhook body.
+pub fn normalize(body: &[u8]) -> Result<Normalized, PayloadError> {
+    let fields = Fields::parse(body)?;
+    let event = fields.text("event")?;
+    let event_type = EVENTS
+        .iter()
+        .find(|(name, _)| *name == event)
+        .map(|(_, t)| *t)
+        .ok_or_else(|| PayloadError::UnknownEvent(event.clone()))?;
+    let delivery_id = fields.text("id")?;
+    let occurred_at = fields.time("occurred_at")?;
+    let org_id = fields.text("org_id")?;
+    let media_id = fields.text("media_id")?;
+
+    let mut change = Map::new();
+    change.insert("platform_event".into(), event.clone().into());
+    change.insert("org_id".into(), org_id.into());
+    if event.starts_with("gallery.") {
+        change.insert("gallery_id".into(), fields.text("gallery_id")?.into());
+    }
+    Ok(Normalized {
+        delivery_id,
+        event_type,
+        subject: Some(media_id),
+        occurred_at,
+        change,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(event: &str, extra: &str) -> Vec<u8> {
+        format!(
+            r#"{{"id":"d-1","event":"{event}","occurred_at":"2026-11-29T10:00:00Z","org_id":"O0000DEVORG00001","media_id":"I0000abcdEFGH123"{extra}}}"#
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn maps_every_documented_event_to_its_canonical_type() {
+        for (event, expected) in EVENTS {
+            let extra = if event.starts_with("gallery.") {
+                r#","gallery_id":"G0000abcdEFGH123""#
+            } else {
+                ""
+            };
+            let n = normalize(&body(event, extra)).unwrap();
+            assert_eq!(n.event_type, *expected, "{event}");
+            assert_eq!(n.subject.as_deref(), Some("I0000abcdEFGH123"));
+            assert_eq!(n.change["platform_event"], *event);
+        }
+    }
+
+    #[test]
+    fn gallery_events_carry_the_gallery_id() {
+        let n = normalize(&body(
+            "gallery.media_added",
+            r#","gallery_id":"G0000abcdEFGH123""#,
+        ))
+        .unwrap();
+        assert_eq!(n.change["gallery_id"], "G0000abcdEFGH123");
+    }
+
+    #[test]
+    fn a_gallery_event_without_gallery_id_names_the_missing_field() {
+        assert_eq!(
+            normalize(&body("gallery.media_removed", "")),
+            Err(PayloadError::MissingField("gallery_id"))
+        );
+    }
+
+    #[test]
+    fn an_unknown_event_is_reported_as_unknown() {
+        assert_eq!(
+            normalize(&body("media.exploded", "")),
+            Err(PayloadError::UnknownEvent("media.exploded".into()))
+        );
+    }
+
+    #[test]
+    fn a_missing_media_id_names_the_field() {
+        let b = br#"{"id":"d","event":"media.updated","occurred_at":"2026-11-29T10:00:00Z","org_id":"O"}"#;
+        assert_eq!(normalize(b), Err(PayloadError::MissingField("media_id")));
+    }
+
+    #[test]
+    fn a_bad_timestamp_is_an_invalid_field() {
+        let b = br#"{"id":"d","event":"media.updated","occurred_at":"yesterday","org_id":"O","media_id":"I"}"#;
+        assert!(matches!(
+            normalize(b),
+            Err(PayloadError::InvalidField {
+                field: "occurred_at",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_is_refused() {
+        assert_eq!(normalize(b"[1,2]"), Err(PayloadError::NotAnObject));
+        assert_eq!(normalize(b"{not json"), Err(PayloadError::NotAnObject));
+    }
+}

@@ -1,0 +1,106 @@
+//! The Smint.io API client: one [`SmintioClient`] per connection (tenant).
+//!
+//! - [`config`]: tenant URLs, OAuth client, data-adapter target, timeouts, retry policy.
+//! - [`error`]: the one [`Error`] type, classified transient / permanent.
+//! - [`model`]: CLAPI-C and Portals wire models.
+//! - `auth`: OAuth2 refresh-token grant with a cached, proactively refreshed access token.
+//! - `clapi`: generic metadata, the license-purchase-transaction feed, binaries.
+//! - `download`: streaming a binary's pre-signed `download_url`.
+//! - `adapter`: pushing `AssetUpdate` / `AssetDeletion` changes to our Portals data adapter.
+//! - `http`: sending, error bodies, `Retry-After`, in-process retry (backon).
+//!
+//! Which endpoints are documented and which are assumed is listed in
+//! `docs/platforms.md`; each path in the code names its source.
+
+mod adapter;
+mod auth;
+mod clapi;
+pub mod config;
+mod download;
+pub mod error;
+mod http;
+pub mod model;
+
+use std::sync::Arc;
+
+use secrecy::SecretString;
+
+pub use assetrelay_http_failure::{Failure, is_transient_status};
+pub use clapi::FeedPager;
+pub use config::{AdapterConfig, ClientConfig, DEFAULT_PAGE_SIZE, RetryPolicy};
+pub use error::Error;
+pub use model::*;
+
+use adapter::AdapterPush;
+use auth::Auth;
+
+/// A Smint.io client. Cloning is cheap and shares the token cache and connection pool.
+#[derive(Clone)]
+pub struct SmintioClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    config: ClientConfig,
+    auth: Auth,
+    adapter: Option<AdapterPush>,
+}
+
+impl std::fmt::Debug for SmintioClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmintioClient")
+            .field("identity_url", &self.inner.config.identity_url.as_str())
+            .field("clapi_url", &self.inner.config.clapi_url.as_str())
+            .field("client_id", &self.inner.config.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SmintioClient {
+    /// Build the client; fails only on configuration that cannot work.
+    pub fn new(config: ClientConfig) -> Result<Self, Error> {
+        let http = reqwest::Client::builder()
+            // Applied between reads, so a stalled download fails even under its long
+            // overall timeout.
+            .read_timeout(config.timeout)
+            .connect_timeout(config.timeout)
+            .user_agent(concat!("assetrelay-smintio/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        // DOC (SDK source): `https://{tenant}.smint.io/connect/token`.
+        let token_url = config::endpoint(&config.identity_url, &["connect", "token"])?;
+        let auth = Auth::new(
+            token_url,
+            config.client_id.clone(),
+            config.client_secret.clone(),
+            config.refresh_token.clone(),
+            config.token_refresh_margin,
+            config.timeout,
+        );
+        let adapter = config.adapter.as_ref().map(AdapterPush::new).transpose()?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                config,
+                auth,
+                adapter,
+            }),
+        })
+    }
+
+    /// The newest refresh token. Smint.io rotates it on every refresh; persist this one
+    /// (e.g. at shutdown) or the next start may present a token that is no longer valid.
+    pub async fn current_refresh_token(&self) -> SecretString {
+        self.inner.auth.refresh_token().await
+    }
+
+    /// Successful token refreshes since the client was built (for metrics and tests).
+    pub fn token_refreshes(&self) -> u64 {
+        self.inner.auth.refreshes()
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+}

@@ -1,0 +1,186 @@
+//! The Smint.io webhook payloads we accept (ours to define: Smint.io only pings through
+//! Pusher, see docs/webhooks.md) and their mapping to canonical event types.
+//!
+//! - asset events: `{"id", "event": "asset.updated", "occurred_at", "tenant_id", "asset_id"}`
+//! - license events: `license_purchase_transaction.completed|updated|cancelled` with
+//!   `license_purchase_transaction_uuid` and `cart_purchase_transaction_uuid`
+//! - `global-transaction-history-update`: no data; a `license.updated` without subject
+//!   that tells the flow to read the feed.
+
+use assetrelay_event::envelope::Normalized;
+use assetrelay_event::{EventType, Fields, PayloadError};
+use serde_json::Map;
+
+enum Shape {
+    Asset,
+    License,
+    FeedPing,
+}
+
+/// Every Smint.io event we accept, its canonical type and the fields it must carry.
+const EVENTS: &[(&str, EventType, Shape)] = &[
+    ("asset.created", EventType::AssetUpdated, Shape::Asset),
+    ("asset.updated", EventType::AssetUpdated, Shape::Asset),
+    ("asset.approved", EventType::AssetApproved, Shape::Asset),
+    (
+        "asset.rights_changed",
+        EventType::AssetRightsChanged,
+        Shape::Asset,
+    ),
+    (
+        "asset.version_added",
+        EventType::AssetVersionAdded,
+        Shape::Asset,
+    ),
+    ("asset.restricted", EventType::AssetRestricted, Shape::Asset),
+    ("asset.archived", EventType::AssetArchived, Shape::Asset),
+    ("asset.expired", EventType::AssetExpired, Shape::Asset),
+    ("asset.deleted", EventType::AssetDeleted, Shape::Asset),
+    (
+        "license_purchase_transaction.completed",
+        EventType::LicensePurchased,
+        Shape::License,
+    ),
+    (
+        "license_purchase_transaction.updated",
+        EventType::LicenseUpdated,
+        Shape::License,
+    ),
+    (
+        "license_purchase_transaction.cancelled",
+        EventType::LicenseCancelled,
+        Shape::License,
+    ),
+    (
+        "global-transaction-history-update",
+        EventType::LicenseUpdated,
+        Shape::FeedPing,
+    ),
+];
+
+/// The names accepted in `event`, for documentation and tests.
+pub fn event_names() -> impl Iterator<Item = &'static str> {
+    EVENTS.iter().map(|(name, _, _)| *name)
+}
+
+/// Parse and normalize one Smint.io webhook body.
+pub fn normalize(body: &[u8]) -> Result<Normalized, PayloadError> {
+    let fields = Fields::parse(body)?;
+    let event = fields.text("event")?;
+    let (_, event_type, shape) = EVENTS
+        .iter()
+        .find(|(name, _, _)| *name == event)
+        .ok_or_else(|| PayloadError::UnknownEvent(event.clone()))?;
+    let delivery_id = fields.text("id")?;
+    let occurred_at = fields.time("occurred_at")?;
+    let tenant_id = fields.text("tenant_id")?;
+
+    let mut change = Map::new();
+    change.insert("platform_event".into(), event.clone().into());
+    change.insert("tenant_id".into(), tenant_id.into());
+    let subject = match shape {
+        Shape::Asset => Some(fields.text("asset_id")?),
+        Shape::License => {
+            let lpt = fields.text("license_purchase_transaction_uuid")?;
+            let cpt = fields.text("cart_purchase_transaction_uuid")?;
+            change.insert(
+                "license_purchase_transaction_uuid".into(),
+                lpt.clone().into(),
+            );
+            change.insert("cart_purchase_transaction_uuid".into(), cpt.into());
+            Some(lpt)
+        }
+        Shape::FeedPing => {
+            change.insert("read_feed".into(), true.into());
+            None
+        }
+    };
+    Ok(Normalized {
+        delivery_id,
+        event_type: *event_type,
+        subject,
+        occurred_at,
+        change,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = r#""id":"d-1","occurred_at":"2026-11-29T10:00:00Z","tenant_id":"devtenant""#;
+
+    #[test]
+    fn an_asset_event_names_the_asset() {
+        let n =
+            normalize(format!(r#"{{{HEAD},"event":"asset.updated","asset_id":"A-1"}}"#).as_bytes())
+                .unwrap();
+        assert_eq!(n.event_type, EventType::AssetUpdated);
+        assert_eq!(n.subject.as_deref(), Some("A-1"));
+    }
+
+    #[test]
+    fn license_events_carry_both_transaction_uuids() {
+        for (event, expected) in [
+            (
+                "license_purchase_transaction.completed",
+                EventType::LicensePurchased,
+            ),
+            (
+                "license_purchase_transaction.updated",
+                EventType::LicenseUpdated,
+            ),
+            (
+                "license_purchase_transaction.cancelled",
+                EventType::LicenseCancelled,
+            ),
+        ] {
+            let body = format!(
+                r#"{{{HEAD},"event":"{event}","license_purchase_transaction_uuid":"79468","cart_purchase_transaction_uuid":"3525"}}"#
+            );
+            let n = normalize(body.as_bytes()).unwrap();
+            assert_eq!(n.event_type, expected);
+            assert_eq!(n.subject.as_deref(), Some("79468"));
+            assert_eq!(n.change["cart_purchase_transaction_uuid"], "3525");
+        }
+    }
+
+    #[test]
+    fn a_license_event_without_the_cart_uuid_names_the_field() {
+        let body = format!(
+            r#"{{{HEAD},"event":"license_purchase_transaction.completed","license_purchase_transaction_uuid":"1"}}"#
+        );
+        assert_eq!(
+            normalize(body.as_bytes()),
+            Err(PayloadError::MissingField("cart_purchase_transaction_uuid"))
+        );
+    }
+
+    #[test]
+    fn the_feed_ping_becomes_a_license_update_without_subject() {
+        let n = normalize(
+            format!(r#"{{{HEAD},"event":"global-transaction-history-update"}}"#).as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(n.event_type, EventType::LicenseUpdated);
+        assert_eq!(n.subject, None);
+        assert_eq!(n.change["read_feed"], true);
+    }
+
+    #[test]
+    fn an_unknown_event_is_reported_as_unknown() {
+        let body = format!(r#"{{{HEAD},"event":"asset.teleported","asset_id":"A"}}"#);
+        assert_eq!(
+            normalize(body.as_bytes()),
+            Err(PayloadError::UnknownEvent("asset.teleported".into()))
+        );
+    }
+
+    #[test]
+    fn a_missing_event_field_is_named() {
+        assert_eq!(
+            normalize(format!("{{{HEAD}}}").as_bytes()),
+            Err(PayloadError::MissingField("event"))
+        );
+    }
+}
