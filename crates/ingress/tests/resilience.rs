@@ -1,0 +1,255 @@
+//! What happens when the broker or the clients misbehave: 503 with Retry-After, readiness,
+//! recovery without restart, bounded concurrency and time.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed assertion
+
+mod support;
+
+use std::time::Duration;
+
+use assetrelay_broker::lapin::ExchangeKind;
+use assetrelay_broker::lapin::options::QueueDeclareOptions;
+use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
+use support::proxy::ChaosProxy;
+use support::*;
+
+async fn status_of(app: &TestApp, path: &str) -> u16 {
+    app.http
+        .get(app.url(path))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn eventually(mut check: impl AsyncFnMut() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+fn assert_unavailable(response: &reqwest::Response) {
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["retry-after"], "5");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_broker_gives_503_with_retry_after_and_readyz_503() {
+    let app = TestApp::spawn_opts(
+        &[(
+            "ASSETRELAY_BROKER__URL",
+            "amqp://guest:guest@127.0.0.1:1/%2f",
+        )],
+        false,
+    )
+    .await;
+
+    let response = app
+        .post_signed("photoshelter", &ps_body("d-1", "media.updated"))
+        .await;
+
+    assert_unavailable(&response);
+    let problem: serde_json::Value = response.json().await.unwrap();
+    assert!(!problem.to_string().contains("guest"), "{problem}");
+    assert_eq!(status_of(&app, "/readyz").await, 503);
+    assert_eq!(status_of(&app, "/healthz").await, 200);
+    app.shutdown.cancel();
+}
+
+#[tokio::test]
+async fn an_unroutable_event_is_a_503_not_a_silent_202() {
+    let prefix_owner =
+        TestApp::spawn_with(&[("ASSETRELAY_TOPOLOGY__DECLARE_ON_START", "false")]).await;
+    // Only the exchange exists: nothing is bound, not even the archive.
+    let (_c, channel) = test_channel().await;
+    channel
+        .exchange_declare(
+            prefix_owner.topology.exchange().as_str().into(),
+            ExchangeKind::Topic,
+            Default::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+
+    let response = prefix_owner
+        .post_signed("photoshelter", &ps_body("d-u", "media.updated"))
+        .await;
+
+    assert_unavailable(&response);
+    channel
+        .exchange_delete(
+            prefix_owner.topology.exchange().as_str().into(),
+            Default::default(),
+        )
+        .await
+        .unwrap();
+    prefix_owner.shutdown.cancel();
+}
+
+#[tokio::test]
+async fn losing_the_broker_gives_503_and_readyz_503_then_recovers_without_restart() {
+    let proxy = ChaosProxy::start("127.0.0.1:5672".parse().unwrap()).await;
+    let url = proxy.amqp_url();
+    let app = TestApp::spawn_with(&[("ASSETRELAY_BROKER__URL", &url)]).await;
+    assert_eq!(
+        app.post_signed("photoshelter", &ps_body("before", "media.updated"))
+            .await
+            .status(),
+        202
+    );
+
+    proxy.cut();
+    assert!(
+        eventually(async || status_of(&app, "/readyz").await == 503).await,
+        "readyz never went 503"
+    );
+    assert_unavailable(
+        &app.post_signed("photoshelter", &ps_body("during", "media.updated"))
+            .await,
+    );
+
+    proxy.restore();
+    assert!(
+        eventually(async || status_of(&app, "/readyz").await == 200).await,
+        "readyz never recovered"
+    );
+    let after = app
+        .post_signed("photoshelter", &ps_body("after", "media.updated"))
+        .await;
+    assert_eq!(after.status(), 202);
+    let ids = drain_ids(&to_smint(&app)).await;
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn beyond_the_concurrency_limit_requests_get_503_instead_of_queueing() {
+    let app = TestApp::spawn_with(&[("ASSETRELAY_INGRESS__CONCURRENCY_LIMIT", "1")]).await;
+    let (tx, rx) = futures::channel::mpsc::unbounded::<Result<Vec<u8>, std::io::Error>>();
+    tx.unbounded_send(Ok(b"{".to_vec())).unwrap();
+    let held = tokio::spawn(
+        app.http
+            .post(app.url("/webhooks/photoshelter/demo"))
+            .header("content-type", "application/json")
+            .body(reqwest::Body::wrap_stream(rx))
+            .send(),
+    );
+    // Wait until the held request occupies the only slot.
+    let metrics_url = app.url("/metrics");
+    let http = app.http.clone();
+    assert!(
+        eventually(async || http
+            .get(&metrics_url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("assetrelay_ingress_in_flight_requests 1"))
+        .await
+    );
+
+    let refused = app
+        .post_signed("photoshelter", &ps_body("d-c", "media.updated"))
+        .await;
+
+    assert_unavailable(&refused);
+    let problem: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(problem["type"], "urn:assetrelay:problem:over_capacity");
+    drop(tx);
+    let _ = held.await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_request_that_stalls_past_the_deadline_gets_503() {
+    let app = TestApp::spawn_with(&[("ASSETRELAY_INGRESS__REQUEST_TIMEOUT_MS", "300")]).await;
+    let (tx, rx) = futures::channel::mpsc::unbounded::<Result<Vec<u8>, std::io::Error>>();
+    tx.unbounded_send(Ok(b"{".to_vec())).unwrap();
+
+    let response = app
+        .http
+        .post(app.url("/webhooks/photoshelter/demo"))
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap_stream(rx))
+        .send()
+        .await
+        .unwrap();
+
+    assert_unavailable(&response);
+    let problem: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(problem["type"], "urn:assetrelay:problem:timeout");
+    drop(tx);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_nacked_publish_is_a_503() {
+    let app = TestApp::spawn_with(&[("ASSETRELAY_TOPOLOGY__DECLARE_ON_START", "false")]).await;
+    let (_c, channel) = test_channel().await;
+    let exchange = app.topology.exchange();
+    channel
+        .exchange_declare(
+            exchange.as_str().into(),
+            ExchangeKind::Topic,
+            Default::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    // A full queue that rejects new messages makes RabbitMQ nack the publish.
+    let full = format!("{}.full", app.topology.prefix);
+    let mut args = FieldTable::default();
+    args.insert("x-max-length".into(), AMQPValue::LongLongInt(0));
+    args.insert(
+        "x-overflow".into(),
+        AMQPValue::LongString(LongString::from("reject-publish")),
+    );
+    channel
+        .queue_declare(
+            full.as_str().into(),
+            QueueDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            args,
+        )
+        .await
+        .unwrap();
+    channel
+        .queue_bind(
+            full.as_str().into(),
+            exchange.as_str().into(),
+            "#".into(),
+            Default::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+
+    let response = app
+        .post_signed("photoshelter", &ps_body("d-n", "media.updated"))
+        .await;
+
+    assert_unavailable(&response);
+    channel
+        .queue_delete(full.as_str().into(), Default::default())
+        .await
+        .unwrap();
+    channel
+        .exchange_delete(exchange.as_str().into(), Default::default())
+        .await
+        .unwrap();
+    app.shutdown.cancel();
+}

@@ -1,0 +1,228 @@
+//! Test harness: the real ingress on 127.0.0.1:0 with a unique broker prefix per test,
+//! signing helpers, queue readers, and a TCP proxy that can cut the broker connection.
+#![allow(dead_code)]
+
+pub mod proxy;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use assetrelay_broker::lapin::message::BasicGetMessage;
+use assetrelay_broker::lapin::options::{BasicGetOptions, QueueDeclareOptions};
+use assetrelay_broker::lapin::types::FieldTable;
+use assetrelay_broker::lapin::{Channel, Connection, ConnectionProperties};
+use assetrelay_broker::{Flow, Topology};
+use assetrelay_ingress::Ingress;
+use assetrelay_ingress::app::topology_from;
+use assetrelay_signature::{StandardWebhooksSigner, decode_whsec};
+use tokio_util::sync::CancellationToken;
+
+pub const PS_SECRET: &str = "whsec_ZGV2LXBob3Rvc2hlbHRlci13ZWJob29rLXNlY3JldA==";
+pub const SMINT_SECRET: &str = "whsec_ZGV2LXNtaW50aW8td2ViaG9vay1zZWNyZXQtMDAwMA==";
+
+pub fn amqp_url() -> String {
+    std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+}
+
+pub fn example_config() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/example.toml")
+}
+
+/// Environment for a test: unique prefix, short tiers, plus `extra` overrides.
+pub fn test_env(prefix: &str, extra: &[(&str, &str)]) -> BTreeMap<String, String> {
+    let mut env: BTreeMap<String, String> = [
+        ("ASSETRELAY_TOPOLOGY__PREFIX", prefix),
+        ("ASSETRELAY_TOPOLOGY__RETRY_TIERS_SECS", "[1]"),
+        ("ASSETRELAY_TOPOLOGY__SCHEDULER_TIERS_SECS", "[1]"),
+        ("ASSETRELAY_TOPOLOGY__ARCHIVE_MAX_AGE", "1h"),
+        ("ASSETRELAY_BROKER__URL", &amqp_url()),
+        ("ASSETRELAY_BROKER__RECONNECT_MAX_DELAY_MS", "200"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    env
+}
+
+pub fn unique_prefix() -> String {
+    format!("test-{}", uuid::Uuid::new_v4().simple())
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub topology: Topology,
+    pub shutdown: CancellationToken,
+    pub ingress_broker: assetrelay_broker::Broker,
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+    pub http: reqwest::Client,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Start with extra env overrides; waits until the broker connection is up unless
+    /// the broker is meant to be unreachable (`wait_ready = false`).
+    pub async fn spawn_with(extra: &[(&str, &str)]) -> Self {
+        Self::spawn_opts(extra, true).await
+    }
+
+    pub async fn spawn_opts(extra: &[(&str, &str)], wait_ready: bool) -> Self {
+        let prefix = unique_prefix();
+        let config =
+            assetrelay_config::load(Some(&example_config()), &test_env(&prefix, extra)).unwrap();
+        let topology = topology_from(&config.topology);
+        let ingress = Ingress::build(&config).unwrap();
+        let broker = ingress.broker().clone();
+        if wait_ready {
+            assert!(
+                broker.wait_ready(Duration::from_secs(20)).await,
+                "broker not reachable at {}",
+                amqp_url()
+            );
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(ingress.run(listener, shutdown.clone()));
+        Self {
+            base,
+            topology,
+            shutdown,
+            ingress_broker: broker,
+            task,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// POST a body signed with the connection's dev secret (Standard Webhooks).
+    pub async fn post_signed(&self, platform: &str, body: &str) -> reqwest::Response {
+        let secret = if platform == "smintio" {
+            SMINT_SECRET
+        } else {
+            PS_SECRET
+        };
+        let headers = sign(secret, "msg_1", now(), body.as_bytes());
+        self.post(&format!("/webhooks/{platform}/demo"), body, &headers)
+            .await
+    }
+
+    pub async fn post(
+        &self,
+        path: &str,
+        body: &str,
+        headers: &[(&'static str, String)],
+    ) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(self.url(path))
+            .header("content-type", "application/json")
+            .body(body.to_owned());
+        for (k, v) in headers {
+            request = request.header(*k, v);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Stop the service and delete this test's queues.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        let _ = self.task.await;
+        delete_topology(&self.topology).await;
+    }
+}
+
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+pub fn sign(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> Vec<(&'static str, String)> {
+    StandardWebhooksSigner::new(decode_whsec(secret).unwrap()).headers(id, timestamp, body)
+}
+
+pub fn ps_body(id: &str, event: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","event":"{event}","occurred_at":"2026-11-29T10:00:00Z","org_id":"O0000DEVORG00001","media_id":"I0000abcdEFGH123"}}"#
+    )
+}
+
+pub async fn test_channel() -> (Connection, Channel) {
+    let connection = Connection::connect(&amqp_url(), ConnectionProperties::default())
+        .await
+        .unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    (connection, channel)
+}
+
+pub async fn delete_topology(topology: &Topology) {
+    let (_c, channel) = test_channel().await;
+    let _ = topology.delete(&channel).await;
+}
+
+/// Take one message from `queue` (waiting up to 10 s for it to appear).
+pub async fn take(queue: &str) -> Option<BasicGetMessage> {
+    let (_c, channel) = test_channel().await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(m) = channel
+            .basic_get(queue.into(), BasicGetOptions { no_ack: true })
+            .await
+            .unwrap()
+        {
+            return Some(m);
+        }
+        if tokio::time::Instant::now() > deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Ready messages in `queue` right now.
+pub async fn depth(queue: &str) -> u32 {
+    let (_c, channel) = test_channel().await;
+    channel
+        .queue_declare(
+            queue.into(),
+            QueueDeclareOptions {
+                passive: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .unwrap()
+        .message_count()
+}
+
+/// Drain every ready message id from `queue`.
+pub async fn drain_ids(queue: &str) -> Vec<String> {
+    let (_c, channel) = test_channel().await;
+    let mut ids = Vec::new();
+    while let Some(m) = channel
+        .basic_get(queue.into(), BasicGetOptions { no_ack: true })
+        .await
+        .unwrap()
+    {
+        ids.push(
+            m.delivery
+                .properties
+                .message_id()
+                .as_ref()
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+        );
+    }
+    ids
+}
+
+pub fn to_smint(app: &TestApp) -> String {
+    app.topology.work_queue(Flow::ToSmint)
+}
