@@ -38,7 +38,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     let prefix = format!("bench-{}", std::process::id());
     let env = bench_env(&prefix, &options);
     let config = assetrelay_config::load(Some(&config_path()), &env)?;
-    let topology = assetrelay_ingress::app::topology_from(&config.topology);
+    let topology = assetrelay_broker::Topology::from_config(&config.topology);
     let mut child = start_ingress(&env, &options).await?;
     let pid = child.id().context("ingress has no pid")?;
     let base = format!("http://127.0.0.1:{}", options.port);

@@ -23,6 +23,18 @@ pub struct BrokerSettings {
     pub reconnect_max_delay: Duration,
 }
 
+impl BrokerSettings {
+    /// Settings from the `[broker]` configuration; `connection_name` names the binary.
+    pub fn from_config(config: &assetrelay_config::BrokerConfig, connection_name: &str) -> Self {
+        use secrecy::ExposeSecret;
+        Self {
+            url: config.url.expose_secret().to_owned(),
+            connection_name: connection_name.to_owned(),
+            reconnect_max_delay: Duration::from_millis(config.reconnect_max_delay_ms),
+        }
+    }
+}
+
 /// A connection generation: channels from an older generation are never reused.
 #[derive(Clone)]
 pub(crate) struct Live {

@@ -64,11 +64,11 @@ impl Publisher {
                 message.properties.clone(),
             )
             .await
-            .map_err(|e| self.classify(&channel, e))?;
+            .map_err(|e| self.classify(e))?;
         let confirmation = tokio::time::timeout(self.confirm_timeout, confirm)
             .await
             .map_err(|_| PublishError::ConfirmTimeout(self.confirm_timeout))?
-            .map_err(|e| self.classify(&channel, e))?;
+            .map_err(|e| self.classify(e))?;
         match confirmation {
             Confirmation::Ack(None) => Ok(()),
             Confirmation::Ack(Some(returned)) | Confirmation::Nack(Some(returned)) => {
@@ -95,16 +95,8 @@ impl Publisher {
         }
         let (fresh_generation, channel) =
             self.broker.confirm_channel().await.map_err(|e| match e {
-                BrokerError::NotConnected => PublishError::NotConnected,
-                BrokerError::Amqp(e)
-                | BrokerError::Connect(e)
-                | BrokerError::Declare { source: e, .. } => {
-                    if self.broker.is_ready() {
-                        PublishError::ChannelClosed(e)
-                    } else {
-                        PublishError::NotConnected
-                    }
-                }
+                BrokerError::Amqp(e) => self.classify(e),
+                _ => PublishError::NotConnected,
             })?;
         *slot = Some((fresh_generation, channel.clone()));
         Ok(channel)
@@ -112,7 +104,7 @@ impl Publisher {
 
     /// A publish error on a connected broker means this channel is gone (the broker
     /// closed it, e.g. 404 for a missing exchange); otherwise the connection is.
-    fn classify(&self, _channel: &Channel, error: lapin::Error) -> PublishError {
+    fn classify(&self, error: lapin::Error) -> PublishError {
         if self.broker.is_ready() {
             PublishError::ChannelClosed(error)
         } else {

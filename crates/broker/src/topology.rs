@@ -55,6 +55,17 @@ pub struct Topology {
 }
 
 impl Topology {
+    /// The topology the configuration describes.
+    pub fn from_config(config: &assetrelay_config::TopologyConfig) -> Self {
+        Self {
+            prefix: config.prefix.clone(),
+            retry_tiers_secs: config.retry_tiers_secs.clone(),
+            scheduler_tiers_secs: config.scheduler_tiers_secs.clone(),
+            delivery_limit: config.delivery_limit,
+            archive_max_age: config.archive_max_age.clone(),
+        }
+    }
+
     pub fn exchange(&self) -> String {
         format!("{}.events", self.prefix)
     }

@@ -5,11 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use assetrelay_broker::{Broker, BrokerSettings, Publisher, Topology};
-use assetrelay_config::{Config, TopologyConfig};
+use assetrelay_config::Config;
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
-use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
@@ -32,17 +31,6 @@ pub enum BuildError {
 /// The ingress, built and connected (in the background) but not yet serving.
 pub struct Ingress {
     state: AppState,
-}
-
-/// The broker topology described by the configuration.
-pub fn topology_from(config: &TopologyConfig) -> Topology {
-    Topology {
-        prefix: config.prefix.clone(),
-        retry_tiers_secs: config.retry_tiers_secs.clone(),
-        scheduler_tiers_secs: config.scheduler_tiers_secs.clone(),
-        delivery_limit: config.delivery_limit,
-        archive_max_age: config.archive_max_age.clone(),
-    }
 }
 
 impl Ingress {
@@ -68,13 +56,9 @@ impl Ingress {
                 },
             );
         }
-        let topology = topology_from(&config.topology);
+        let topology = Topology::from_config(&config.topology);
         let broker = Broker::start(
-            BrokerSettings {
-                url: config.broker.url.expose_secret().to_owned(),
-                connection_name: "assetrelay-ingress".into(),
-                reconnect_max_delay: Duration::from_millis(config.broker.reconnect_max_delay_ms),
-            },
+            BrokerSettings::from_config(&config.broker, "assetrelay-ingress"),
             config.topology.declare_on_start.then(|| topology.clone()),
         );
         let publisher = Publisher::new(

@@ -101,7 +101,7 @@ async fn sigterm_under_load_loses_no_request_that_got_a_202() {
 
     assert!(status.success(), "exit status {status:?}");
     let accepted: HashSet<String> = accepted.lock().unwrap().iter().cloned().collect();
-    let topology = assetrelay_ingress::app::topology_from(
+    let topology = assetrelay_broker::Topology::from_config(
         &assetrelay_config::load(Some(&example_config()), &test_env(&prefix, &[]))
             .unwrap()
             .topology,

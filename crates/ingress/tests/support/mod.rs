@@ -14,7 +14,6 @@ use assetrelay_broker::lapin::types::FieldTable;
 use assetrelay_broker::lapin::{Channel, Connection, ConnectionProperties};
 use assetrelay_broker::{Flow, Topology};
 use assetrelay_ingress::Ingress;
-use assetrelay_ingress::app::topology_from;
 use assetrelay_signature::{StandardWebhooksSigner, decode_whsec};
 use tokio_util::sync::CancellationToken;
 
@@ -74,7 +73,7 @@ impl TestApp {
         let prefix = unique_prefix();
         let config =
             assetrelay_config::load(Some(&example_config()), &test_env(&prefix, extra)).unwrap();
-        let topology = topology_from(&config.topology);
+        let topology = Topology::from_config(&config.topology);
         let ingress = Ingress::build(&config).unwrap();
         let broker = ingress.broker().clone();
         if wait_ready {
