@@ -112,10 +112,7 @@ pub async fn get_media(
 ) -> Result<Response, PsError> {
     auth::member(&state, &headers, &uri, V4).await?;
     let ps = state.photoshelter.lock().await;
-    let media = ps
-        .media
-        .get(&media_id)
-        .ok_or_else(|| PsError::not_found(V4, "media"))?;
+    let media = media_v4(&ps, &media_id)?;
     Ok(data(media.resource(&state.config.photoshelter.org_id)))
 }
 
@@ -127,10 +124,7 @@ pub async fn get_iptc(
 ) -> Result<Response, PsError> {
     auth::member(&state, &headers, &uri, V4).await?;
     let ps = state.photoshelter.lock().await;
-    let media = ps
-        .media
-        .get(&media_id)
-        .ok_or_else(|| PsError::not_found(V4, "media"))?;
+    let media = media_v4(&ps, &media_id)?;
     Ok(data(media.iptc_resource()))
 }
 
@@ -144,10 +138,7 @@ pub async fn get_galleries(
     auth::member(&state, &headers, &uri, V4).await?;
     let (page, per_page) = paging(&q)?;
     let ps = state.photoshelter.lock().await;
-    let media = ps
-        .media
-        .get(&media_id)
-        .ok_or_else(|| PsError::not_found(V4, "media"))?;
+    let media = media_v4(&ps, &media_id)?;
     let galleries = media
         .galleries
         .iter()
@@ -165,10 +156,7 @@ pub async fn get_custom_metadata(
 ) -> Result<Response, PsError> {
     auth::member(&state, &headers, &uri, V4).await?;
     let ps = state.photoshelter.lock().await;
-    let media = ps
-        .media
-        .get(&media_id)
-        .ok_or_else(|| PsError::not_found(V4, "media"))?;
+    let media = media_v4(&ps, &media_id)?;
     Ok(data(media.custom_metadata_resources()))
 }
 
@@ -205,10 +193,7 @@ async fn patch(
 ) -> Result<Response, PsError> {
     let (changed, resource) = {
         let mut ps = state.photoshelter.lock().await;
-        let media = ps
-            .media
-            .get_mut(media_id)
-            .ok_or_else(|| PsError::not_found(V4, "media"))?;
+        let media = media_v4_mut(&mut ps, media_id)?;
         // Validate on a copy so a rejected request changes nothing.
         let mut updated = media.clone();
         let changed = if iptc {
@@ -299,10 +284,7 @@ pub async fn add_child(
         if !ps.galleries.contains_key(&gallery_id) {
             return Err(PsError::not_found(V4, "gallery"));
         }
-        let media = ps
-            .media
-            .get_mut(&media_id)
-            .ok_or_else(|| PsError::not_found(V4, "media"))?;
+        let media = media_v4_mut(&mut ps, &media_id)?;
         let added = media.galleries.insert(gallery_id.clone());
         if added {
             media.modified_at = chrono::Utc::now();
@@ -370,4 +352,23 @@ pub async fn remove_child(
         )],
     );
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The media item, or the v4 `ResourceNotFoundException`.
+fn media_v4<'a>(
+    ps: &'a super::State,
+    media_id: &str,
+) -> Result<&'a super::model::MediaRecord, PsError> {
+    ps.media
+        .get(media_id)
+        .ok_or_else(|| PsError::not_found(V4, "media"))
+}
+
+fn media_v4_mut<'a>(
+    ps: &'a mut super::State,
+    media_id: &str,
+) -> Result<&'a mut super::model::MediaRecord, PsError> {
+    ps.media
+        .get_mut(media_id)
+        .ok_or_else(|| PsError::not_found(V4, "media"))
 }
