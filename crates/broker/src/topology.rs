@@ -38,10 +38,6 @@ impl Flow {
             ],
         }
     }
-
-    pub fn parse(name: &str) -> Option<Flow> {
-        Self::ALL.into_iter().find(|f| f.as_str() == name)
-    }
 }
 
 /// Names and arguments of every broker object, derived from one prefix.

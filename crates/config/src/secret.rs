@@ -31,12 +31,6 @@ impl std::fmt::Debug for Secret {
 }
 
 impl Secret {
-    /// The resolved value. Present on every secret of a [`crate::Config`] returned by
-    /// [`crate::load`].
-    pub fn value(&self) -> Option<&SecretString> {
-        self.value.as_ref()
-    }
-
     /// The resolved text, or an empty string if (impossibly, after `load`) unresolved.
     pub fn expose(&self) -> &str {
         use secrecy::ExposeSecret;
@@ -46,14 +40,6 @@ impl Secret {
     pub(crate) fn resolve(&mut self, env: &BTreeMap<String, String>) -> Result<(), String> {
         self.value = Some(self.source.resolve(env)?);
         Ok(())
-    }
-
-    /// A literal secret (tests and tools that build configuration in code).
-    pub fn literal(value: &str) -> Self {
-        Self {
-            source: SecretSource::Literal(value.to_owned()),
-            value: Some(SecretString::from(value.to_owned())),
-        }
     }
 }
 

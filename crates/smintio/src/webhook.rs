@@ -58,11 +58,6 @@ const EVENTS: &[(&str, EventType, Shape)] = &[
     ),
 ];
 
-/// The names accepted in `event`, for documentation and tests.
-pub fn event_names() -> impl Iterator<Item = &'static str> {
-    EVENTS.iter().map(|(name, _, _)| *name)
-}
-
 /// Parse and normalize one Smint.io webhook body.
 pub fn normalize(body: &[u8]) -> Result<Normalized, PayloadError> {
     let fields = Fields::parse(body)?;
