@@ -110,7 +110,9 @@ impl Broker {
         Ok((live.generation, channel))
     }
 
-    pub(crate) fn generation(&self) -> Option<u64> {
+    /// Which connection is current: grows by one on every (re)connect; `None` while
+    /// disconnected. Useful to observe reconnects.
+    pub fn generation(&self) -> Option<u64> {
         self.live().map(|l| l.generation)
     }
 
@@ -194,16 +196,22 @@ async fn connect_and_declare(broker: &Broker) -> Option<Connection> {
         .ok()
 }
 
-/// Resolves when the connection reports an error or stops being connected.
+/// Resolves when the connection stops being connected.
 async fn lost(connection: &Connection) {
     let mut events = connection.events_listener();
     let mut poll = tokio::time::interval(Duration::from_millis(250));
     loop {
         tokio::select! {
             event = events.next() => match event {
+                // lapin reports channel closes (e.g. a publish to a missing exchange) on
+                // this stream too; only a closed connection warrants reconnecting. A
+                // connection error whose state lags is caught by the status poll.
                 Some(Event::Error(e)) => {
-                    tracing::warn!(error.message = %e, "broker connection error");
-                    return;
+                    if !connection.status().connected() {
+                        tracing::warn!(error.message = %e, "broker connection error");
+                        return;
+                    }
+                    tracing::debug!(error.message = %e, "broker channel error");
                 }
                 None => return,
                 Some(_) => {}

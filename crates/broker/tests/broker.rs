@@ -194,6 +194,31 @@ async fn publishing_to_a_missing_exchange_is_a_closed_channel_and_the_next_publi
 }
 
 #[tokio::test]
+async fn a_channel_error_does_not_reconnect_the_whole_connection() {
+    let t = topology();
+    let broker = started(Some(t.clone())).await;
+    let publisher = Publisher::new(broker.clone(), 1, Duration::from_secs(5));
+    let generation = broker.generation();
+    let mut missing = message(&t, "photoshelter.demo.asset.updated");
+    missing.exchange = format!("{}-missing", t.exchange());
+
+    assert!(publisher.publish(&missing).await.is_err());
+
+    // A reconnect would happen within a few milliseconds of the channel error; watch for a
+    // second whether the connection generation changes.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
+    while tokio::time::Instant::now() < deadline {
+        assert_eq!(
+            broker.generation(),
+            generation,
+            "the connection was reopened"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    cleanup(&t).await;
+}
+
+#[tokio::test]
 async fn every_routed_event_is_archived_in_the_stream() {
     let t = topology();
     let broker = started(Some(t.clone())).await;
