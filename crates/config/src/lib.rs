@@ -4,9 +4,11 @@
 //! [`load`] (layering and validation), [`env`] (the environment provider).
 
 mod env;
+mod flows;
 mod load;
 pub mod model;
 mod platform;
+mod rules;
 pub mod secret;
 
 pub use load::{ConfigError, load};

@@ -79,6 +79,12 @@ fn validate(config: &mut Config, env: &BTreeMap<String, String>) -> Result<(), C
     if config.ingress.body_limit_bytes == 0 {
         return Err(invalid("ingress.body_limit_bytes", "must be at least 1"));
     }
+    if config.flows.prefetch == 0 {
+        return Err(invalid("flows.prefetch", "must be at least 1"));
+    }
+    if config.flows.concurrency == 0 {
+        return Err(invalid("flows.concurrency", "must be at least 1"));
+    }
     for (name, connection) in &mut config.connections {
         if !is_name(name, false) {
             return Err(invalid(
@@ -97,6 +103,14 @@ fn validate(config: &mut Config, env: &BTreeMap<String, String>) -> Result<(), C
         }
         validate_webhook_keys(&format!("{ps}.webhook"), &connection.photoshelter.webhook)?;
         validate_webhook_keys(&format!("{smint}.webhook"), &connection.smintio.webhook)?;
+        if let Some(gallery) = &connection.rules.distribution.gallery
+            && gallery.trim().is_empty()
+        {
+            return Err(invalid(
+                format!("connections.{name}.rules.distribution.gallery"),
+                "name a gallery id (G0000…) or leave it out",
+            ));
+        }
     }
     Ok(())
 }

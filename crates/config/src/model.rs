@@ -8,7 +8,9 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::Secret;
+pub use crate::flows::*;
 pub use crate::platform::*;
+pub use crate::rules::*;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,6 +23,8 @@ pub struct Config {
     pub ingress: IngressConfig,
     #[serde(default)]
     pub telemetry: TelemetryConfig,
+    #[serde(default)]
+    pub flows: FlowsConfig,
     /// Connections (tenants) by name; the name appears in webhook paths and routing keys.
     #[serde(default)]
     pub connections: BTreeMap<String, ConnectionConfig>,
@@ -143,6 +147,9 @@ pub enum LogFormat {
 pub struct ConnectionConfig {
     pub photoshelter: PhotoShelterConnection,
     pub smintio: SmintioConnection,
+    /// Approval, region and distribution rules.
+    #[serde(default)]
+    pub rules: ConnectionRules,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

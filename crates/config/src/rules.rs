@@ -1,0 +1,75 @@
+//! Per-connection business rules: which PhotoShelter media are approved for Smint.io and
+//! for which markets (to-smint), and which Smint.io licenses are distributed into
+//! PhotoShelter and where (to-photoshelter). DESIGN §7–§8. Evaluated by `assetrelay-mapping`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// Everything a connection decides beyond credentials.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConnectionRules {
+    /// When a PhotoShelter media item is brand-approved (use case 1).
+    pub approval: MediaMatch,
+    /// Region rules (use case 8): each matching rule adds its regions, languages and
+    /// campaigns. An approved item no rule matches is exposed without restriction
+    /// unless `regions_required` is set.
+    pub regions: Vec<RegionRule>,
+    /// An approved item that no region rule matches is not exposed at all.
+    pub regions_required: bool,
+    /// Where rights-cleared Smint.io licenses go in PhotoShelter (use cases 2, 5).
+    pub distribution: DistributionRules,
+}
+
+/// A condition on a PhotoShelter media item; it matches when **any** listed value matches.
+/// An empty match matches nothing (approval must be named, never implied).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MediaMatch {
+    /// Gallery ids (`G0000…`) or gallery names.
+    pub galleries: Vec<String>,
+    /// IPTC keywords (compared case-insensitively).
+    pub keywords: Vec<String>,
+    /// Custom metadata field → accepted values (compared case-insensitively).
+    pub custom_metadata: BTreeMap<String, Vec<String>>,
+}
+
+impl MediaMatch {
+    /// Whether nothing is listed.
+    pub fn is_empty(&self) -> bool {
+        self.galleries.is_empty() && self.keywords.is_empty() && self.custom_metadata.is_empty()
+    }
+}
+
+/// One region rule: media matching `when` are exposed to these markets.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RegionRule {
+    /// A name for logs and the asset's metadata.
+    pub name: String,
+    /// Which media the rule is about.
+    pub when: MediaMatch,
+    /// ISO 3166 country or region codes (`DE`, `EU`, …).
+    pub regions: Vec<String>,
+    /// Language codes (`de`, `en`, …).
+    pub languages: Vec<String>,
+    /// Campaign names.
+    pub campaigns: Vec<String>,
+}
+
+/// The distribution policy of to-photoshelter.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DistributionRules {
+    /// The distribution gallery (`G0000…`) rights-cleared assets are uploaded into. Without
+    /// it the flow parks license events with reason `no_distribution_gallery`.
+    pub gallery: Option<String>,
+    /// Distribute licenses some term marks as editorial use only.
+    pub allow_editorial: bool,
+    /// Distribute licenses Smint.io flags as having potentially restrictive terms.
+    pub allow_restrictive: bool,
+    /// Distribute only licenses whose terms allow this distribution channel key (e.g.
+    /// `"web"`); empty means no such requirement.
+    pub required_distributions: Vec<String>,
+}
