@@ -1,13 +1,18 @@
 #![doc = include_str!("../README.md")]
 //! Modules: [`connection`] (the supervised connection), [`topology`] (names, arguments,
-//! declaration), [`publisher`] (confirmed publishing), [`error`].
+//! declaration), [`publisher`] (confirmed publishing), [`consumer`] (the consumer runner:
+//! handler, retries, parking), [`error`].
 
 pub mod connection;
+pub mod consumer;
 pub mod error;
 pub mod publisher;
 pub mod topology;
 
 pub use connection::{Broker, BrokerSettings};
+pub use consumer::{
+    Consumer, ConsumerSettings, Delivery, FailureKind, Handled, Handler, HandlerError,
+};
 pub use error::{BrokerError, PublishError};
 pub use publisher::{OutgoingMessage, Publisher};
 pub use topology::{Flow, Topology};
