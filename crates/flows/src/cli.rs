@@ -1,0 +1,45 @@
+//! The common `main` of the three flow binaries: load configuration, start telemetry,
+//! run one flow until SIGTERM/SIGINT, exit 0 after a clean drain.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use assetrelay_config::LogFormat;
+use assetrelay_telemetry::{LogStyle, init_tracing, shutdown_on_signal};
+use clap::Parser;
+
+use crate::{Flow, FlowService};
+
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// TOML configuration file; ASSETRELAY_* environment variables override it.
+    #[arg(long, env = "ASSETRELAY_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+/// Run `flow` as a process.
+pub async fn main_for(flow: Flow) -> anyhow::Result<()> {
+    let args = Args::parse();
+    let env = std::env::vars().collect();
+    let config = assetrelay_config::load(args.config.as_deref(), &env)?;
+    let style = match config.telemetry.log_format {
+        LogFormat::Pretty => LogStyle::Pretty,
+        LogFormat::Json => LogStyle::Json,
+    };
+    init_tracing(style, &config.telemetry.log_filter);
+    // Install the Prometheus recorder before the first metric is recorded.
+    let _ = assetrelay_telemetry::metrics_handle();
+
+    let service = FlowService::build(flow, &config)?;
+    let listen = FlowService::metrics_listen(flow, &config);
+    let ops = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {listen} (flows.{}.metrics_listen)",
+                flow.as_str().replace('-', "_")
+            )
+        })?;
+    service.run(Some(ops), shutdown_on_signal()).await
+}

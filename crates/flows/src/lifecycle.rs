@@ -1,0 +1,167 @@
+//! Flow `lifecycle` (use case 7): an asset expired, was archived, restricted, deleted or
+//! replaced on one side → it leaves active use on the other. Expiry events come from the
+//! platforms and from the expiry scheduler, which delivers them when rights end even if no
+//! platform says anything.
+//!
+//! - PhotoShelter media no longer in active use (gone, archived, restricted, expired) is
+//!   deleted from Smint.io; an expired one is also made private in PhotoShelter.
+//! - A Smint.io license that expired or was cancelled has its PhotoShelter copies retired.
+//!
+//! Each decision is made on the state read now, so an expiry that was postponed meanwhile
+//! (a new date, a renewed license) changes nothing.
+
+use std::sync::Arc;
+
+use assetrelay_broker::consumer::{Delivery, Handled, Handler, HandlerError};
+use assetrelay_event::Platform;
+use assetrelay_mapping::expiry::{is_expired, license_expires_at, media_expires_at};
+use assetrelay_mapping::origin::smintio_origin;
+use assetrelay_photoshelter::client::Visibility;
+
+use crate::shared::calls::timed;
+use crate::shared::connections::{Connection, Connections};
+use crate::shared::failure::{FlowError, from_photoshelter, missing_subject, parse_event};
+use crate::shared::ps_copies::{find_copies, retire};
+use crate::shared::scheduler::{ExpiryScheduler, due_at};
+use crate::shared::serial::PerAsset;
+use crate::shared::smint_push::Pushed;
+
+pub struct Lifecycle {
+    connections: Arc<Connections>,
+    scheduler: ExpiryScheduler,
+    serial: PerAsset,
+}
+
+impl Lifecycle {
+    pub fn new(connections: Arc<Connections>, scheduler: ExpiryScheduler) -> Self {
+        Self {
+            connections,
+            scheduler,
+            serial: PerAsset::default(),
+        }
+    }
+
+    async fn sync(&self, delivery: &Delivery) -> Result<Handled, FlowError> {
+        let event = parse_event(delivery)?;
+        let now = chrono::Utc::now();
+        if let Some(due) = due_at(&delivery.headers)
+            && due > now
+        {
+            self.scheduler.hop(&event, due, now).await?;
+            return Ok(Handled::Skipped);
+        }
+        let asset_id = event
+            .subject
+            .clone()
+            .ok_or_else(|| missing_subject(&event))?;
+        let connection = self
+            .connections
+            .get(&event.assetrelayconnection)
+            .map_err(|reason| HandlerError::permanent("connection_not_configured", reason))?;
+        let _turn = self
+            .serial
+            .lock(format!(
+                "{}\n{}\n{asset_id}",
+                connection.name, event.data.platform
+            ))
+            .await;
+        match event.data.platform {
+            Platform::PhotoShelter => photoshelter_media(&connection, &asset_id, now).await,
+            Platform::Smintio => smintio_license(&connection, &asset_id, now).await,
+        }
+    }
+}
+
+async fn photoshelter_media(
+    connection: &Connection,
+    media_id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Handled, FlowError> {
+    let ps = &connection.photoshelter;
+    let media = match timed("photoshelter", "media", ps.media(media_id)).await {
+        Ok(media) => Some(media),
+        Err(e) if e.status().is_some_and(|s| s.as_u16() == 404) => None,
+        Err(e) => return Err(from_photoshelter(&e)),
+    };
+    if media.as_ref().is_some_and(|m| smintio_origin(m).is_some()) {
+        // Our copy of a Smint.io license: Smint.io never received it from us.
+        return Ok(Handled::Skipped);
+    }
+    let expired = media
+        .as_ref()
+        .is_some_and(|m| is_expired(media_expires_at(m), now));
+    let inactive = match &media {
+        None => true,
+        Some(m) => {
+            expired
+                || m.archived == Some(true)
+                || matches!(
+                    m.visibility,
+                    Some(Visibility::Private | Visibility::Permission)
+                )
+        }
+    };
+    if !inactive {
+        tracing::debug!(%media_id, "still in active use: nothing to do");
+        return Ok(Handled::Skipped);
+    }
+    let mut changed = connection.smint_push.delete(media_id).await? == Pushed::Written;
+    if expired
+        && let Some(m) = &media
+        && m.visibility != Some(Visibility::Private)
+    {
+        timed(
+            "photoshelter",
+            "set_media_visibility",
+            ps.set_media_visibility(media_id, Visibility::Private),
+        )
+        .await
+        .map_err(|e| from_photoshelter(&e))?;
+        changed = true;
+    }
+    tracing::info!(%media_id, expired, changed, "out of active use");
+    Ok(if changed {
+        Handled::Ok
+    } else {
+        Handled::Skipped
+    })
+}
+
+async fn smintio_license(
+    connection: &Connection,
+    uuid: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Handled, FlowError> {
+    let Some(lpt) = connection.licenses.get(uuid).await? else {
+        return Err(HandlerError::transient(
+            "license_not_in_feed",
+            format!("license purchase transaction {uuid} is not (yet) in the CLAPI-C feed"),
+        ));
+    };
+    let ended = lpt.is_cancelled() == Some(true) || is_expired(license_expires_at(&lpt), now);
+    let Some(gallery) = connection.rules.distribution.gallery.as_deref() else {
+        return Ok(Handled::Skipped);
+    };
+    if !ended {
+        return Ok(Handled::Skipped);
+    }
+    let mut changed = false;
+    for copy in find_copies(&connection.photoshelter, gallery, uuid).await? {
+        changed |= retire(&connection.photoshelter, gallery, &copy.media_id).await?;
+    }
+    tracing::info!(license = uuid, changed, "license ended: copies retired");
+    Ok(if changed {
+        Handled::Ok
+    } else {
+        Handled::Skipped
+    })
+}
+
+impl Handler for Lifecycle {
+    fn handle(
+        &self,
+        delivery: &Delivery,
+    ) -> impl std::future::Future<Output = Result<Handled, HandlerError>> + Send {
+        self.sync(delivery)
+    }
+}

@@ -1,0 +1,176 @@
+//! One flow as a running service: broker connection, the flow's consumer, and the
+//! operations listener (`/metrics`, `/healthz`, `/readyz`). The binaries and `assetrelay dev`
+//! both run flows through this.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use assetrelay_broker::consumer::{Consumer, ConsumerSettings};
+use assetrelay_broker::{Broker, BrokerSettings, Flow, Publisher, Topology};
+use assetrelay_config::{Config, FlowsConfig};
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::lifecycle::Lifecycle;
+use crate::shared::connections::Connections;
+use crate::shared::scheduler::ExpiryScheduler;
+use crate::to_photoshelter::ToPhotoshelter;
+use crate::to_smint::ToSmint;
+
+/// A flow ready to run.
+pub struct FlowService {
+    flow: Flow,
+    broker: Broker,
+    publisher: Publisher,
+    topology: Topology,
+    settings: ConsumerSettings,
+    connections: Arc<Connections>,
+}
+
+impl FlowService {
+    /// Connect to the broker (declaring the topology if configured) and build the clients.
+    pub fn build(flow: Flow, config: &Config) -> anyhow::Result<Self> {
+        let topology = Topology::from_config(&config.topology);
+        let name = format!("assetrelay-{}", flow.as_str());
+        let broker = Broker::start(
+            BrokerSettings::from_config(&config.broker, &name),
+            config.topology.declare_on_start.then(|| topology.clone()),
+        );
+        let publisher = Publisher::new(
+            broker.clone(),
+            config.broker.publisher_channels,
+            Duration::from_millis(config.broker.confirm_timeout_ms),
+        );
+        let connections = Arc::new(Connections::from_config(config));
+        if connections.names().next().is_none() {
+            anyhow::bail!(
+                "no connection has both [connections.<name>.photoshelter.api] and [connections.<name>.smintio.api]: the flows have nothing to write to"
+            );
+        }
+        Ok(Self {
+            flow,
+            broker,
+            publisher,
+            topology,
+            settings: consumer_settings(&config.flows),
+            connections,
+        })
+    }
+
+    /// The flow's operations listener address from config.
+    pub fn metrics_listen(flow: Flow, config: &Config) -> std::net::SocketAddr {
+        match flow {
+            Flow::ToSmint => config.flows.to_smint.metrics_listen,
+            Flow::ToPhotoshelter => config.flows.to_photoshelter.metrics_listen,
+            Flow::Lifecycle => config.flows.lifecycle.metrics_listen,
+        }
+    }
+
+    /// Consume until `shutdown`; then finish in-flight deliveries and close.
+    pub async fn run(
+        self,
+        ops: Option<TcpListener>,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<()> {
+        let ops_task = ops.map(|listener| {
+            let router = ops_router(self.broker.clone());
+            let token = shutdown.clone();
+            tokio::spawn(async move {
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(token.cancelled_owned())
+                    .await
+            })
+        });
+        let scheduler = ExpiryScheduler::new(self.publisher.clone(), self.topology.clone());
+        let flow = self.flow;
+        tracing::info!(flow = flow.as_str(), queue = %self.topology.work_queue(flow), "flow starting");
+        let result = match flow {
+            Flow::ToSmint => {
+                let handler = Arc::new(ToSmint::new(Arc::clone(&self.connections), scheduler));
+                self.consumer(handler).run(shutdown).await
+            }
+            Flow::ToPhotoshelter => {
+                let handler = Arc::new(ToPhotoshelter::new(
+                    Arc::clone(&self.connections),
+                    scheduler,
+                ));
+                self.consumer(handler).run(shutdown).await
+            }
+            Flow::Lifecycle => {
+                let handler = Arc::new(Lifecycle::new(Arc::clone(&self.connections), scheduler));
+                self.consumer(handler).run(shutdown).await
+            }
+        };
+        if let Some(task) = ops_task {
+            let _ = task.await;
+        }
+        self.broker.close().await;
+        result.with_context(|| format!("flow {} stopped with an error", flow.as_str()))?;
+        tracing::info!(flow = flow.as_str(), "flow stopped cleanly");
+        Ok(())
+    }
+
+    fn consumer<H: assetrelay_broker::consumer::Handler>(&self, handler: Arc<H>) -> Consumer<H> {
+        Consumer::new(
+            self.broker.clone(),
+            self.publisher.clone(),
+            self.topology.clone(),
+            self.flow,
+            self.settings.clone(),
+            handler,
+        )
+    }
+}
+
+fn consumer_settings(flows: &FlowsConfig) -> ConsumerSettings {
+    ConsumerSettings {
+        prefetch: flows.prefetch,
+        concurrency: flows.concurrency,
+        max_retries: flows.max_retries,
+        handler_timeout: Duration::from_millis(flows.handler_timeout_ms),
+        shutdown_grace: Duration::from_millis(flows.shutdown_grace_ms),
+    }
+}
+
+fn ops_router(broker: Broker) -> Router {
+    Router::new()
+        .route(
+            "/healthz",
+            get(|| async {
+                (
+                    StatusCode::OK,
+                    axum::Json(serde_json::json!({"status": "ok"})),
+                )
+            }),
+        )
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(broker)
+}
+
+async fn readyz(State(broker): State<Broker>) -> impl IntoResponse {
+    if broker.is_ready() {
+        (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({"status": "ready"})),
+        )
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({"status": "broker unavailable"})),
+        )
+    }
+}
+
+async fn metrics() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        assetrelay_telemetry::render_metrics(),
+    )
+}

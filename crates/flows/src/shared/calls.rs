@@ -1,0 +1,29 @@
+//! Latency and status of every platform call, as `assetrelay_platform_call_seconds`.
+
+use std::future::Future;
+use std::time::Instant;
+
+use assetrelay_http_failure::Failure;
+
+/// Histogram of platform calls by platform, operation and status (`ok`, an HTTP status, or
+/// `transport`).
+pub const PLATFORM_CALL_SECONDS: &str = "assetrelay_platform_call_seconds";
+
+/// Run one platform call and record how long it took and how it ended.
+pub async fn timed<T, E: Failure>(
+    platform: &'static str,
+    operation: &'static str,
+    call: impl Future<Output = Result<T, E>>,
+) -> Result<T, E> {
+    let started = Instant::now();
+    let result = call.await;
+    let status = match &result {
+        Ok(_) => "ok".to_owned(),
+        Err(e) => e
+            .status()
+            .map_or_else(|| "transport".to_owned(), |s| s.as_u16().to_string()),
+    };
+    metrics::histogram!(PLATFORM_CALL_SECONDS, "platform" => platform, "operation" => operation, "status" => status)
+        .record(started.elapsed().as_secs_f64());
+    result
+}

@@ -1,0 +1,177 @@
+//! The platform clients and rules of every configured connection, built once at start.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use assetrelay_config::{Config, ConnectionRules, PhotoShelterAuth};
+use assetrelay_photoshelter::client as ps;
+use assetrelay_smintio::client::{
+    AdapterConfig, ClientConfig as SmintioConfig, RetryPolicy, SmintioClient,
+};
+use secrecy::SecretString;
+
+use crate::shared::license_feed::LicenseFeed;
+use crate::shared::smint_push::SmintPusher;
+
+/// One tenant as the flows use it.
+pub struct Connection {
+    pub name: String,
+    pub rules: ConnectionRules,
+    pub photoshelter: Arc<ps::Client>,
+    pub smintio: Arc<SmintioClient>,
+    /// Data-adapter pushes, with the record of what this process already pushed.
+    pub smint_push: SmintPusher,
+    /// The CLAPI-C license feed, read forward from where this process left off.
+    pub licenses: LicenseFeed,
+}
+
+/// Why a connection cannot be used by the flows.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectionError {
+    #[error(
+        "connection `{connection}`: {what} is not configured (set [connections.{connection}.{what}])"
+    )]
+    Missing {
+        connection: String,
+        what: &'static str,
+    },
+    #[error("connection `{connection}`: {detail}")]
+    Client { connection: String, detail: String },
+}
+
+/// Every connection that has both platform APIs configured.
+pub struct Connections {
+    by_name: BTreeMap<String, Arc<Connection>>,
+    /// Connections named in config but without API sections, with the reason.
+    unusable: BTreeMap<String, String>,
+}
+
+impl Connections {
+    /// Build the clients. A connection without API sections is kept as *unusable*: its
+    /// events are parked with the reason instead of failing the whole process.
+    pub fn from_config(config: &Config) -> Self {
+        let mut by_name = BTreeMap::new();
+        let mut unusable = BTreeMap::new();
+        for name in config.connections.keys() {
+            match build(config, name) {
+                Ok(connection) => {
+                    by_name.insert(name.clone(), Arc::new(connection));
+                }
+                Err(e) => {
+                    tracing::warn!(connection = %name, error = %e, "connection not usable by the flows");
+                    unusable.insert(name.clone(), e.to_string());
+                }
+            }
+        }
+        Self { by_name, unusable }
+    }
+
+    /// The connection, or why it cannot be used.
+    pub fn get(&self, name: &str) -> Result<Arc<Connection>, String> {
+        if let Some(c) = self.by_name.get(name) {
+            return Ok(Arc::clone(c));
+        }
+        Err(self
+            .unusable
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| format!("connection `{name}` is not configured")))
+    }
+
+    /// Names of the usable connections.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.by_name.keys().map(String::as_str)
+    }
+}
+
+fn build(config: &Config, name: &str) -> Result<Connection, ConnectionError> {
+    let connection = &config.connections[name];
+    let missing = |what| ConnectionError::Missing {
+        connection: name.to_owned(),
+        what,
+    };
+    let client_error = |detail: String| ConnectionError::Client {
+        connection: name.to_owned(),
+        detail,
+    };
+    let ps_api = connection
+        .photoshelter
+        .api
+        .as_ref()
+        .ok_or_else(|| missing("photoshelter.api"))?;
+    let smint_api = connection
+        .smintio
+        .api
+        .as_ref()
+        .ok_or_else(|| missing("smintio.api"))?;
+
+    let auth = match &ps_api.auth {
+        PhotoShelterAuth::Token {
+            email,
+            password,
+            org_id,
+        } => ps::Auth::Token {
+            email: email.clone(),
+            password: secret(password.expose()),
+            org_id: org_id.clone(),
+        },
+        PhotoShelterAuth::Oauth {
+            access_token,
+            org_id,
+        } => ps::Auth::OAuth {
+            access_token: secret(access_token.expose()),
+            org_id: org_id.clone(),
+        },
+    };
+    let mut ps_config = ps::ClientConfig::new(
+        ps_api.base_url.clone(),
+        secret(ps_api.api_key.expose()),
+        auth,
+    );
+    ps_config.v3_api_key = ps_api.v3_api_key.as_ref().map(|k| secret(k.expose()));
+    ps_config.timeout = Duration::from_millis(ps_api.timeout_ms);
+    let photoshelter = ps::Client::new(ps_config).map_err(|e| client_error(e.to_string()))?;
+
+    let mut smint_config = SmintioConfig::new(
+        smint_api.identity_url.clone(),
+        smint_api.clapi_url.clone(),
+        smint_api.client_id.clone(),
+        secret(smint_api.client_secret.expose()),
+        secret(smint_api.refresh_token.expose()),
+    )
+    .with_timeout(Duration::from_millis(smint_api.timeout_ms))
+    .with_retry(IN_PROCESS_RETRY);
+    let adapter = smint_api
+        .adapter
+        .as_ref()
+        .ok_or_else(|| missing("smintio.api.adapter"))?;
+    let mut adapter_config =
+        AdapterConfig::new(adapter.webhook_url.clone(), secret(adapter.secret.expose()));
+    adapter_config.signature_header = adapter.signature_header.clone();
+    adapter_config.timestamp_header = adapter.timestamp_header.clone();
+    smint_config = smint_config.with_adapter(adapter_config);
+    let smintio =
+        Arc::new(SmintioClient::new(smint_config).map_err(|e| client_error(e.to_string()))?);
+
+    Ok(Connection {
+        name: name.to_owned(),
+        rules: connection.rules.clone(),
+        photoshelter: Arc::new(photoshelter),
+        smint_push: SmintPusher::new(name, Arc::clone(&smintio)),
+        licenses: LicenseFeed::new(name, Arc::clone(&smintio)),
+        smintio,
+    })
+}
+
+/// A few quick in-process retries; longer waits belong to the broker's retry tiers
+/// (DESIGN §6.3), which do not hold a delivery while waiting.
+const IN_PROCESS_RETRY: RetryPolicy = RetryPolicy {
+    max_attempts: 3,
+    base_delay: Duration::from_millis(200),
+    max_retry_after: Duration::from_secs(5),
+};
+
+fn secret(value: &str) -> SecretString {
+    SecretString::from(value.to_owned())
+}

@@ -1,0 +1,169 @@
+//! The expiry scheduler (DESIGN §5, use case 7): an `asset.expired` event due at time T
+//! hops through the broker's delay queues (`<prefix>.scheduler.<tier>`, each dead-lettering
+//! into the lifecycle queue) until T has come, so an asset leaves active use on time even
+//! when no platform sends a webhook. Nothing sleeps in process; a restart loses nothing.
+//!
+//! Each hop picks the longest tier that does not overshoot T, so the event arrives at most
+//! one shortest-tier delay (10 s by default) after T.
+
+use assetrelay_broker::lapin::BasicProperties;
+use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
+use assetrelay_broker::{Flow, OutgoingMessage, Publisher, Topology};
+use assetrelay_event::{CLOUDEVENTS_CONTENT_TYPE, CloudEvent, EventData, EventType, Platform};
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::shared::failure::FlowError;
+use assetrelay_broker::consumer::HandlerError;
+
+/// Header carrying the time an expiry event is due (RFC 3339).
+pub const DUE_AT: &str = "x-due-at";
+
+#[derive(Clone)]
+pub struct ExpiryScheduler {
+    publisher: Publisher,
+    topology: Topology,
+}
+
+impl ExpiryScheduler {
+    pub fn new(publisher: Publisher, topology: Topology) -> Self {
+        Self {
+            publisher,
+            topology,
+        }
+    }
+
+    /// Make sure lifecycle hears about `asset_id` expiring at `due`. Confirmed before it returns.
+    pub async fn schedule(
+        &self,
+        connection: &str,
+        platform: Platform,
+        asset_id: &str,
+        due: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), FlowError> {
+        let event = expiry_event(connection, platform, asset_id, due, now);
+        self.hop(&event, due, now).await
+    }
+
+    /// Send `event` (already carrying its due time) one hop closer to `due`.
+    pub async fn hop(
+        &self,
+        event: &CloudEvent,
+        due: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), FlowError> {
+        // Rounded up, so a hop never delivers the event before it is due.
+        let remaining_ms = (due - now).num_milliseconds();
+        let remaining = if remaining_ms <= 0 {
+            0
+        } else {
+            (remaining_ms + 999) / 1000
+        };
+        let queue = match self.tier_for(remaining) {
+            Some(tier) => self.topology.scheduler_queue(tier),
+            None => self.topology.work_queue(Flow::Lifecycle),
+        };
+        let message = OutgoingMessage {
+            exchange: String::new(),
+            routing_key: queue.clone(),
+            body: event.to_json(),
+            properties: properties(event, due),
+        };
+        self.publisher.publish(&message).await.map_err(|e| {
+            HandlerError::transient(
+                "schedule_failed",
+                format!("could not schedule the expiry of {}: {e}", event.id),
+            )
+        })?;
+        tracing::debug!(event_id = %event.id, %due, %queue, "expiry scheduled");
+        Ok(())
+    }
+
+    /// The longest tier not beyond `remaining` seconds; the shortest if all are; `None`
+    /// when the event is due now (or no tiers are configured).
+    fn tier_for(&self, remaining: i64) -> Option<u64> {
+        if remaining <= 0 {
+            return None;
+        }
+        let remaining = remaining.unsigned_abs();
+        let tiers = &self.topology.scheduler_tiers_secs;
+        tiers
+            .iter()
+            .copied()
+            .filter(|&t| t <= remaining)
+            .max()
+            .or_else(|| tiers.iter().copied().min())
+    }
+}
+
+/// The due time of a scheduled delivery, if it is one.
+pub fn due_at(headers: &std::collections::BTreeMap<String, String>) -> Option<DateTime<Utc>> {
+    headers
+        .get(DUE_AT)
+        .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+fn expiry_event(
+    connection: &str,
+    platform: Platform,
+    asset_id: &str,
+    due: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> CloudEvent {
+    let due_text = due.to_rfc3339_opts(SecondsFormat::Secs, true);
+    // Stable per asset and due time: scheduling the same expiry twice yields one id.
+    let id = uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        format!("assetrelay:scheduler\n{platform}\n{connection}\n{asset_id}\n{due_text}")
+            .as_bytes(),
+    )
+    .to_string();
+    let mut change = serde_json::Map::new();
+    change.insert("platform_event".into(), "scheduled_expiry".into());
+    change.insert("due_at".into(), due_text.into());
+    let mut hint = serde_json::Map::new();
+    hint.insert(
+        "scheduled_at".into(),
+        now.to_rfc3339_opts(SecondsFormat::Secs, true).into(),
+    );
+    CloudEvent {
+        specversion: assetrelay_event::SPEC_VERSION.into(),
+        id,
+        source: format!("{platform}/{connection}"),
+        event_type: EventType::AssetExpired,
+        subject: Some(asset_id.to_owned()),
+        time: due,
+        datacontenttype: "application/json".into(),
+        assetrelayconnection: connection.to_owned(),
+        traceparent: assetrelay_event::new_traceparent(),
+        data: EventData {
+            platform,
+            asset_id: Some(asset_id.to_owned()),
+            change,
+            hint,
+        },
+    }
+}
+
+fn properties(event: &CloudEvent, due: DateTime<Utc>) -> BasicProperties {
+    let text = |s: &str| AMQPValue::LongString(LongString::from(s));
+    let mut headers = FieldTable::default();
+    headers.insert("x-connection".into(), text(&event.assetrelayconnection));
+    headers.insert("traceparent".into(), text(&event.traceparent));
+    headers.insert(
+        DUE_AT.into(),
+        text(&due.to_rfc3339_opts(SecondsFormat::Millis, true)),
+    );
+    if let Some(subject) = &event.subject {
+        headers.insert("x-subject".into(), text(subject));
+    }
+    BasicProperties::default()
+        .with_message_id(event.id.as_str().into())
+        .with_content_type(CLOUDEVENTS_CONTENT_TYPE.into())
+        .with_delivery_mode(2)
+        .with_timestamp(u64::try_from(Utc::now().timestamp()).unwrap_or_default())
+        .with_type(event.event_type.as_str().into())
+        .with_app_id("assetrelay-scheduler".into())
+        .with_headers(headers)
+}

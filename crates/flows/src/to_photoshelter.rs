@@ -1,0 +1,310 @@
+//! Flow `to-photoshelter` (use cases 2, 5, 6): a Smint.io license changed → read its current
+//! state from the CLAPI-C feed → if the connection's rules clear it for distribution, make
+//! sure its latest version is in the distribution gallery with mapped IPTC, older versions
+//! retired; otherwise retire every copy.
+
+use std::sync::Arc;
+
+use assetrelay_broker::consumer::{Delivery, Handled, Handler, HandlerError};
+use assetrelay_event::Platform;
+use assetrelay_mapping::expiry::license_expires_at;
+use assetrelay_mapping::origin::upload_file_name;
+use assetrelay_mapping::to_photoshelter::{
+    Distribution, iptc_for_license, license_distribution, media_update_for_license, primary_binary,
+};
+use assetrelay_photoshelter::client::{Iptc, Media, MediaUpdate, Upload, UploadSource};
+use assetrelay_smintio::client::LicensePurchaseTransaction;
+
+use crate::shared::calls::timed;
+use crate::shared::connections::{Connection, Connections};
+use crate::shared::failure::{FlowError, from_photoshelter, from_smintio, parse_event};
+use crate::shared::ps_copies::{find_copies, retire};
+use crate::shared::scheduler::ExpiryScheduler;
+use crate::shared::serial::PerAsset;
+
+pub struct ToPhotoshelter {
+    connections: Arc<Connections>,
+    scheduler: ExpiryScheduler,
+    serial: PerAsset,
+}
+
+impl ToPhotoshelter {
+    pub fn new(connections: Arc<Connections>, scheduler: ExpiryScheduler) -> Self {
+        Self {
+            connections,
+            scheduler,
+            serial: PerAsset::default(),
+        }
+    }
+
+    async fn sync(&self, delivery: &Delivery) -> Result<Handled, FlowError> {
+        let event = parse_event(delivery)?;
+        if event.data.platform != Platform::Smintio {
+            return Err(HandlerError::permanent(
+                "wrong_flow",
+                format!(
+                    "to-photoshelter handles Smint.io events, got one from {}",
+                    event.data.platform
+                ),
+            ));
+        }
+        let connection = self
+            .connections
+            .get(&event.assetrelayconnection)
+            .map_err(|reason| HandlerError::permanent("connection_not_configured", reason))?;
+        match &event.subject {
+            Some(uuid) => self.apply(&connection, uuid).await,
+            None => {
+                // A feed ping names no license: apply every license the feed shows changed.
+                let mut changed = connection.licenses.refresh().await?;
+                changed.dedup();
+                let mut outcome = Handled::Skipped;
+                for uuid in changed {
+                    if matches!(self.apply(&connection, &uuid).await?, Handled::Ok) {
+                        outcome = Handled::Ok;
+                    }
+                }
+                Ok(outcome)
+            }
+        }
+    }
+
+    async fn apply(&self, connection: &Connection, uuid: &str) -> Result<Handled, FlowError> {
+        let _turn = self
+            .serial
+            .lock(format!("{}\n{uuid}", connection.name))
+            .await;
+        let lpt = connection.licenses.get(uuid).await?.ok_or_else(|| {
+            HandlerError::transient(
+                "license_not_in_feed",
+                format!("license purchase transaction {uuid} is not (yet) in the CLAPI-C feed"),
+            )
+        })?;
+        let gallery = connection
+            .rules
+            .distribution
+            .gallery
+            .clone()
+            .ok_or_else(|| {
+                HandlerError::permanent(
+                    "no_distribution_gallery",
+                    format!(
+                        "set connections.{}.rules.distribution.gallery",
+                        connection.name
+                    ),
+                )
+            })?;
+        let ps = &connection.photoshelter;
+        let copies = find_copies(ps, &gallery, uuid).await?;
+        let now = chrono::Utc::now();
+
+        if let Distribution::Withhold(reason) =
+            license_distribution(&connection.rules.distribution, &lpt, now)
+        {
+            let mut changed = false;
+            for copy in &copies {
+                changed |= retire(ps, &gallery, &copy.media_id).await?;
+            }
+            tracing::info!(
+                license = uuid,
+                reason = reason.as_str(),
+                retired = copies.len(),
+                "not distributed"
+            );
+            return Ok(if changed {
+                Handled::Ok
+            } else {
+                Handled::Skipped
+            });
+        }
+
+        let version = lpt.version.unwrap_or(1);
+        if let Some(newer) = copies.iter().find(|c| c.version > version) {
+            tracing::info!(
+                license = uuid,
+                version,
+                newer = newer.version,
+                "stale: a newer version is already distributed"
+            );
+            return Ok(Handled::Skipped);
+        }
+        if let Some(expires) = license_expires_at(&lpt) {
+            self.scheduler
+                .schedule(&connection.name, Platform::Smintio, uuid, expires, now)
+                .await?;
+        }
+        let mut changed = false;
+        let media_id = match copies.iter().find(|c| c.version == version) {
+            Some(copy) => copy.media_id.clone(),
+            None => {
+                changed = true;
+                self.upload(connection, &lpt, &gallery, version).await?
+            }
+        };
+        changed |= write_metadata(connection, &lpt, &media_id).await?;
+        for old in copies.iter().filter(|c| c.version < version) {
+            changed |= retire(ps, &gallery, &old.media_id).await?;
+        }
+        tracing::info!(license = uuid, version, %media_id, changed, "distributed to PhotoShelter");
+        Ok(if changed {
+            Handled::Ok
+        } else {
+            Handled::Skipped
+        })
+    }
+
+    async fn upload(
+        &self,
+        connection: &Connection,
+        lpt: &LicensePurchaseTransaction,
+        gallery: &str,
+        version: i64,
+    ) -> Result<String, FlowError> {
+        let cart = lpt.cart_purchase_transaction_uuid.as_deref().ok_or_else(|| {
+            HandlerError::permanent(
+                "no_cart_transaction",
+                format!("license {} names no cart purchase transaction, so its binaries cannot be read", lpt.uuid),
+            )
+        })?;
+        let binaries = timed(
+            "smintio",
+            "license_purchase_transaction_binaries",
+            connection
+                .smintio
+                .license_purchase_transaction_binaries(cart, &lpt.uuid),
+        )
+        .await
+        .map_err(|e| from_smintio(&e))?;
+        let binary = primary_binary(&binaries).ok_or_else(|| {
+            HandlerError::permanent(
+                "no_binary",
+                format!("license {} has no downloadable binary", lpt.uuid),
+            )
+        })?;
+        let url = binary
+            .download_url
+            .as_deref()
+            .and_then(|u| url::Url::parse(u).ok())
+            .ok_or_else(|| {
+                HandlerError::permanent("no_binary", "the binary's download_url is not a URL")
+            })?;
+        let file_name = upload_file_name(
+            &lpt.uuid,
+            version,
+            binary.recommended_file_name.as_deref(),
+            binary.content_type.as_deref(),
+        );
+        let upload = Upload {
+            gallery_id: gallery.to_owned(),
+            content_type: mime_type(binary.content_type.as_deref(), &file_name),
+            file_name,
+            searchable: None,
+            source: UploadSource::Url(url),
+        };
+        let uploaded = timed(
+            "photoshelter",
+            "upload",
+            connection.photoshelter.upload(&upload),
+        )
+        .await
+        .map_err(|e| from_photoshelter(&e))?;
+        Ok(uploaded.id)
+    }
+}
+
+/// A MIME type for the upload. Smint.io's binary `content_type` is a category (`image`),
+/// so the file extension decides unless a real MIME type was given; unknown → none sent.
+fn mime_type(content_type: Option<&str>, file_name: &str) -> Option<String> {
+    if let Some(mime) = content_type.filter(|c| c.contains('/')) {
+        return Some(mime.to_owned());
+    }
+    let extension = file_name.rsplit_once('.')?.1.to_ascii_lowercase();
+    let mime = match extension.as_str() {
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "tif" | "tiff" => "image/tiff",
+        "webp" => "image/webp",
+        "mp4" => "video/mp4",
+        "mov" => "video/quicktime",
+        "pdf" => "application/pdf",
+        _ => return None,
+    };
+    Some(mime.to_owned())
+}
+
+/// Bring the copy's IPTC and attributes to the license's; returns whether anything changed.
+async fn write_metadata(
+    connection: &Connection,
+    lpt: &LicensePurchaseTransaction,
+    media_id: &str,
+) -> Result<bool, FlowError> {
+    let ps = &connection.photoshelter;
+    let media = timed("photoshelter", "media", ps.media(media_id))
+        .await
+        .map_err(|e| from_photoshelter(&e))?;
+    let mut changed = false;
+    let iptc = iptc_for_license(lpt);
+    if iptc_differs(&iptc, media.iptc.as_ref()) {
+        timed(
+            "photoshelter",
+            "update_iptc",
+            ps.update_iptc(media_id, &iptc),
+        )
+        .await
+        .map_err(|e| from_photoshelter(&e))?;
+        changed = true;
+    }
+    let update = attributes_to_change(&media_update_for_license(lpt), &media);
+    if update != MediaUpdate::default() {
+        timed(
+            "photoshelter",
+            "update_media",
+            ps.update_media(media_id, &update),
+        )
+        .await
+        .map_err(|e| from_photoshelter(&e))?;
+        changed = true;
+    }
+    Ok(changed)
+}
+
+/// Whether any field `desired` sets differs from `current` (fields it leaves out are not ours).
+fn iptc_differs(desired: &Iptc, current: Option<&Iptc>) -> bool {
+    let Some(current) = current else {
+        return *desired != Iptc::default();
+    };
+    let (Ok(desired), Ok(current)) = (serde_json::to_value(desired), serde_json::to_value(current))
+    else {
+        return true;
+    };
+    let (Some(desired), Some(current)) = (desired.as_object(), current.as_object()) else {
+        return true;
+    };
+    desired.iter().any(|(k, v)| current.get(k) != Some(v))
+}
+
+/// Only the attributes that differ from the media's current ones.
+fn attributes_to_change(desired: &MediaUpdate, media: &Media) -> MediaUpdate {
+    MediaUpdate {
+        visibility: None,
+        license_expiration_date: desired
+            .license_expiration_date
+            .filter(|d| *d != media.license_expiration_date),
+        model_released: desired
+            .model_released
+            .filter(|b| Some(*b) != media.model_released),
+        property_released: desired
+            .property_released
+            .filter(|b| Some(*b) != media.property_released),
+    }
+}
+
+impl Handler for ToPhotoshelter {
+    fn handle(
+        &self,
+        delivery: &Delivery,
+    ) -> impl std::future::Future<Output = Result<Handled, HandlerError>> + Send {
+        self.sync(delivery)
+    }
+}

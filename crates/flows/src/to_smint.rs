@@ -1,0 +1,139 @@
+//! Flow `to-smint` (use cases 1, 3, 4, 8): a PhotoShelter media item changed → fetch its
+//! current state → decide by the connection's rules whether and for which markets it is
+//! exposed → push the mapped asset to the Smint.io data adapter, or its deletion.
+
+use std::sync::Arc;
+
+use assetrelay_broker::consumer::{Delivery, Handled, Handler, HandlerError};
+use assetrelay_event::Platform;
+use assetrelay_mapping::approval::{Exposure, Withheld, exposure};
+use assetrelay_mapping::expiry::media_expires_at;
+use assetrelay_mapping::to_smint::asset_for_media;
+
+use crate::shared::calls::timed;
+use crate::shared::connections::Connections;
+use crate::shared::failure::{FlowError, from_photoshelter, missing_subject, parse_event};
+use crate::shared::scheduler::ExpiryScheduler;
+use crate::shared::serial::PerAsset;
+use crate::shared::smint_push::Pushed;
+
+pub struct ToSmint {
+    connections: Arc<Connections>,
+    scheduler: ExpiryScheduler,
+    serial: PerAsset,
+}
+
+impl ToSmint {
+    pub fn new(connections: Arc<Connections>, scheduler: ExpiryScheduler) -> Self {
+        Self {
+            connections,
+            scheduler,
+            serial: PerAsset::default(),
+        }
+    }
+
+    async fn sync(&self, delivery: &Delivery) -> Result<Handled, FlowError> {
+        let event = parse_event(delivery)?;
+        if event.data.platform != Platform::PhotoShelter {
+            return Err(HandlerError::permanent(
+                "wrong_flow",
+                format!(
+                    "to-smint handles PhotoShelter events, got one from {}",
+                    event.data.platform
+                ),
+            ));
+        }
+        let media_id = event
+            .subject
+            .clone()
+            .ok_or_else(|| missing_subject(&event))?;
+        let connection = self
+            .connections
+            .get(&event.assetrelayconnection)
+            .map_err(|reason| HandlerError::permanent("connection_not_configured", reason))?;
+        let _turn = self
+            .serial
+            .lock(format!("{}\n{media_id}", connection.name))
+            .await;
+
+        let media = match timed(
+            "photoshelter",
+            "media",
+            connection.photoshelter.media(&media_id),
+        )
+        .await
+        {
+            Ok(media) => media,
+            Err(e) if e.status().is_some_and(|s| s.as_u16() == 404) => {
+                tracing::info!(%media_id, "media is gone from PhotoShelter: removing it from Smint.io");
+                return outcome(connection.smint_push.delete(&media_id).await?);
+            }
+            Err(e) => return Err(from_photoshelter(&e)),
+        };
+
+        let now = chrono::Utc::now();
+        match exposure(&connection.rules, &media, now) {
+            Exposure::Withhold(Withheld::FromSmintio) => {
+                // Our own copy of a Smint.io license: sending it back would be an echo.
+                tracing::debug!(%media_id, "copy of a Smint.io license: not sent back");
+                Ok(Handled::Skipped)
+            }
+            Exposure::Withhold(reason) => {
+                tracing::info!(%media_id, reason = reason.as_str(), "not exposed in Smint.io");
+                if matches!(reason, Withheld::Expired)
+                    && let Some(expired) = media_expires_at(&media)
+                {
+                    // Lifecycle also takes it out of active use in PhotoShelter.
+                    self.scheduler
+                        .schedule(
+                            &connection.name,
+                            Platform::PhotoShelter,
+                            &media_id,
+                            expired,
+                            now,
+                        )
+                        .await?;
+                }
+                outcome(connection.smint_push.delete(&media_id).await?)
+            }
+            Exposure::Expose(audience) => {
+                let asset = asset_for_media(&media, &audience);
+                if connection.smint_push.holds(&asset).await {
+                    return Ok(Handled::Skipped);
+                }
+                // Scheduled before the push is recorded, so a failure between the two is
+                // retried with the schedule, never without it.
+                if let Some(expires) = media_expires_at(&media) {
+                    self.scheduler
+                        .schedule(
+                            &connection.name,
+                            Platform::PhotoShelter,
+                            &media_id,
+                            expires,
+                            now,
+                        )
+                        .await?;
+                }
+                let pushed = connection.smint_push.update(asset).await?;
+                tracing::info!(%media_id, regions = ?audience.regions, "exposed in Smint.io");
+                outcome(pushed)
+            }
+        }
+    }
+}
+
+fn outcome(pushed: Pushed) -> Result<Handled, FlowError> {
+    Ok(match pushed {
+        Pushed::Written => Handled::Ok,
+        Pushed::Unchanged => Handled::Skipped,
+    })
+}
+
+impl Handler for ToSmint {
+    fn handle(
+        &self,
+        delivery: &Delivery,
+    ) -> impl std::future::Future<Output = Result<Handled, HandlerError>> + Send {
+        self.sync(delivery)
+    }
+}
