@@ -1,0 +1,182 @@
+//! `assetrelay dev`: the sandbox, the ingress and all three flows in one process against
+//! the local RabbitMQ, with a small seeded demo. For trying assetrelay and for demos.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use assetrelay_config::{Config, MediaMatch, RegionRule};
+use assetrelay_flows::Flow;
+use assetrelay_sandbox::SandboxConfig;
+
+use crate::control::SandboxControl;
+use crate::seed;
+use crate::stack::{Part, bind, start_flow, start_ingress, start_sandbox, use_sandbox};
+
+/// Options of `assetrelay dev`.
+#[derive(Debug, clap::Args)]
+pub struct DevArgs {
+    /// Configuration file; its `demo` connection's rules are set up by the demo.
+    #[arg(long, env = "ASSETRELAY_CONFIG", default_value = "config/example.toml")]
+    pub config: PathBuf,
+    /// Port of the webhook ingress (overrides ingress.listen).
+    #[arg(long, default_value_t = 8080)]
+    pub ingress_port: u16,
+    /// Port of the sandbox (simulated PhotoShelter and Smint.io).
+    #[arg(long, default_value_t = 8090)]
+    pub sandbox_port: u16,
+    /// First of three ports for the flows' /metrics (to-smint, to-photoshelter, lifecycle).
+    #[arg(long, default_value_t = 9101)]
+    pub metrics_port: u16,
+    /// Address every listener binds to.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Start with empty platforms instead of the demo assets.
+    #[arg(long)]
+    pub no_seed: bool,
+    /// The connection the demo uses.
+    #[arg(long, default_value = "demo")]
+    pub connection: String,
+}
+
+pub async fn run(args: DevArgs, config: Config) -> anyhow::Result<()> {
+    let mut config = config;
+    anyhow::ensure!(
+        config.connections.contains_key(&args.connection),
+        "connection `{}` is not in {}; `assetrelay dev` needs it (see config/example.toml)",
+        args.connection,
+        args.config.display()
+    );
+    let at = |port| SocketAddr::new(args.host, port);
+    config.ingress.listen = at(args.ingress_port);
+    let ingress_listener = bind(config.ingress.listen, "ingress (--ingress-port)").await?;
+    let sandbox_listener = bind(at(args.sandbox_port), "sandbox (--sandbox-port)").await?;
+    let ingress_url = format!("http://{}", ingress_listener.local_addr()?);
+    let sandbox_url = format!("http://{}", sandbox_listener.local_addr()?);
+
+    let sandbox_config = SandboxConfig {
+        connection: args.connection.clone(),
+        ..SandboxConfig::default()
+    };
+    let sandbox = start_sandbox(sandbox_config, sandbox_listener, &ingress_url);
+    tracing::info!("1/4 sandbox (simulated PhotoShelter + Smint.io) on {sandbox_url}");
+    use_sandbox(&mut config, &sandbox_url)?;
+
+    let control = SandboxControl::new(&sandbox_url);
+    let galleries = seed::galleries(&control).await?;
+    apply_demo_rules(&mut config, &args.connection, &galleries);
+    tracing::info!(
+        approved = %galleries.approved, dach = %galleries.dach, distribution = %galleries.distribution,
+        "2/4 PhotoShelter galleries and the `{}` connection's rules are set up", args.connection
+    );
+
+    let mut parts: Vec<Part> = vec![sandbox];
+    parts.push(start_ingress(&config, ingress_listener)?);
+    tracing::info!("3/4 ingress on {ingress_url} (POST /webhooks/{{platform}}/{{connection}})");
+    for (i, flow) in Flow::ALL.into_iter().enumerate() {
+        let port = args
+            .metrics_port
+            .saturating_add(u16::try_from(i).unwrap_or(0));
+        let listen = at(port);
+        let ops = bind(
+            listen,
+            &format!("{} metrics (--metrics-port)", flow.as_str()),
+        )
+        .await?;
+        parts.push(start_flow(&config, flow, Some(ops))?);
+        tracing::info!(
+            "    flow {} running, metrics on http://{listen}/metrics",
+            flow.as_str()
+        );
+    }
+    tracing::info!(
+        "4/4 all running; topology prefix `{}`",
+        config.topology.prefix
+    );
+
+    if args.no_seed {
+        tracing::info!(
+            "--no-seed: the platforms are empty; drive them with the control API (docs/sandbox.md)"
+        );
+    } else {
+        seed::demo(&control, &galleries).await?;
+    }
+    tracing::info!(
+        "watch it: curl -s {sandbox_url}/_sandbox/smintio/assets | jq . ; curl -s {sandbox_url}/_sandbox/log | jq . ; Ctrl-C stops everything"
+    );
+
+    let shutdown = assetrelay_telemetry::shutdown_on_signal();
+    let failed = tokio::select! {
+        () = shutdown.cancelled() => None,
+        name = first_exit(&parts) => Some(name),
+    };
+    if let Some(name) = &failed {
+        tracing::error!("{name} stopped unexpectedly; stopping everything");
+    }
+    tracing::info!("stopping: flows finish their in-flight messages first");
+    let mut result = Ok(());
+    // Flows and ingress first, the sandbox last, so in-flight writes still have a target.
+    for part in parts.into_iter().rev() {
+        let name = part.name.clone();
+        if let Err(e) = part.stop().await {
+            tracing::error!(part = %name, error = %format!("{e:#}"), "stopped with an error");
+            result = Err(e);
+        }
+    }
+    match failed {
+        Some(name) => result.and(Err(anyhow::anyhow!("{name} stopped unexpectedly"))),
+        None => result,
+    }
+}
+
+async fn first_exit(parts: &[Part]) -> String {
+    loop {
+        if let Some(part) = parts.iter().find(|p| p.task.is_finished()) {
+            return part.name.clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
+/// The demo's rules: approved by gallery, a DACH region rule, one distribution gallery.
+fn apply_demo_rules(config: &mut Config, connection: &str, galleries: &seed::Galleries) {
+    let Some(c) = config.connections.get_mut(connection) else {
+        return;
+    };
+    let rules = &mut c.rules;
+    if rules.approval.is_empty() {
+        rules.approval = MediaMatch {
+            galleries: vec![galleries.approved.clone()],
+            ..MediaMatch::default()
+        };
+    }
+    if rules.regions.is_empty() {
+        rules.regions = vec![RegionRule {
+            name: "dach-winter".into(),
+            when: MediaMatch {
+                galleries: vec![galleries.dach.clone()],
+                ..MediaMatch::default()
+            },
+            regions: vec!["DE".into(), "AT".into(), "CH".into()],
+            languages: vec!["de".into()],
+            campaigns: vec!["Winter 2026".into()],
+        }];
+    }
+    if rules.distribution.gallery.is_none() {
+        rules.distribution.gallery = Some(galleries.distribution.clone());
+        // Smint.io flags any license with an end date as potentially restrictive; the
+        // demo distributes them and lets lifecycle enforce the end.
+        rules.distribution.allow_restrictive = true;
+    }
+}
+
+/// Load the configuration for `dev`, with a clear message when the file is missing.
+pub fn load_config(args: &DevArgs) -> anyhow::Result<Config> {
+    let env = std::env::vars().collect();
+    assetrelay_config::load(Some(&args.config), &env).with_context(|| {
+        format!(
+            "loading {} (run from the repository root or pass --config)",
+            args.config.display()
+        )
+    })
+}

@@ -1,0 +1,104 @@
+//! The whole system in one process: sandbox, ingress and flows, against the configured
+//! RabbitMQ. `assetrelay dev` runs it for people; the end-to-end tests run it with a
+//! private topology prefix.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use assetrelay_config::Config;
+use assetrelay_flows::{Flow, FlowService};
+use assetrelay_ingress::Ingress;
+use assetrelay_sandbox::SandboxConfig;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// A running part of the stack.
+pub struct Part {
+    pub name: String,
+    pub token: CancellationToken,
+    pub task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl Part {
+    /// Ask it to stop and wait until it did.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.token.cancel();
+        self.task
+            .await
+            .with_context(|| format!("{} panicked", self.name))?
+    }
+}
+
+/// Start the sandbox on `listener`, sending its webhooks to `ingress_url`.
+pub fn start_sandbox(mut config: SandboxConfig, listener: TcpListener, ingress_url: &str) -> Part {
+    config.ingress_url = Some(ingress_url.to_owned());
+    let token = CancellationToken::new();
+    let shutdown = token.clone();
+    let task = tokio::spawn(async move {
+        assetrelay_sandbox::serve(config, listener, shutdown)
+            .await
+            .context("sandbox stopped with an error")
+    });
+    Part {
+        name: "sandbox".into(),
+        token,
+        task,
+    }
+}
+
+/// Point every connection's platform APIs at the sandbox at `sandbox_url`.
+pub fn use_sandbox(config: &mut Config, sandbox_url: &str) -> anyhow::Result<()> {
+    let base = url::Url::parse(sandbox_url).context("sandbox URL")?;
+    for connection in config.connections.values_mut() {
+        if let Some(api) = connection.photoshelter.api.as_mut() {
+            api.base_url = base.clone();
+        }
+        if let Some(api) = connection.smintio.api.as_mut() {
+            api.identity_url = base.clone();
+            api.clapi_url = base.join("consumer/v1")?;
+            if let Some(adapter) = api.adapter.as_mut() {
+                adapter.webhook_url = base.join("portals/data-adapter/webhook")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Start the ingress on `listener`.
+pub fn start_ingress(config: &Config, listener: TcpListener) -> anyhow::Result<Part> {
+    let ingress = Ingress::build(config).context("ingress")?;
+    let token = CancellationToken::new();
+    let shutdown = token.clone();
+    let task = tokio::spawn(async move {
+        ingress
+            .run(listener, shutdown)
+            .await
+            .context("ingress stopped with an error")
+    });
+    Ok(Part {
+        name: "ingress".into(),
+        token,
+        task,
+    })
+}
+
+/// Start one replica of `flow`, with its operations listener if given.
+pub fn start_flow(config: &Config, flow: Flow, ops: Option<TcpListener>) -> anyhow::Result<Part> {
+    let service = FlowService::build(flow, config)?;
+    let token = CancellationToken::new();
+    let shutdown = token.clone();
+    let task = tokio::spawn(async move { service.run(ops, shutdown).await });
+    Ok(Part {
+        name: flow.as_str().to_owned(),
+        token,
+        task,
+    })
+}
+
+/// Bind `addr`, saying which setting to change when it is taken.
+pub async fn bind(addr: SocketAddr, what: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} for the {what} (is another assetrelay running? choose another port)"))
+}

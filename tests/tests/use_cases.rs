@@ -1,0 +1,389 @@
+//! DESIGN §1: one end-to-end test per use case, driving the sandbox platforms through the
+//! ingress, RabbitMQ and the flows.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use assetrelay_e2e::{Options, Stack, Value, json};
+
+fn raw<'a>(asset: &'a Value, pointer: &str) -> Option<&'a Value> {
+    asset.pointer(&format!("/asset_data_object/RawData{pointer}"))
+}
+
+#[tokio::test]
+async fn use_case_1_only_brand_approved_photoshelter_images_appear_in_smintio() {
+    let stack = Stack::start(Options::default()).await;
+    let c = &stack.control;
+    let draft = c
+        .create_media(json!({"file_name": "draft.jpg", "iptc": {"title": "Draft"}}))
+        .await
+        .unwrap();
+    let by_gallery = c
+        .create_media(json!({"file_name": "hero.jpg", "galleries": [stack.galleries.approved], "iptc": {"title": "Hero"}}))
+        .await
+        .unwrap();
+    let by_metadata = c
+        .create_media(
+            json!({"file_name": "team.jpg", "custom_metadata": {"Brand approval": "approved"}}),
+        )
+        .await
+        .unwrap();
+
+    let hero = stack.smint_asset_appears(&by_gallery).await;
+    assert_eq!(
+        hero.pointer("/asset_data_object/Name/x-default"),
+        Some(&json!("Hero"))
+    );
+    stack.smint_asset_appears(&by_metadata).await;
+    stack.settle(Duration::from_millis(500)).await;
+    assert!(
+        c.smint_asset(&draft).await.unwrap().is_none(),
+        "an unapproved image reached Smint.io"
+    );
+
+    // Approving it later (adding it to the approved gallery) exposes it.
+    c.patch_media(&draft, json!({"galleries": [stack.galleries.approved]}))
+        .await
+        .unwrap();
+    stack.smint_asset_appears(&draft).await;
+    // Taking approval away removes it again.
+    c.patch_media(&by_gallery, json!({"galleries": []}))
+        .await
+        .unwrap();
+    stack
+        .wait_for(
+            "unapproved asset removed",
+            Duration::from_secs(30),
+            || async {
+                c.smint_asset(&by_gallery)
+                    .await
+                    .unwrap()
+                    .is_none()
+                    .then_some(())
+            },
+        )
+        .await;
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn use_case_2_rights_cleared_licenses_are_published_into_the_distribution_gallery() {
+    let stack = Stack::start(Options::default()).await;
+    let c = &stack.control;
+    let cleared = c
+        .license(
+            json!({"action": "create", "name": "Campaign hero", "provider": "adobestock",
+                        "copyright_notice": "© Jane Doe / Adobe Stock",
+                        "valid_until": "2030-06-30T00:00:00Z"}),
+        )
+        .await
+        .unwrap();
+    let editorial = c
+        .license(json!({"action": "create", "name": "Press photo", "is_editorial_use": true}))
+        .await
+        .unwrap();
+
+    let copy = stack
+        .wait_for(
+            "the cleared license in the distribution gallery",
+            Duration::from_secs(30),
+            || async { stack.distributed_copies(&cleared).await.into_iter().next() },
+        )
+        .await;
+    stack.settle(Duration::from_millis(500)).await;
+    let copy = c
+        .media(copy["id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        copy["iptc"]["trans_ref"],
+        json!(format!("smintio:{cleared}"))
+    );
+    assert!(
+        copy["iptc"]["copyright"]
+            .as_str()
+            .unwrap()
+            .contains("Jane Doe"),
+        "{copy}"
+    );
+    assert!(
+        copy["iptc"]["rights"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty()),
+        "{copy}"
+    );
+    assert_eq!(copy["license_expiration_date"], json!("2030-06-30"));
+    assert!(
+        stack.distributed_copies(&editorial).await.is_empty(),
+        "an editorial-only license was distributed"
+    );
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn use_case_3_photoshelter_rights_become_smintio_license_terms() {
+    let stack = Stack::start(Options::default()).await;
+    let id = stack
+        .control
+        .create_media(json!({
+            "file_name": "shoot.jpg", "galleries": [stack.galleries.approved],
+            "iptc": {"title": "Shoot", "credit": "ACME Studio", "copyright": "© 2026 ACME", "author": "Kim Lee",
+                     "rights": "No outdoor advertising", "web_statement": "https://acme.example/rights"},
+            "license_expiration_date": "2031-01-15", "model_released": true,
+        }))
+        .await
+        .unwrap();
+    let asset = stack.smint_asset_appears(&id).await;
+    assert_eq!(
+        raw(&asset, "/attribution"),
+        Some(&json!({"credit": "ACME Studio", "copyright": "© 2026 ACME", "author": "Kim Lee"}))
+    );
+    assert_eq!(
+        raw(&asset, "/license_terms/rights_text"),
+        Some(&json!("No outdoor advertising"))
+    );
+    assert_eq!(
+        raw(&asset, "/license_terms/web_statement"),
+        Some(&json!("https://acme.example/rights"))
+    );
+    assert_eq!(
+        asset.pointer("/asset_data_object/PublishUntil"),
+        Some(&json!("2031-01-15T00:00:00Z"))
+    );
+    // Known release → carried; unknown property release → absent, never `false`.
+    assert_eq!(
+        raw(&asset, "/releases"),
+        Some(&json!({"model_released": true}))
+    );
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn use_case_4_photoshelter_stays_primary_and_its_changes_reach_smintio() {
+    let stack = Stack::start(Options::default()).await;
+    let c = &stack.control;
+    let id = c
+        .create_media(json!({"file_name": "a.jpg", "galleries": [stack.galleries.approved], "iptc": {"title": "First title"}}))
+        .await
+        .unwrap();
+    stack.smint_asset_appears(&id).await;
+    c.patch_media(
+        &id,
+        json!({"iptc": {"title": "Corrected title", "keywords": ["spring", "outdoor"]}}),
+    )
+    .await
+    .unwrap();
+    let asset = stack
+        .wait_for(
+            "the new title in Smint.io",
+            Duration::from_secs(30),
+            || async {
+                let a = c.smint_asset(&id).await.unwrap()?;
+                (a.pointer("/asset_data_object/Name/x-default") == Some(&json!("Corrected title")))
+                    .then_some(a)
+            },
+        )
+        .await;
+    assert_eq!(
+        asset.pointer("/asset_data_object/ExternalId"),
+        Some(&json!(id))
+    );
+    assert_eq!(
+        asset.pointer("/asset_data_object/LocalizedTags/x-default"),
+        Some(&json!(["spring", "outdoor"]))
+    );
+    assert_eq!(raw(&asset, "/source"), Some(&json!("photoshelter")));
+    // Deleted in the primary library → gone from Smint.io.
+    c.patch_media(&id, json!({"deleted": true})).await.unwrap();
+    stack
+        .wait_for("deleted asset removed", Duration::from_secs(30), || async {
+            c.smint_asset(&id).await.unwrap().is_none().then_some(())
+        })
+        .await;
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn use_case_5_a_new_license_version_replaces_the_older_file() {
+    let stack = Stack::start(Options::default()).await;
+    let c = &stack.control;
+    let uuid = c
+        .license(json!({"action": "create", "name": "Key visual v1"}))
+        .await
+        .unwrap();
+    let v1 = stack
+        .wait_for("version 1 distributed", Duration::from_secs(30), || async {
+            stack.distributed_copies(&uuid).await.into_iter().next()
+        })
+        .await;
+    let v1_id = v1["id"].as_str().unwrap().to_owned();
+    c.license(
+        json!({"action": "update", "uuid": uuid, "version": 2, "name": "Key visual v2 (final)"}),
+    )
+    .await
+    .unwrap();
+    let v2 = stack
+        .wait_for(
+            "only version 2 in the gallery",
+            Duration::from_secs(30),
+            || async {
+                let copies = stack.distributed_copies(&uuid).await;
+                (copies.len() == 1 && copies[0]["id"] != json!(v1_id)).then(|| copies[0].clone())
+            },
+        )
+        .await;
+    assert!(v2["file_name"].as_str().unwrap().contains("-v2"), "{v2}");
+    let old = c.media(&v1_id).await.unwrap().unwrap();
+    assert_eq!(
+        old["mode"],
+        json!("private"),
+        "the old version is still visible: {old}"
+    );
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn use_case_7_an_expiring_license_leaves_active_use_on_time_without_a_webhook() {
+    let stack = Stack::start(Options::default()).await;
+    let c = &stack.control;
+    let ends = chrono::Utc::now() + chrono::Duration::seconds(8);
+    let uuid = c
+        .license(
+            json!({"action": "create", "name": "Flash sale", "valid_until": ends.to_rfc3339()}),
+        )
+        .await
+        .unwrap();
+    let copy = stack
+        .wait_for("license distributed", Duration::from_secs(30), || async {
+            stack.distributed_copies(&uuid).await.into_iter().next()
+        })
+        .await;
+    let id = copy["id"].as_str().unwrap().to_owned();
+    let smint_webhooks_before = c
+        .get("/_sandbox/webhooks?platform=smintio")
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .len();
+    let retired = stack
+        .wait_for(
+            "copy retired after the license ended",
+            Duration::from_secs(75),
+            || async {
+                let m = c.media(&id).await.unwrap()?;
+                (m["mode"] == json!("private")
+                    && m["galleries"].as_array().is_some_and(|g| g.is_empty()))
+                .then_some(m)
+            },
+        )
+        .await;
+    let late = chrono::Utc::now() - ends;
+    assert!(
+        late < chrono::Duration::seconds(60),
+        "retired {late} after the end"
+    );
+    assert!(
+        late > chrono::Duration::zero() - chrono::Duration::seconds(1),
+        "retired before the end: {retired}"
+    );
+    let smint_webhooks_after = c
+        .get("/_sandbox/webhooks?platform=smintio")
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(
+        smint_webhooks_before, smint_webhooks_after,
+        "Smint.io sent a webhook: the test would not show the scheduler works"
+    );
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn use_case_7_an_expired_photoshelter_image_leaves_both_sides() {
+    let stack = Stack::start(Options::default()).await;
+    let c = &stack.control;
+    let id = c
+        .create_media(
+            json!({"file_name": "old.jpg", "galleries": [stack.galleries.approved],
+                             "license_expiration_date": "2031-01-01", "iptc": {"title": "Old"}}),
+        )
+        .await
+        .unwrap();
+    stack.smint_asset_appears(&id).await;
+    // Rights end (the expiration date moves to today): out of Smint.io, private in PhotoShelter.
+    let today = chrono::Utc::now().date_naive().to_string();
+    c.patch_media(&id, json!({"license_expiration_date": today}))
+        .await
+        .unwrap();
+    stack
+        .wait_for(
+            "expired image out of use on both sides",
+            Duration::from_secs(30),
+            || async {
+                let gone = c.smint_asset(&id).await.unwrap().is_none();
+                let private = c.media(&id).await.unwrap()?["mode"] == json!("private");
+                (gone && private).then_some(())
+            },
+        )
+        .await;
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn use_case_8_regional_variants_are_exposed_only_to_their_markets() {
+    let stack = Stack::start(Options::default()).await;
+    let c = &stack.control;
+    let g = &stack.galleries;
+    let regional = c
+        .create_media(json!({"file_name": "dach.jpg", "galleries": [g.approved, g.dach]}))
+        .await
+        .unwrap();
+    let global = c
+        .create_media(json!({"file_name": "global.jpg", "galleries": [g.approved]}))
+        .await
+        .unwrap();
+    let asset = stack.smint_asset_appears(&regional).await;
+    assert_eq!(
+        raw(&asset, "/exposure"),
+        Some(
+            &json!({"regions": ["AT", "CH", "DE"], "languages": ["de"], "campaigns": ["Winter 2026"], "rules": ["dach"]})
+        )
+    );
+    assert_eq!(
+        raw(&asset, "/allowed_geographies"),
+        Some(&json!(["AT", "CH", "DE"]))
+    );
+    let unrestricted = stack.smint_asset_appears(&global).await;
+    assert_eq!(raw(&unrestricted, "/exposure"), None);
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn use_case_8_with_regions_required_an_image_no_rule_names_is_not_exposed() {
+    let stack = Stack::start(Options {
+        rules: |rules, g| {
+            assetrelay_e2e::default_rules(rules, g);
+            rules.regions_required = true;
+        },
+        ..Options::default()
+    })
+    .await;
+    let c = &stack.control;
+    let g = &stack.galleries;
+    let global = c
+        .create_media(json!({"file_name": "global.jpg", "galleries": [g.approved]}))
+        .await
+        .unwrap();
+    let regional = c
+        .create_media(json!({"file_name": "dach.jpg", "galleries": [g.approved, g.dach]}))
+        .await
+        .unwrap();
+    stack.smint_asset_appears(&regional).await;
+    stack.settle(Duration::from_millis(500)).await;
+    assert!(c.smint_asset(&global).await.unwrap().is_none());
+    stack.stop().await;
+}
