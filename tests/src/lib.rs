@@ -57,6 +57,8 @@ pub struct Options {
     pub env: Vec<(&'static str, &'static str)>,
     /// Changes the rules after the demo galleries exist.
     pub rules: fn(&mut ConnectionRules, &Galleries),
+    /// Add connection `client_b`, with its own sandbox, credentials, galleries and rules.
+    pub second_connection: bool,
 }
 
 impl Default for Options {
@@ -65,6 +67,7 @@ impl Default for Options {
             flows: Flow::ALL.into_iter().map(|f| (f, 1)).collect(),
             env: Vec::new(),
             rules: default_rules,
+            second_connection: false,
         }
     }
 }
@@ -92,6 +95,107 @@ pub fn default_rules(rules: &mut ConnectionRules, g: &Galleries) {
     rules.distribution.allow_restrictive = true;
 }
 
+/// Connection `client_b`: another PhotoShelter organization and Smint.io tenant with
+/// credentials of its own (the sandbox serving it accepts only these).
+const CLIENT_B_ENV: &[(&str, &str)] = &[
+    (
+        "ASSETRELAY_CONNECTIONS__CLIENT_B__PHOTOSHELTER__WEBHOOK__SCHEME",
+        "standard-webhooks",
+    ),
+    (
+        "ASSETRELAY_CONNECTIONS__CLIENT_B__PHOTOSHELTER__WEBHOOK__SECRETS",
+        "[\"whsec_Y2xpZW50LWItcGhvdG9zaGVsdGVyLXNlY3JldA==\"]",
+    ),
+    (
+        "ASSETRELAY_CONNECTIONS__CLIENT_B__SMINTIO__WEBHOOK__SCHEME",
+        "standard-webhooks",
+    ),
+    (
+        "ASSETRELAY_CONNECTIONS__CLIENT_B__SMINTIO__WEBHOOK__SECRETS",
+        "[\"whsec_Y2xpZW50LWItc21pbnRpby1zZWNyZXQtMDA=\"]",
+    ),
+    (
+        "ASSETRELAY_CONNECTIONS__CLIENT_B__PHOTOSHELTER__API__BASE_URL",
+        "http://127.0.0.1:1",
+    ),
+    (
+        "ASSETRELAY_CONNECTIONS__CLIENT_B__PHOTOSHELTER__API__API_KEY",
+        "client-b-ps-key",
+    ),
+    (
+        "ASSETRELAY_CONNECTIONS__CLIENT_B__PHOTOSHELTER__API__AUTH__MODE",
+        "token",
+    ),
+    (
+        "ASSETRELAY_CONNECTIONS__CLIENT_B__PHOTOSHELTER__API__AUTH__EMAIL",
+        "ops@client-b.example",
+    ),
+    (
+        "ASSETRELAY_CONNECTIONS__CLIENT_B__PHOTOSHELTER__API__AUTH__PASSWORD",
+        "client-b-password",
+    ),
+    (
+        "ASSETRELAY_CONNECTIONS__CLIENT_B__PHOTOSHELTER__API__AUTH__ORG_ID",
+        "O0000CLIENTB0001",
+    ),
+    (
+        "ASSETRELAY_CONNECTIONS__CLIENT_B__SMINTIO__API__IDENTITY_URL",
+        "http://127.0.0.1:1",
+    ),
+    (
+        "ASSETRELAY_CONNECTIONS__CLIENT_B__SMINTIO__API__CLAPI_URL",
+        "http://127.0.0.1:1/consumer/v1",
+    ),
+    (
+        "ASSETRELAY_CONNECTIONS__CLIENT_B__SMINTIO__API__CLIENT_ID",
+        "client-b",
+    ),
+    (
+        "ASSETRELAY_CONNECTIONS__CLIENT_B__SMINTIO__API__CLIENT_SECRET",
+        "client-b-secret",
+    ),
+    (
+        "ASSETRELAY_CONNECTIONS__CLIENT_B__SMINTIO__API__REFRESH_TOKEN",
+        "client-b-refresh",
+    ),
+    (
+        "ASSETRELAY_CONNECTIONS__CLIENT_B__SMINTIO__API__ADAPTER__WEBHOOK_URL",
+        "http://127.0.0.1:1/portals/data-adapter/webhook",
+    ),
+    (
+        "ASSETRELAY_CONNECTIONS__CLIENT_B__SMINTIO__API__ADAPTER__SECRET",
+        "client-b-adapter-secret",
+    ),
+    (
+        "ASSETRELAY_CONNECTIONS__CLIENT_B__SMINTIO__API__ADAPTER__SIGNATURE_HEADER",
+        "X-Assetrelay-Signature",
+    ),
+    (
+        "ASSETRELAY_CONNECTIONS__CLIENT_B__SMINTIO__API__ADAPTER__TIMESTAMP_HEADER",
+        "X-Assetrelay-Timestamp",
+    ),
+];
+
+fn client_b_sandbox() -> SandboxConfig {
+    use secrecy::SecretString;
+    let mut config = SandboxConfig::for_tests();
+    config.connection = "client_b".into();
+    config.photoshelter_webhook = assetrelay_sandbox::WebhookSigning::standard(
+        "whsec_Y2xpZW50LWItcGhvdG9zaGVsdGVyLXNlY3JldA==",
+    );
+    config.smintio_webhook =
+        assetrelay_sandbox::WebhookSigning::standard("whsec_Y2xpZW50LWItc21pbnRpby1zZWNyZXQtMDA=");
+    config.photoshelter.api_key = SecretString::from("client-b-ps-key");
+    config.photoshelter.email = "ops@client-b.example".into();
+    config.photoshelter.password = SecretString::from("client-b-password");
+    config.photoshelter.org_id = "O0000CLIENTB0001".into();
+    config.smintio.client_id = "client-b".into();
+    config.smintio.client_secret = SecretString::from("client-b-secret");
+    config.smintio.refresh_token = SecretString::from("client-b-refresh");
+    config.data_adapter.secret = SecretString::from("client-b-adapter-secret");
+    config
+}
+
 /// A running system for one test.
 pub struct Stack {
     pub control: SandboxControl,
@@ -101,6 +205,8 @@ pub struct Stack {
     pub ingress_url: String,
     parts: Vec<Part>,
     sandbox: Option<Part>,
+    /// `client_b`'s sandbox: control, galleries, the running part.
+    second: Option<(SandboxControl, Galleries, Part)>,
 }
 
 impl Stack {
@@ -111,18 +217,36 @@ impl Stack {
             .with_test_writer()
             .try_init();
         let prefix = format!("e2e-{}", uuid::Uuid::new_v4().simple());
-        let mut config = test_config(&prefix, &options.env);
+        let mut env = options.env.clone();
+        if options.second_connection {
+            env.extend_from_slice(CLIENT_B_ENV);
+        }
+        let mut config = test_config(&prefix, &env);
         let ingress_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let sandbox_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let ingress_url = format!("http://{}", ingress_listener.local_addr().unwrap());
         let sandbox_url = format!("http://{}", sandbox_listener.local_addr().unwrap());
         config.ingress.listen = ingress_listener.local_addr().unwrap();
         let sandbox = start_sandbox(SandboxConfig::for_tests(), sandbox_listener, &ingress_url);
-        use_sandbox(&mut config, &sandbox_url).unwrap();
+        use_sandbox(&mut config, Some("demo"), &sandbox_url).unwrap();
         let control = SandboxControl::new(&sandbox_url);
         let galleries = assetrelay_cli::seed::galleries(&control).await.unwrap();
         let rules = &mut config.connections.get_mut("demo").unwrap().rules;
         (options.rules)(rules, &galleries);
+        let mut second = None;
+        if options.second_connection {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}", listener.local_addr().unwrap());
+            let part = start_sandbox(client_b_sandbox(), listener, &ingress_url);
+            use_sandbox(&mut config, Some("client_b"), &url).unwrap();
+            let control_b = SandboxControl::new(&url);
+            let galleries_b = assetrelay_cli::seed::galleries(&control_b).await.unwrap();
+            default_rules(
+                &mut config.connections.get_mut("client_b").unwrap().rules,
+                &galleries_b,
+            );
+            second = Some((control_b, galleries_b, part));
+        }
 
         let mut parts = vec![start_ingress(&config, ingress_listener).unwrap()];
         for (flow, replicas) in &options.flows {
@@ -138,6 +262,7 @@ impl Stack {
             ingress_url,
             parts,
             sandbox: Some(sandbox),
+            second,
         };
         // Every flow consumes before the test makes its first change.
         for (flow, replicas) in &options.flows {
@@ -159,10 +284,23 @@ impl Stack {
         stack
     }
 
-    /// Start one more replica of `flow`.
-    pub fn add_flow(&mut self, flow: Flow) {
+    /// `client_b`'s sandbox and galleries (with `second_connection`).
+    pub fn client_b(&self) -> (&SandboxControl, &Galleries) {
+        let (control, galleries, _) = self
+            .second
+            .as_ref()
+            .expect("started without second_connection");
+        (control, galleries)
+    }
+
+    /// Start one more replica of `flow` with its operations listener; its address.
+    pub async fn add_flow_with_ops(&mut self, flow: Flow) -> std::net::SocketAddr {
+        let _ = assetrelay_telemetry::metrics_handle();
+        let ops = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = ops.local_addr().unwrap();
         self.parts
-            .push(start_flow(&self.config, flow, None).unwrap());
+            .push(start_flow(&self.config, flow, Some(ops)).unwrap());
+        addr
     }
 
     /// Stop everything and delete this test's topology.
@@ -172,6 +310,9 @@ impl Stack {
         }
         if let Some(sandbox) = self.sandbox.take() {
             sandbox.stop().await.unwrap();
+        }
+        if let Some((_, _, part)) = self.second.take() {
+            part.stop().await.unwrap();
         }
         let broker = self.broker().await;
         let channel = broker.channel().await.unwrap();
@@ -189,6 +330,37 @@ impl Stack {
             "broker not reachable"
         );
         broker
+    }
+
+    /// Publish `event` (confirmed) straight into `flow`'s work queue, as a redelivery or a
+    /// replay would bring it.
+    pub async fn publish_to_flow(&self, flow: Flow, event: &assetrelay_event::CloudEvent) {
+        use assetrelay_broker::lapin::BasicProperties;
+        use assetrelay_broker::lapin::types::{AMQPValue, LongString};
+        let broker = self.broker().await;
+        let publisher =
+            assetrelay_broker::Publisher::new(broker.clone(), 1, Duration::from_secs(5));
+        let mut headers = FieldTable::default();
+        headers.insert(
+            "x-connection".into(),
+            AMQPValue::LongString(LongString::from(event.assetrelayconnection.as_str())),
+        );
+        headers.insert(
+            "traceparent".into(),
+            AMQPValue::LongString(LongString::from(event.traceparent.as_str())),
+        );
+        let message = assetrelay_broker::OutgoingMessage {
+            exchange: String::new(),
+            routing_key: self.topology.work_queue(flow),
+            body: event.to_json(),
+            properties: BasicProperties::default()
+                .with_message_id(event.id.as_str().into())
+                .with_content_type(assetrelay_event::CLOUDEVENTS_CONTENT_TYPE.into())
+                .with_delivery_mode(2)
+                .with_headers(headers),
+        };
+        publisher.publish(&message).await.unwrap();
+        broker.close().await;
     }
 
     /// Messages and consumers of a queue.
@@ -275,9 +447,19 @@ impl Stack {
     /// Media ids in a PhotoShelter gallery whose file name starts with `prefix`, read
     /// through the PhotoShelter API as the flows read it.
     pub async fn gallery_media(&self, gallery: &str, prefix: &str) -> Vec<String> {
+        self.gallery_media_of("demo", gallery, prefix).await
+    }
+
+    /// [`Self::gallery_media`] of another connection.
+    pub async fn gallery_media_of(
+        &self,
+        connection: &str,
+        gallery: &str,
+        prefix: &str,
+    ) -> Vec<String> {
         let connections =
             assetrelay_flows::shared::connections::Connections::from_config(&self.config);
-        let demo = connections.get("demo").unwrap();
+        let demo = connections.get(connection).unwrap();
         demo.photoshelter
             .gallery_children(gallery)
             .await

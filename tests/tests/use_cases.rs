@@ -387,3 +387,128 @@ async fn use_case_8_with_regions_required_an_image_no_rule_names_is_not_exposed(
     assert!(c.smint_asset(&global).await.unwrap().is_none());
     stack.stop().await;
 }
+
+#[tokio::test]
+async fn use_case_6_each_connection_keeps_its_own_credentials_galleries_and_rules() {
+    let stack = Stack::start(Options {
+        second_connection: true,
+        ..Options::default()
+    })
+    .await;
+    let a = &stack.control;
+    let (b, galleries_b) = stack.client_b();
+    // Each connection approves by its own gallery; the other's gallery id means nothing there.
+    let in_a = a
+        .create_media(json!({"file_name": "a.jpg", "galleries": [stack.galleries.approved], "iptc": {"title": "Client A"}}))
+        .await
+        .unwrap();
+    let in_b = b
+        .create_media(json!({"file_name": "b.jpg", "galleries": [galleries_b.approved], "iptc": {"title": "Client B"}}))
+        .await
+        .unwrap();
+    stack.smint_asset_appears(&in_a).await;
+    let asset_b = stack
+        .wait_for(
+            "client B's asset in client B's Smint.io",
+            Duration::from_secs(30),
+            || async { b.smint_asset(&in_b).await.unwrap() },
+        )
+        .await;
+    assert_eq!(
+        asset_b.pointer("/asset_data_object/Name/x-default"),
+        Some(&json!("Client B"))
+    );
+    // Both sandboxes number media the same way, so the ids may coincide: what each tenant
+    // holds must still be its own.
+    let asset_a = a.smint_asset(&in_a).await.unwrap().unwrap();
+    assert_eq!(
+        asset_a.pointer("/asset_data_object/Name/x-default"),
+        Some(&json!("Client A"))
+    );
+    if in_a != in_b {
+        assert!(b.smint_asset(&in_a).await.unwrap().is_none());
+        assert!(a.smint_asset(&in_b).await.unwrap().is_none());
+    }
+    // Licenses go to the connection's own distribution gallery.
+    let license_b = b
+        .license(json!({"action": "create", "name": "B's license"}))
+        .await
+        .unwrap();
+    stack
+        .wait_for(
+            "B's license in B's distribution gallery",
+            Duration::from_secs(30),
+            || async {
+                let ids = stack
+                    .gallery_media_of(
+                        "client_b",
+                        &galleries_b.distribution,
+                        &format!("smintio-{license_b}-"),
+                    )
+                    .await;
+                (!ids.is_empty()).then_some(())
+            },
+        )
+        .await;
+    assert!(
+        stack.distributed_copies(&license_b).await.is_empty(),
+        "B's license reached A's gallery"
+    );
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn each_flow_binary_serves_health_readiness_and_metrics() {
+    let options = Options {
+        flows: vec![
+            (assetrelay_broker::Flow::Lifecycle, 1),
+            (assetrelay_broker::Flow::ToPhotoshelter, 1),
+        ],
+        ..Options::default()
+    };
+    let mut stack = Stack::start(options).await;
+    let ops = stack
+        .add_flow_with_ops(assetrelay_broker::Flow::ToSmint)
+        .await;
+    let id = stack
+        .control
+        .create_media(json!({"file_name": "m.jpg", "galleries": [stack.galleries.approved]}))
+        .await
+        .unwrap();
+    stack.smint_asset_appears(&id).await;
+    let http = reqwest::Client::new();
+    assert_eq!(
+        http.get(format!("http://{ops}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        http.get(format!("http://{ops}/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let metrics = http
+        .get(format!("http://{ops}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for needle in [
+        "assetrelay_flow_messages_total{flow=\"to-smint\",connection=\"demo\",outcome=\"ok\"}",
+        "assetrelay_flow_handler_seconds_bucket{flow=\"to-smint\"",
+        "assetrelay_flow_in_flight{flow=\"to-smint\"}",
+        "assetrelay_platform_call_seconds_bucket{platform=\"smintio\",operation=\"push_changes\",status=\"ok\"",
+        "assetrelay_platform_call_seconds_bucket{platform=\"photoshelter\",operation=\"media\",status=\"ok\"",
+    ] {
+        assert!(metrics.contains(needle), "missing {needle} in:\n{metrics}");
+    }
+    stack.stop().await;
+}

@@ -60,7 +60,7 @@ pub async fn run(args: DevArgs, config: Config) -> anyhow::Result<()> {
     };
     let sandbox = start_sandbox(sandbox_config, sandbox_listener, &ingress_url);
     tracing::info!("1/4 sandbox (simulated PhotoShelter + Smint.io) on {sandbox_url}");
-    use_sandbox(&mut config, &sandbox_url)?;
+    use_sandbox(&mut config, None, &sandbox_url)?;
 
     let control = SandboxControl::new(&sandbox_url);
     let galleries = seed::galleries(&control).await?;

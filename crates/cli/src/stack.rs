@@ -47,10 +47,17 @@ pub fn start_sandbox(mut config: SandboxConfig, listener: TcpListener, ingress_u
     }
 }
 
-/// Point every connection's platform APIs at the sandbox at `sandbox_url`.
-pub fn use_sandbox(config: &mut Config, sandbox_url: &str) -> anyhow::Result<()> {
+/// Point the platform APIs of every connection (or only `only`) at the sandbox at `sandbox_url`.
+pub fn use_sandbox(
+    config: &mut Config,
+    only: Option<&str>,
+    sandbox_url: &str,
+) -> anyhow::Result<()> {
     let base = url::Url::parse(sandbox_url).context("sandbox URL")?;
-    for connection in config.connections.values_mut() {
+    for (name, connection) in &mut config.connections {
+        if only.is_some_and(|o| o != name) {
+            continue;
+        }
         if let Some(api) = connection.photoshelter.api.as_mut() {
             api.base_url = base.clone();
         }

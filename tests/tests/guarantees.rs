@@ -1,0 +1,435 @@
+//! DESIGN §6 delivery rules, end to end: redelivery, transient and permanent target
+//! failures, echo suppression, competing replicas, and SIGTERM of a real consumer binary.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use assetrelay_broker::Flow;
+use assetrelay_e2e::{Options, Stack, Value, json};
+use assetrelay_event::{CloudEvent, EventType, Normalized, Platform};
+
+fn event(platform: Platform, event_type: EventType, subject: &str, delivery: &str) -> CloudEvent {
+    CloudEvent::from_normalized(
+        platform,
+        "demo",
+        Normalized {
+            delivery_id: delivery.into(),
+            event_type,
+            subject: Some(subject.into()),
+            occurred_at: chrono::Utc::now(),
+            change: serde_json::Map::new(),
+        },
+        assetrelay_event::new_traceparent(),
+    )
+}
+
+/// PhotoShelter writes other than logins (the test's own reads log in too).
+async fn ps_changes(stack: &Stack) -> Vec<Value> {
+    let writes = stack.control.writes("photoshelter").await.unwrap();
+    writes
+        .into_iter()
+        .filter(|w| !w["path"].as_str().unwrap_or("").ends_with("/authenticate"))
+        .collect()
+}
+
+fn updates(asset: &Value) -> u64 {
+    asset["updates"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn a_redelivered_event_has_no_second_effect() {
+    let stack = Stack::start(Options::default()).await;
+    let c = &stack.control;
+    let media = c
+        .create_media(json!({"file_name": "once.jpg", "galleries": [stack.galleries.approved]}))
+        .await
+        .unwrap();
+    assert_eq!(updates(&stack.smint_asset_appears(&media).await), 1);
+    let license = c
+        .license(json!({"action": "create", "name": "Once"}))
+        .await
+        .unwrap();
+    stack
+        .wait_for("license distributed", Duration::from_secs(30), || async {
+            stack.distributed_copies(&license).await.into_iter().next()
+        })
+        .await;
+    stack.settle(Duration::from_millis(300)).await;
+    let ps_writes = ps_changes(&stack).await.len();
+
+    // The same events again, twice, as a broker redelivery or a replay brings them.
+    let again = event(
+        Platform::PhotoShelter,
+        EventType::AssetUpdated,
+        &media,
+        "redelivered-1",
+    );
+    let license_again = event(
+        Platform::Smintio,
+        EventType::LicensePurchased,
+        &license,
+        "redelivered-2",
+    );
+    for _ in 0..2 {
+        stack.publish_to_flow(Flow::ToSmint, &again).await;
+        stack
+            .publish_to_flow(Flow::ToPhotoshelter, &license_again)
+            .await;
+    }
+    stack.settle(Duration::from_millis(500)).await;
+
+    assert_eq!(
+        updates(&c.smint_asset(&media).await.unwrap().unwrap()),
+        1,
+        "Smint.io asset written again"
+    );
+    assert_eq!(
+        stack.distributed_copies(&license).await.len(),
+        1,
+        "a second copy was uploaded"
+    );
+    let writes = ps_changes(&stack).await;
+    assert_eq!(
+        writes.len(),
+        ps_writes,
+        "PhotoShelter written again: {:?}",
+        &writes[ps_writes.min(writes.len())..]
+    );
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn transient_target_faults_are_retried_until_success() {
+    let stack = Stack::start(Options::default()).await;
+    let c = &stack.control;
+    let adapter = "/portals/data-adapter/webhook";
+    c.call(reqwest::Method::POST, "/_sandbox/faults",
+        Some(json!({"surface": "smintio", "endpoint": adapter, "error_rate": 1.0, "error_status": 503})))
+        .await
+        .unwrap();
+    let media = c
+        .create_media(json!({"file_name": "retry.jpg", "galleries": [stack.galleries.approved]}))
+        .await
+        .unwrap();
+    // The first attempt fails and waits in a retry tier.
+    stack
+        .wait_for(
+            "a message in a to-smint retry tier",
+            Duration::from_secs(10),
+            || async {
+                let tier = stack.topology.retry_queue(Flow::ToSmint, 1);
+                stack
+                    .queue_stats(&tier)
+                    .await
+                    .ok()
+                    .filter(|s| s.0 > 0)
+                    .map(|_| ())
+            },
+        )
+        .await;
+    // Then rate limited…
+    c.call(reqwest::Method::POST, "/_sandbox/faults",
+        Some(json!({"surface": "smintio", "endpoint": adapter, "rate_limit_rate": 1.0, "retry_after_secs": 1})))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(c.smint_asset(&media).await.unwrap().is_none());
+    // …then the adapter recovers and the retried event lands.
+    c.call(reqwest::Method::DELETE, "/_sandbox/faults", None)
+        .await
+        .unwrap();
+    let asset = stack.smint_asset_appears(&media).await;
+    assert_eq!(updates(&asset), 1);
+    let parked = stack
+        .drain(&stack.topology.parked_queue(Flow::ToSmint))
+        .await;
+    assert!(parked.is_empty(), "parked: {parked:?}");
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn a_permanent_rejection_is_parked_with_its_reason() {
+    let stack = Stack::start(Options::default()).await;
+    let c = &stack.control;
+    c.call(reqwest::Method::POST, "/_sandbox/faults",
+        Some(json!({"surface": "smintio", "endpoint": "/portals/data-adapter/webhook", "error_rate": 1.0, "error_status": 400})))
+        .await
+        .unwrap();
+    let media = c
+        .create_media(json!({"file_name": "refused.jpg", "galleries": [stack.galleries.approved]}))
+        .await
+        .unwrap();
+    let parked_queue = stack.topology.parked_queue(Flow::ToSmint);
+    let parked = stack
+        .wait_for(
+            "the event in to-smint.parked",
+            Duration::from_secs(20),
+            || async {
+                let messages = stack.drain(&parked_queue).await;
+                (!messages.is_empty()).then_some(messages)
+            },
+        )
+        .await;
+    assert_eq!(parked.len(), 1);
+    let (headers, body) = &parked[0];
+    assert_eq!(body["subject"], json!(media));
+    assert_eq!(headers["x-error"], "smintio_400");
+    assert_eq!(headers["x-status"], "400");
+    assert_eq!(headers["x-flow"], "to-smint");
+    assert_eq!(headers["x-attempts"], "1");
+    assert!(headers["x-error-detail"].contains("400"), "{headers:?}");
+    assert!(headers.contains_key("x-first-seen"));
+    assert!(!headers["x-error-detail"].contains("dev-adapter-secret"));
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn a_bidirectional_change_stops_after_one_round_trip() {
+    // The distribution gallery is also approved for Smint.io: without echo suppression a
+    // license would travel Smint.io → PhotoShelter → Smint.io → … forever.
+    let stack = Stack::start(Options {
+        rules: |rules, g| {
+            assetrelay_e2e::default_rules(rules, g);
+            rules.approval.galleries.push(g.distribution.clone());
+        },
+        ..Options::default()
+    })
+    .await;
+    let c = &stack.control;
+    let license = c
+        .license(json!({"action": "create", "name": "Round trip"}))
+        .await
+        .unwrap();
+    let copy = stack
+        .wait_for("license distributed", Duration::from_secs(30), || async {
+            stack.distributed_copies(&license).await.into_iter().next()
+        })
+        .await;
+    let copy_id = copy["id"].as_str().unwrap().to_owned();
+    c.patch_media(&copy_id, json!({"rating": 4})).await.unwrap();
+    stack.settle(Duration::from_millis(500)).await;
+    let ps_writes = ps_changes(&stack).await.len();
+    let smint_writes = c.writes("smintio").await.unwrap().len();
+    let webhooks = c
+        .get("/_sandbox/webhooks")
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .len();
+
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    stack.settle(Duration::from_millis(300)).await;
+    assert!(
+        c.smint_asset(&copy_id).await.unwrap().is_none(),
+        "the copy was echoed back to Smint.io"
+    );
+    assert_eq!(c.writes("smintio").await.unwrap().len(), smint_writes);
+    assert_eq!(
+        ps_changes(&stack).await.len(),
+        ps_writes,
+        "writes keep bouncing"
+    );
+    assert_eq!(
+        c.get("/_sandbox/webhooks")
+            .await
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        webhooks
+    );
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn two_replicas_apply_each_event_exactly_once_in_effect() {
+    let options = Options {
+        flows: vec![
+            (Flow::ToSmint, 2),
+            (Flow::Lifecycle, 1),
+            (Flow::ToPhotoshelter, 1),
+        ],
+        ..Options::default()
+    };
+    let stack = Stack::start(options).await;
+    let c = &stack.control;
+    let mut ids = Vec::new();
+    for i in 0..30 {
+        ids.push(
+            c.create_media(json!({"file_name": format!("batch-{i}.jpg"), "galleries": [stack.galleries.approved]}))
+                .await
+                .unwrap(),
+        );
+    }
+    for id in &ids {
+        stack.smint_asset_appears(id).await;
+    }
+    stack.settle(Duration::from_millis(500)).await;
+    for id in &ids {
+        assert_eq!(
+            updates(&c.smint_asset(id).await.unwrap().unwrap()),
+            1,
+            "{id} written more than once"
+        );
+    }
+    let changes = c.get("/_sandbox/smintio/changes").await.unwrap();
+    assert_eq!(changes.as_array().unwrap().len(), ids.len());
+    assert_eq!(
+        stack
+            .consumers(&stack.topology.work_queue(Flow::ToSmint))
+            .await
+            .unwrap(),
+        2
+    );
+    stack.stop().await;
+}
+
+/// The `assetrelay-to-smint` binary next to this test's executable, built if missing.
+fn to_smint_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap();
+    let binary = dir.join("assetrelay-to-smint");
+    if !binary.exists() {
+        let status = std::process::Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "-p",
+                "assetrelay-flows",
+                "--bin",
+                "assetrelay-to-smint",
+            ])
+            .status()
+            .unwrap();
+        assert!(status.success(), "could not build assetrelay-to-smint");
+    }
+    binary
+}
+
+fn spawn_to_smint(stack: &Stack) -> tokio::process::Child {
+    let demo = &stack.config.connections["demo"];
+    let ps = demo.photoshelter.api.as_ref().unwrap();
+    let smint = demo.smintio.api.as_ref().unwrap();
+    let adapter = smint.adapter.as_ref().unwrap();
+    let p = "ASSETRELAY_CONNECTIONS__DEMO__";
+    tokio::process::Command::new(to_smint_binary())
+        .arg("--config")
+        .arg(assetrelay_e2e::example_config())
+        .env("ASSETRELAY_TOPOLOGY__PREFIX", &stack.topology.prefix)
+        .env("ASSETRELAY_TOPOLOGY__RETRY_TIERS_SECS", "[1, 2]")
+        .env("ASSETRELAY_TOPOLOGY__SCHEDULER_TIERS_SECS", "[2, 10]")
+        .env("ASSETRELAY_TOPOLOGY__ARCHIVE_MAX_AGE", "1h")
+        .env("ASSETRELAY_BROKER__URL", assetrelay_e2e::amqp_url())
+        .env("ASSETRELAY_FLOWS__TO_SMINT__METRICS_LISTEN", "127.0.0.1:0")
+        .env("ASSETRELAY_FLOWS__CONCURRENCY", "4")
+        .env("ASSETRELAY_FLOWS__PREFETCH", "8")
+        .env(
+            format!("{p}PHOTOSHELTER__API__BASE_URL"),
+            ps.base_url.as_str(),
+        )
+        .env(
+            format!("{p}SMINTIO__API__IDENTITY_URL"),
+            smint.identity_url.as_str(),
+        )
+        .env(
+            format!("{p}SMINTIO__API__CLAPI_URL"),
+            smint.clapi_url.as_str(),
+        )
+        .env(
+            format!("{p}SMINTIO__API__ADAPTER__WEBHOOK_URL"),
+            adapter.webhook_url.as_str(),
+        )
+        .env(
+            format!("{p}RULES__APPROVAL__GALLERIES"),
+            format!("[\"{}\"]", stack.galleries.approved),
+        )
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sigterm_of_a_consumer_mid_load_loses_nothing() {
+    let options = Options {
+        flows: vec![(Flow::Lifecycle, 1), (Flow::ToPhotoshelter, 1)],
+        ..Options::default()
+    };
+    let stack = Stack::start(options).await;
+    let c = &stack.control;
+    let queue = stack.topology.work_queue(Flow::ToSmint);
+    let mut first = spawn_to_smint(&stack);
+    stack
+        .wait_for("the binary consuming", Duration::from_secs(30), || async {
+            (stack.consumers(&queue).await.ok()? == 1).then_some(())
+        })
+        .await;
+    // Slow writes so that the SIGTERM finds deliveries in flight.
+    c.call(
+        reqwest::Method::POST,
+        "/_sandbox/faults",
+        Some(json!({"surface": "smintio", "latency_ms": 150})),
+    )
+    .await
+    .unwrap();
+    let mut ids = Vec::new();
+    for i in 0..40 {
+        ids.push(
+            c.create_media(json!({"file_name": format!("load-{i}.jpg"), "galleries": [stack.galleries.approved]}))
+                .await
+                .unwrap(),
+        );
+    }
+    stack
+        .wait_for("some assets written", Duration::from_secs(30), || async {
+            let n = c
+                .get("/_sandbox/smintio/changes")
+                .await
+                .ok()?
+                .as_array()?
+                .len();
+            (n >= 5).then_some(())
+        })
+        .await;
+    let pid = first.id().unwrap();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::time::timeout(Duration::from_secs(20), first.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        status.success(),
+        "the consumer did not exit 0 after SIGTERM: {status}"
+    );
+    let written_before = c
+        .get("/_sandbox/smintio/changes")
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(
+        written_before < ids.len(),
+        "the load finished before the SIGTERM; the test shows nothing"
+    );
+
+    let mut second = spawn_to_smint(&stack);
+    for id in &ids {
+        stack.smint_asset_appears(id).await;
+    }
+    assert!(
+        stack
+            .drain(&stack.topology.parked_queue(Flow::ToSmint))
+            .await
+            .is_empty()
+    );
+    second.kill().await.unwrap();
+    stack.stop().await;
+}
