@@ -129,6 +129,31 @@ pub async fn run(args: DevArgs, config: Config) -> anyhow::Result<()> {
     }
 }
 
+/// Wait until every `/readyz` answers 200 (the broker connections are up), so the demo's
+/// first webhooks are not refused.
+async fn wait_ready(urls: &[String]) -> anyhow::Result<()> {
+    let http = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    for url in urls {
+        loop {
+            let ready = http
+                .get(url)
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            if ready {
+                break;
+            }
+            anyhow::ensure!(
+                std::time::Instant::now() < deadline,
+                "{url} is not ready after 30 s: is RabbitMQ running at the configured broker.url?"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+    Ok(())
+}
+
 async fn first_exit(parts: &[Part]) -> String {
     loop {
         if let Some(part) = parts.iter().find(|p| p.task.is_finished()) {
