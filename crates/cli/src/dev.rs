@@ -89,8 +89,13 @@ pub async fn run(args: DevArgs, config: Config) -> anyhow::Result<()> {
             flow.as_str()
         );
     }
+    let mut ready_urls = vec![format!("{ingress_url}/readyz")];
+    ready_urls.extend(
+        (0..3u16).map(|i| format!("http://{}/readyz", at(args.metrics_port.saturating_add(i)))),
+    );
+    wait_ready(&ready_urls).await?;
     tracing::info!(
-        "4/4 all running; topology prefix `{}`",
+        "4/4 all running and connected to RabbitMQ; topology prefix `{}`",
         config.topology.prefix
     );
 
