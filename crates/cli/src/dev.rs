@@ -2,7 +2,6 @@
 //! the local RabbitMQ, with a small seeded demo. For trying assetrelay and for demos.
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
 
 use anyhow::Context;
 use assetrelay_config::{Config, MediaMatch, RegionRule};
@@ -16,9 +15,6 @@ use crate::stack::{Part, bind, start_flow, start_ingress, start_sandbox, use_san
 /// Options of `assetrelay dev`.
 #[derive(Debug, clap::Args)]
 pub struct DevArgs {
-    /// Configuration file; its `demo` connection's rules are set up by the demo.
-    #[arg(long, env = "ASSETRELAY_CONFIG", default_value = "config/example.toml")]
-    pub config: PathBuf,
     /// Port of the webhook ingress (overrides ingress.listen).
     #[arg(long, default_value_t = 8080)]
     pub ingress_port: u16,
@@ -43,9 +39,8 @@ pub async fn run(args: DevArgs, config: Config) -> anyhow::Result<()> {
     let mut config = config;
     anyhow::ensure!(
         config.connections.contains_key(&args.connection),
-        "connection `{}` is not in {}; `assetrelay dev` needs it (see config/example.toml)",
-        args.connection,
-        args.config.display()
+        "connection `{}` is not in the configuration; `assetrelay dev` needs it (see config/example.toml)",
+        args.connection
     );
     let at = |port| SocketAddr::new(args.host, port);
     config.ingress.listen = at(args.ingress_port);
@@ -201,12 +196,12 @@ fn apply_demo_rules(config: &mut Config, connection: &str, galleries: &seed::Gal
 }
 
 /// Load the configuration for `dev`, with a clear message when the file is missing.
-pub fn load_config(args: &DevArgs) -> anyhow::Result<Config> {
+pub fn load_config(path: &std::path::Path) -> anyhow::Result<Config> {
     let env = std::env::vars().collect();
-    assetrelay_config::load(Some(&args.config), &env).with_context(|| {
+    assetrelay_config::load(Some(path), &env).with_context(|| {
         format!(
             "loading {} (run from the repository root or pass --config)",
-            args.config.display()
+            path.display()
         )
     })
 }

@@ -1,8 +1,10 @@
 //! `assetrelay`: the command-line entry.
 
-use assetrelay_cli::dev;
+use assetrelay_cli::{commands, dev};
 use assetrelay_config::LogFormat;
 use assetrelay_telemetry::{LogStyle, init_tracing};
+use std::path::PathBuf;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -11,6 +13,10 @@ use clap::{Parser, Subcommand};
     about = "assetrelay: keeps PhotoShelter and Smint.io in sync through RabbitMQ"
 )]
 struct Cli {
+    /// TOML configuration file (`dev` defaults to config/example.toml); ASSETRELAY_*
+    /// environment variables override it.
+    #[arg(long, env = "ASSETRELAY_CONFIG", global = true)]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -19,20 +25,38 @@ struct Cli {
 enum Command {
     /// Run the sandbox, the ingress and all flows in one process, with a seeded demo.
     Dev(dev::DevArgs),
+    /// Republish archived events (by time window and filters) into one flow's queue.
+    Replay(commands::replay::Args),
+    /// Inspect, re-drive or purge a flow's parked (dead-lettered) messages.
+    Parked(commands::parked::Args),
+    /// Declare the broker topology, or compare the live broker against it.
+    Topology(commands::topology::Args),
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
-        Command::Dev(args) => {
-            let config = dev::load_config(&args)?;
-            let style = match config.telemetry.log_format {
-                LogFormat::Pretty => LogStyle::Pretty,
-                LogFormat::Json => LogStyle::Json,
-            };
-            init_tracing(style, &config.telemetry.log_filter);
-            let _ = assetrelay_telemetry::metrics_handle();
-            dev::run(args, config).await
-        }
+    let cli = Cli::parse();
+    if let Command::Dev(args) = cli.command {
+        let path = cli
+            .config
+            .unwrap_or_else(|| PathBuf::from("config/example.toml"));
+        let config = dev::load_config(&path)?;
+        let style = match config.telemetry.log_format {
+            LogFormat::Pretty => LogStyle::Pretty,
+            LogFormat::Json => LogStyle::Json,
+        };
+        init_tracing(style, &config.telemetry.log_filter);
+        let _ = assetrelay_telemetry::metrics_handle();
+        return dev::run(args, config).await;
+    }
+    let env = std::env::vars().collect();
+    let config = assetrelay_config::load(cli.config.as_deref(), &env)?;
+    // Operations commands print their results on stdout; only problems are logged (stderr).
+    init_tracing(LogStyle::Pretty, "warn");
+    match cli.command {
+        Command::Dev(_) => Ok(()),
+        Command::Replay(args) => commands::replay::run(args, config).await,
+        Command::Parked(args) => commands::parked::run(args, config).await,
+        Command::Topology(args) => commands::topology::run(args, config).await,
     }
 }

@@ -41,6 +41,9 @@ pub struct BrokerConfig {
     pub reconnect_max_delay_ms: u64,
     /// How long a publish may wait for the broker's confirm, in milliseconds.
     pub confirm_timeout_ms: u64,
+    /// RabbitMQ management HTTP API (`rabbitmq_management` plugin), with credentials:
+    /// `assetrelay topology check` reads queue types, arguments and bindings from it.
+    pub management_url: SecretString,
 }
 
 impl Default for BrokerConfig {
@@ -50,6 +53,7 @@ impl Default for BrokerConfig {
             publisher_channels: 8,
             reconnect_max_delay_ms: 5_000,
             confirm_timeout_ms: 5_000,
+            management_url: SecretString::from("http://guest:guest@127.0.0.1:15672"),
         }
     }
 }

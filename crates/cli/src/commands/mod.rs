@@ -1,0 +1,6 @@
+//! The operations commands: `replay`, `parked …`, `topology …`. Each parses its flags,
+//! calls `assetrelay-ops`, and prints for people (progress on a terminal, quiet in pipes).
+
+pub mod parked;
+pub mod replay;
+pub mod topology;

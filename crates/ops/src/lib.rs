@@ -1,0 +1,10 @@
+//! Operations on a running assetrelay broker topology, shared by the `assetrelay` CLI and
+//! the admin HTTP API: [`replay`] (archive stream → one flow's queue), [`parked`] (list,
+//! show, replay, purge dead letters) and [`topology_check`] (declared vs. live).
+
+mod error;
+pub mod parked;
+pub mod replay;
+pub mod topology_check;
+
+pub use error::OpsError;
