@@ -308,3 +308,62 @@ impl Handler for ToPhotoshelter {
         self.sync(delivery)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sends_a_mime_type_only_when_it_knows_one() {
+        assert_eq!(
+            mime_type(Some("image/png"), "x.jpg").as_deref(),
+            Some("image/png")
+        );
+        assert_eq!(
+            mime_type(Some("image"), "smintio-u-v1.JPG").as_deref(),
+            Some("image/jpeg")
+        );
+        assert_eq!(mime_type(Some("image"), "smintio-u-v1.xyz"), None);
+        assert_eq!(mime_type(None, "no-extension"), None);
+    }
+
+    #[test]
+    fn compares_only_the_iptc_fields_it_writes() {
+        let desired = Iptc {
+            credit: Some("ACME".into()),
+            trans_ref: Some("smintio:u".into()),
+            ..Iptc::default()
+        };
+        let mut current = desired.clone();
+        current.caption = Some("someone else's caption".into());
+        assert!(!iptc_differs(&desired, Some(&current)));
+        current.credit = Some("Other".into());
+        assert!(iptc_differs(&desired, Some(&current)));
+        assert!(iptc_differs(&desired, None));
+        assert!(!iptc_differs(&Iptc::default(), None));
+    }
+
+    #[test]
+    fn changes_only_attributes_that_differ() {
+        let media: Media = serde_json::from_value(serde_json::json!({
+            "id": "I1", "media_type": null, "file_name": null, "file_size": null, "hash": null,
+            "model_released": true, "property_released": null, "rating": null, "searchable": null,
+            "visibility": null, "archived": null, "license_expiration_date": "2030-01-01",
+            "version": null, "created_at": null, "modified_at": null, "iptc": null,
+            "galleries": null, "custom_metadata": null
+        }))
+        .unwrap();
+        let desired = MediaUpdate {
+            visibility: None,
+            license_expiration_date: Some(Some(
+                chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(),
+            )),
+            model_released: Some(true),
+            property_released: Some(false),
+        };
+        let change = attributes_to_change(&desired, &media);
+        assert_eq!(change.license_expiration_date, None);
+        assert_eq!(change.model_released, None);
+        assert_eq!(change.property_released, Some(false));
+    }
+}

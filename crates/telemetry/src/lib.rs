@@ -27,6 +27,16 @@ pub fn init_tracing(style: LogStyle, default_filter: &str) {
     };
 }
 
+/// Like [`init_tracing`] (pretty), but to stderr: for commands whose stdout is their result.
+pub fn init_tracing_to_stderr(default_filter: &str) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
+    let _already_set = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 /// Buckets for latency histograms, in seconds: 0.5 ms … 10 s.
 const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,

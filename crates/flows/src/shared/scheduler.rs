@@ -79,21 +79,25 @@ impl ExpiryScheduler {
         Ok(())
     }
 
-    /// The longest tier not beyond `remaining` seconds; the shortest if all are; `None`
-    /// when the event is due now (or no tiers are configured).
     fn tier_for(&self, remaining: i64) -> Option<u64> {
-        if remaining <= 0 {
-            return None;
-        }
-        let remaining = remaining.unsigned_abs();
-        let tiers = &self.topology.scheduler_tiers_secs;
-        tiers
-            .iter()
-            .copied()
-            .filter(|&t| t <= remaining)
-            .max()
-            .or_else(|| tiers.iter().copied().min())
+        tier_for(&self.topology, remaining)
     }
+}
+
+/// The longest tier not beyond `remaining` seconds; the shortest if all are; `None` when
+/// the event is due now (or no tiers are configured).
+fn tier_for(topology: &Topology, remaining: i64) -> Option<u64> {
+    if remaining <= 0 {
+        return None;
+    }
+    let remaining = remaining.unsigned_abs();
+    let tiers = &topology.scheduler_tiers_secs;
+    tiers
+        .iter()
+        .copied()
+        .filter(|&t| t <= remaining)
+        .max()
+        .or_else(|| tiers.iter().copied().min())
 }
 
 /// The due time of a scheduled delivery, if it is one.
@@ -166,4 +170,53 @@ fn properties(event: &CloudEvent, due: DateTime<Utc>) -> BasicProperties {
         .with_type(event.event_type.as_str().into())
         .with_app_id("assetrelay-scheduler".into())
         .with_headers(headers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pick(scheduler_tiers: Vec<u64>, remaining: i64) -> Option<u64> {
+        // The tier choice does not depend on the broker; exercise it on the topology alone.
+        let topology = Topology {
+            prefix: "t".into(),
+            retry_tiers_secs: vec![5],
+            scheduler_tiers_secs: scheduler_tiers,
+            delivery_limit: 20,
+            archive_max_age: "1h".into(),
+        };
+        tier_for(&topology, remaining)
+    }
+
+    #[test]
+    fn takes_the_longest_tier_that_does_not_overshoot() {
+        let t = vec![10, 60, 600, 3600, 21600];
+        assert_eq!(pick(t.clone(), 7 * 24 * 3600), Some(21600));
+        assert_eq!(pick(t.clone(), 3599), Some(600));
+        assert_eq!(pick(t.clone(), 60), Some(60));
+        assert_eq!(pick(t.clone(), 11), Some(10));
+    }
+
+    #[test]
+    fn waits_one_shortest_tier_when_less_remains_and_none_when_due() {
+        let t = vec![10, 60];
+        assert_eq!(pick(t.clone(), 3), Some(10));
+        assert_eq!(pick(t.clone(), 0), None);
+        assert_eq!(pick(t, -5), None);
+        assert_eq!(pick(vec![], 100), None);
+    }
+
+    #[test]
+    fn reads_the_due_time_header() {
+        let headers = [(DUE_AT.to_owned(), "2026-11-29T10:00:00.250Z".to_owned())].into();
+        assert_eq!(
+            due_at(&headers).map(|t| t.timestamp_millis()),
+            Some(
+                DateTime::parse_from_rfc3339("2026-11-29T10:00:00.250Z")
+                    .unwrap()
+                    .timestamp_millis()
+            )
+        );
+        assert_eq!(due_at(&Default::default()), None);
+    }
 }
