@@ -3,6 +3,7 @@
 //! connection live in `platform`), [`secret`] (secret sources),
 //! [`load`] (layering and validation), [`env`] (the environment provider).
 
+mod admin;
 mod env;
 mod flows;
 mod load;

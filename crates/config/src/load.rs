@@ -85,6 +85,17 @@ fn validate(config: &mut Config, env: &BTreeMap<String, String>) -> Result<(), C
     if config.flows.concurrency == 0 {
         return Err(invalid("flows.concurrency", "must be at least 1"));
     }
+    for (i, token) in config.admin.tokens.iter_mut().enumerate() {
+        token
+            .resolve(env)
+            .map_err(|p| invalid(format!("admin.tokens[{i}]"), p))?;
+        if token.expose().len() < 16 {
+            return Err(invalid(
+                format!("admin.tokens[{i}]"),
+                "an admin token needs at least 16 characters",
+            ));
+        }
+    }
     for (name, connection) in &mut config.connections {
         if !is_name(name, false) {
             return Err(invalid(

@@ -8,6 +8,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::Secret;
+pub use crate::admin::*;
 pub use crate::flows::*;
 pub use crate::platform::*;
 pub use crate::rules::*;
@@ -25,6 +26,8 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     #[serde(default)]
     pub flows: FlowsConfig,
+    #[serde(default)]
+    pub admin: AdminConfig,
     /// Connections (tenants) by name; the name appears in webhook paths and routing keys.
     #[serde(default)]
     pub connections: BTreeMap<String, ConnectionConfig>,
