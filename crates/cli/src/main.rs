@@ -52,7 +52,7 @@ async fn main() -> anyhow::Result<()> {
     let env = std::env::vars().collect();
     let config = assetrelay_config::load(cli.config.as_deref(), &env)?;
     // Operations commands print their results on stdout; only problems are logged (stderr).
-    init_tracing(LogStyle::Pretty, "warn");
+    assetrelay_telemetry::init_tracing_to_stderr("warn");
     match cli.command {
         Command::Dev(_) => Ok(()),
         Command::Replay(args) => commands::replay::run(args, config).await,

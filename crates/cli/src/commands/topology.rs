@@ -1,10 +1,54 @@
-//! (being written)
+//! `assetrelay topology apply|check`: declare the broker topology, or compare the live
+//! broker with it (through the management API, `broker.management_url`).
 
+use anyhow::bail;
+use assetrelay_broker::Topology;
 use assetrelay_config::Config;
+use assetrelay_ops::topology_check;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
 
-pub async fn run(_args: Args, _config: Config) -> anyhow::Result<()> {
-    anyhow::bail!("not available yet")
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Declare every exchange, queue and binding (idempotent).
+    Apply,
+    /// Print each difference between the broker and the topology; exit 1 if there is any.
+    Check,
+}
+
+pub async fn run(args: Args, config: Config) -> anyhow::Result<()> {
+    let topology = Topology::from_config(&config.topology);
+    let objects = format!(
+        "exchange `{}` and {} queues",
+        topology.exchange(),
+        topology.queue_names().len()
+    );
+    match args.command {
+        Command::Apply => {
+            let broker = super::parked::connect(&config).await?;
+            let applied = topology_check::apply(&broker, &topology).await;
+            broker.close().await;
+            applied?;
+            println!("declared topology `{}`: {objects}", topology.prefix);
+        }
+        Command::Check => {
+            let drift = topology_check::check(&topology, &config.broker.management_url).await?;
+            if !drift.is_empty() {
+                for difference in &drift {
+                    println!("{difference}");
+                }
+                bail!(
+                    "{} difference(s) from topology `{}`. `assetrelay topology apply` declares what is missing; a queue of the wrong type or with other arguments must be deleted first (with its messages)",
+                    drift.len(),
+                    topology.prefix
+                );
+            }
+            println!("topology matches: {objects}, with their arguments and bindings");
+        }
+    }
+    Ok(())
 }

@@ -1,0 +1,106 @@
+//! `assetrelay topology apply|check`: the binary against the real RabbitMQ and its
+//! management API, with a topology prefix of its own.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed assertion
+
+use std::process::Output;
+
+use assetrelay_broker::Topology;
+use assetrelay_broker::lapin::options::QueueDeleteOptions;
+use assetrelay_broker::lapin::{Connection, ConnectionProperties};
+use assetrelay_config::TopologyConfig;
+
+fn amqp_url() -> String {
+    std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+}
+
+fn management_url() -> String {
+    std::env::var("MANAGEMENT_URL").unwrap_or_else(|_| "http://guest:guest@127.0.0.1:15672".into())
+}
+
+/// The names the binary derives from the prefix; deleted when dropped.
+struct Names(Topology);
+
+impl Names {
+    fn new() -> Self {
+        Self(Topology::from_config(&TopologyConfig {
+            prefix: format!("ops-cli-test-{}", uuid::Uuid::new_v4().simple()),
+            ..TopologyConfig::default()
+        }))
+    }
+
+    async fn cli(&self, args: &[&str]) -> Output {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_assetrelay"))
+            .args(args)
+            .env_clear()
+            .env("ASSETRELAY_TOPOLOGY__PREFIX", &self.0.prefix)
+            .env("ASSETRELAY_BROKER__URL", amqp_url())
+            .env("ASSETRELAY_BROKER__MANAGEMENT_URL", management_url())
+            .output()
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for Names {
+    fn drop(&mut self) {
+        let topology = self.0.clone();
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let connection = Connection::connect(&amqp_url(), ConnectionProperties::default())
+                    .await
+                    .unwrap();
+                let _ = topology
+                    .delete(&connection.create_channel().await.unwrap())
+                    .await;
+                let _ = connection.close(200, "done".into()).await;
+            });
+        })
+        .join();
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn check_passes_after_apply_and_exits_1_naming_each_difference() {
+    let names = Names::new();
+
+    let applied = names.cli(&["topology", "apply"]).await;
+    let clean = names.cli(&["topology", "check"]).await;
+
+    assert!(applied.status.success(), "{applied:?}");
+    assert!(
+        stdout(&applied).starts_with("declared topology"),
+        "{applied:?}"
+    );
+    assert!(clean.status.success(), "{clean:?}");
+    assert!(stdout(&clean).starts_with("topology matches"), "{clean:?}");
+
+    let parked = names.0.parked_queue(assetrelay_broker::Flow::Lifecycle);
+    let connection = Connection::connect(&amqp_url(), ConnectionProperties::default())
+        .await
+        .unwrap();
+    connection
+        .create_channel()
+        .await
+        .unwrap()
+        .queue_delete(parked.as_str().into(), QueueDeleteOptions::default())
+        .await
+        .unwrap();
+    let _ = connection.close(200, "done".into()).await;
+
+    let drifted = names.cli(&["topology", "check"]).await;
+
+    assert_eq!(drifted.status.code(), Some(1), "{drifted:?}");
+    assert_eq!(
+        stdout(&drifted),
+        format!("queue `{parked}` is missing\n"),
+        "{drifted:?}"
+    );
+}
