@@ -17,7 +17,7 @@ use assetrelay_signature::{StandardWebhooksSigner, decode_whsec};
 
 use crate::load::{Figures, closed_loop};
 
-const DEMO_PS_SECRET: &str = "whsec_ZGV2LXBob3Rvc2hlbHRlci13ZWJob29rLXNlY3JldA==";
+pub(crate) const DEMO_PS_SECRET: &str = "whsec_ZGV2LXBob3Rvc2hlbHRlci13ZWJob29rLXNlY3JldA==";
 
 #[derive(clap::Args)]
 pub struct Options {
@@ -110,7 +110,7 @@ fn bench_env(prefix: &str, options: &Options) -> BTreeMap<String, String> {
     .collect()
 }
 
-fn config_path() -> PathBuf {
+pub(crate) fn config_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../config/example.toml")
 }
 

@@ -1,12 +1,16 @@
-//! `assetrelay-bench ingress`: see the crate README and docs/PERFORMANCE.md.
+//! `assetrelay-bench ingress | flows`: see the crate README and docs/PERFORMANCE.md.
 
+mod flows;
 mod ingress;
 mod load;
+mod replay;
 
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(about = "assetrelay benchmarks (print figures; no pass/fail)")]
+#[command(
+    about = "assetrelay benchmarks (print figures, and verdicts against the documented targets)"
+)]
 struct Args {
     #[command(subcommand)]
     bench: Bench,
@@ -16,11 +20,17 @@ struct Args {
 enum Bench {
     /// Ingress vs. raw confirmed publishing, at each concurrency.
     Ingress(ingress::Options),
+    /// Flow to-smint end to end (webhook in → Smint.io write), 1 and 2 replicas.
+    Flows(flows::Options),
+    /// Archive replay into a flow queue vs. raw confirmed publishing to it.
+    Replay(replay::Options),
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Args::parse().bench {
         Bench::Ingress(options) => ingress::run(options).await,
+        Bench::Flows(options) => flows::run(options).await,
+        Bench::Replay(options) => replay::run(options).await,
     }
 }

@@ -1,0 +1,250 @@
+//! The figures of one replica count, derived from what was observed, and how they print.
+
+use std::collections::BTreeMap;
+
+use super::drive::Phase;
+
+/// Target: events/s ÷ the Little's-law bound.
+const RATIO_TARGET: f64 = 0.8;
+/// Target: 2 replicas' events/s ÷ 1 replica's.
+const SCALING_TARGET: f64 = 1.7;
+/// CPU used by other processes (cores) above which a cell's figures are flagged.
+const OTHERS_WARN: f64 = 0.2;
+
+/// What one cell observed during its measured burst (and paced phase).
+pub struct Observed {
+    pub replicas: usize,
+    pub concurrency: usize,
+    pub latency_ms: u64,
+    pub burst: Phase,
+    pub paced: Option<(f64, Phase)>,
+    /// Sandbox platform calls by route: count and seconds inside the sandbox.
+    pub calls: BTreeMap<String, (u64, f64)>,
+    /// `assetrelay_platform_call_seconds` by operation: (sum, count).
+    pub steps: BTreeMap<String, (f64, f64)>,
+    /// `assetrelay_flow_handler_seconds` of to-smint by outcome: (sum, count).
+    pub handler: BTreeMap<String, (f64, f64)>,
+    /// Cores used: this process, RabbitMQ, the machine; and the machine's busy share.
+    pub cpu: (f64, f64, f64, f64),
+}
+
+pub struct Cell {
+    pub observed: Observed,
+    pub calls_per_event: f64,
+    /// Platform operations per event; each is one sequential step (the PhotoShelter
+    /// read issues its calls concurrently).
+    pub steps_per_event: f64,
+    pub floor_ms: f64,
+    pub handler_ms: f64,
+    /// `None` without injected latency: nothing bounds the rate but the CPU.
+    pub bound: Option<f64>,
+}
+
+impl Cell {
+    pub fn new(observed: Observed) -> Self {
+        let events = observed.burst.events.max(1) as f64;
+        let calls_per_event = observed.calls.values().map(|(n, _)| *n as f64).sum::<f64>() / events;
+        let steps_per_event = observed.steps.values().map(|(_, n)| n).sum::<f64>() / events;
+        let (sum, n) = observed
+            .handler
+            .values()
+            .fold((0.0, 0.0), |(s, n), (s1, n1)| (s + s1, n + n1));
+        let floor_ms = steps_per_event * observed.latency_ms as f64;
+        let slots = observed.slots();
+        Self {
+            calls_per_event,
+            steps_per_event,
+            floor_ms,
+            handler_ms: 1000.0 * sum / n.max(1.0),
+            bound: (floor_ms > 0.0).then(|| slots * 1000.0 / floor_ms),
+            observed,
+        }
+    }
+
+    pub fn ratio(&self) -> Option<f64> {
+        self.bound.map(|b| self.observed.burst.per_second / b)
+    }
+
+    pub fn print(&self) {
+        let o = &self.observed;
+        let (burst, events) = (&o.burst, o.burst.events.max(1) as f64);
+        let latency = o.latency_ms as f64;
+        println!();
+        println!("── to-smint × {} ──", o.replicas);
+        println!(
+            "burst: {} events in {:.2} s → {:.0} events/s; end to end p50 {:.0} ms, p99 {:.0} ms (all sent at once: a backlog){}",
+            burst.events,
+            burst.elapsed.as_secs_f64(),
+            burst.per_second,
+            burst.p50_ms,
+            burst.p99_ms,
+            failed_note(burst.failed)
+        );
+        if let Some((rate, p)) = &o.paced {
+            println!(
+                "paced at {rate:.0}/s: {} events, end to end p50 {:.1} ms, p99 {:.1} ms (achieved {:.0}/s){}",
+                p.events,
+                p.p50_ms,
+                p.p99_ms,
+                p.per_second,
+                failed_note(p.failed)
+            );
+        }
+        println!(
+            "sandbox platform calls per event: {:.2} × {latency:.0} ms = {:.0} ms if made one after another",
+            self.calls_per_event,
+            self.calls_per_event * latency
+        );
+        for (route, (n, secs)) in &o.calls {
+            println!(
+                "  {:>6.2}/event  {:>6.1} ms in sandbox  {route}",
+                *n as f64 / events,
+                1000.0 * secs / (*n).max(1) as f64
+            );
+        }
+        let steps: Vec<String> = o
+            .steps
+            .iter()
+            .map(|(op, (s, n))| {
+                format!(
+                    "{op} {:.2}/event {:.1} ms",
+                    n / events,
+                    1000.0 * s / n.max(1.0)
+                )
+            })
+            .collect();
+        println!(
+            "sequential platform steps per event: {:.2} ({}) → latency floor {:.0} ms",
+            self.steps_per_event,
+            steps.join(", "),
+            self.floor_ms
+        );
+        let outcomes: Vec<String> = o
+            .handler
+            .iter()
+            .map(|(outcome, (_, n))| format!("{outcome} {n:.0}"))
+            .collect();
+        println!(
+            "mean handler time: {:.1} ms ({})",
+            self.handler_ms,
+            outcomes.join(", ")
+        );
+        if let (Some(bound), Some(ratio)) = (self.bound, self.ratio()) {
+            println!(
+                "Little's law bound: {} × {} / {:.0} ms = {bound:.0} events/s → ratio {ratio:.3} {} (target ≥ {RATIO_TARGET:.2})",
+                o.replicas,
+                o.concurrency,
+                self.floor_ms,
+                verdict(ratio >= RATIO_TARGET)
+            );
+        }
+        println!(
+            "  at the measured handler time: {:.0} / {:.1} ms = {:.0} events/s → consumer slots busy {:.2}",
+            o.slots(),
+            self.handler_ms,
+            o.slots() * 1000.0 / self.handler_ms.max(1e-9),
+            burst.per_second * self.handler_ms / 1000.0 / o.slots()
+        );
+        let (own, rabbit, machine, busy) = o.cpu;
+        println!(
+            "CPU during the burst: this process {own:.2} cores, RabbitMQ {rabbit:.2} cores, machine {machine:.2} cores ({:.0} % busy)",
+            busy * 100.0
+        );
+        let others = machine - own - rabbit;
+        if others > OTHERS_WARN {
+            println!(
+                "WARNING: other processes used {others:.2} cores during the burst: these figures are disturbed; rerun on a quiet machine"
+            );
+        }
+    }
+}
+
+impl Observed {
+    fn slots(&self) -> f64 {
+        (self.replicas * self.concurrency) as f64
+    }
+}
+
+/// The table of every cell and the verdicts against the targets.
+pub fn summary(cells: &[Cell]) {
+    println!();
+    println!(
+        "{:>8} | {:>8} {:>9} {:>9} | {:>8} {:>8} {:>8} | {:>9} {:>9} {:>10} | {:>8} {:>6} | {:>7}",
+        "replicas",
+        "events/s",
+        "p50 ms",
+        "p99 ms",
+        "paced/s",
+        "p50 ms",
+        "p99 ms",
+        "calls/ev",
+        "steps/ev",
+        "handler ms",
+        "bound/s",
+        "ratio",
+        "cores"
+    );
+    for c in cells {
+        let o = &c.observed;
+        let (rate, p50, p99) = o
+            .paced
+            .as_ref()
+            .map_or((0.0, 0.0, 0.0), |(r, p)| (*r, p.p50_ms, p.p99_ms));
+        println!(
+            "{:>8} | {:>8.0} {:>9.0} {:>9.0} | {:>8.0} {:>8.1} {:>8.1} | {:>9.2} {:>9.2} {:>10.1} | {:>8} {:>6} | {:>7.2}",
+            o.replicas,
+            o.burst.per_second,
+            o.burst.p50_ms,
+            o.burst.p99_ms,
+            rate,
+            p50,
+            p99,
+            c.calls_per_event,
+            c.steps_per_event,
+            c.handler_ms,
+            c.bound
+                .map_or_else(|| "-".to_owned(), |b| format!("{b:.0}")),
+            c.ratio()
+                .map_or_else(|| "-".to_owned(), |r| format!("{r:.2}")),
+            o.cpu.2
+        );
+    }
+    println!();
+    for c in cells {
+        let replicas = c.observed.replicas;
+        match c.ratio() {
+            Some(ratio) => println!(
+                "target: {replicas} replica(s): events/s ÷ bound ≥ {RATIO_TARGET:.2}: {ratio:.3} {}",
+                verdict(ratio >= RATIO_TARGET)
+            ),
+            None => println!(
+                "target: {replicas} replica(s): events/s ÷ bound: n/a without injected latency"
+            ),
+        }
+    }
+    let rate = |replicas: usize| {
+        cells
+            .iter()
+            .find(|c| c.observed.replicas == replicas)
+            .map(|c| c.observed.burst.per_second)
+    };
+    if let (Some(one), Some(two)) = (rate(1), rate(2)) {
+        let scaling = two / one.max(1e-9);
+        println!(
+            "target: 2 replicas ≥ {SCALING_TARGET:.2} × 1 replica: {scaling:.2}× {}",
+            verdict(scaling >= SCALING_TARGET)
+        );
+    }
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "PASS" } else { "FAIL" }
+}
+
+fn failed_note(failed: u64) -> String {
+    if failed == 0 {
+        String::new()
+    } else {
+        format!("; {failed} webhooks refused by the ingress")
+    }
+}
