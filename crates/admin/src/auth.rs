@@ -1,0 +1,61 @@
+//! Bearer tokens, compared in constant time (a timing difference must not reveal how much
+//! of a guess was right). Every token is compared, so the time does not depend on which
+//! one matched either.
+
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use subtle::ConstantTimeEq;
+
+use crate::AdminState;
+use crate::problem::Problem;
+
+pub struct Tokens(Vec<Vec<u8>>);
+
+impl Tokens {
+    pub fn new(tokens: impl IntoIterator<Item = String>) -> Self {
+        Self(
+            tokens
+                .into_iter()
+                .filter(|t| !t.is_empty())
+                .map(String::into_bytes)
+                .collect(),
+        )
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether `presented` is one of the tokens.
+    pub fn accepts(&self, presented: &[u8]) -> bool {
+        let mut accepted = subtle::Choice::from(0u8);
+        for token in &self.0 {
+            accepted |= token.as_slice().ct_eq(presented);
+        }
+        accepted.into()
+    }
+}
+
+/// 401 unless `Authorization: Bearer <token>` names an accepted token.
+pub async fn require_token(
+    State(state): State<AdminState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim);
+    match presented {
+        Some(token) if state.tokens.accepts(token.as_bytes()) => next.run(request).await,
+        Some(_) => Problem::unauthorized("the bearer token is not accepted").into_response(),
+        None => Problem::unauthorized("send Authorization: Bearer <token>").into_response(),
+    }
+}

@@ -1,0 +1,96 @@
+//! The admin HTTP API: archive replay (with dry run), parked messages, and queue depths and
+//! consumer counts per flow, behind bearer-token authentication. It runs as its own
+//! binary on its own listener: the public webhook listener of the ingress never serves an
+//! admin route, and the ingress process holds no admin credentials.
+//!
+//! Routes are described in `docs/admin-openapi.yaml`, which is also served at
+//! `GET /openapi.yaml`.
+
+mod auth;
+mod problem;
+mod routes;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use assetrelay_broker::{Broker, BrokerSettings, Publisher, Topology};
+use assetrelay_config::Config;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use auth::Tokens;
+pub use problem::Problem;
+
+/// The OpenAPI document of this API.
+pub const OPENAPI: &str = include_str!("../../../docs/admin-openapi.yaml");
+
+/// What every handler needs.
+#[derive(Clone)]
+pub struct AdminState {
+    pub broker: Broker,
+    pub publisher: Publisher,
+    pub topology: Topology,
+    pub tokens: Arc<Tokens>,
+}
+
+/// The admin service, ready to serve.
+pub struct Admin {
+    state: AdminState,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(
+        "admin.tokens is empty: the admin API refuses to start without a bearer token (set ASSETRELAY_ADMIN__TOKENS or [admin] tokens = [{{ env = \"…\" }}])"
+    )]
+    NoTokens,
+}
+
+impl Admin {
+    /// Connect to the broker (no topology declaration: the admin only reads and republishes).
+    pub fn build(config: &Config) -> Result<Self, BuildError> {
+        let tokens = Tokens::new(config.admin.tokens.iter().map(|t| t.expose().to_owned()));
+        if tokens.is_empty() {
+            return Err(BuildError::NoTokens);
+        }
+        let broker = Broker::start(
+            BrokerSettings::from_config(&config.broker, "assetrelay-admin"),
+            None,
+        );
+        let publisher = Publisher::new(
+            broker.clone(),
+            config.broker.publisher_channels,
+            Duration::from_millis(config.broker.confirm_timeout_ms),
+        );
+        Ok(Self {
+            state: AdminState {
+                broker,
+                publisher,
+                topology: Topology::from_config(&config.topology),
+                tokens: Arc::new(tokens),
+            },
+        })
+    }
+
+    pub fn broker(&self) -> &Broker {
+        &self.state.broker
+    }
+
+    pub fn router(&self) -> Router {
+        routes::router(self.state.clone())
+    }
+
+    /// Serve until `shutdown`.
+    pub async fn run(
+        self,
+        listener: TcpListener,
+        shutdown: CancellationToken,
+    ) -> std::io::Result<()> {
+        let served = axum::serve(listener, self.router())
+            .with_graceful_shutdown(shutdown.cancelled_owned())
+            .await;
+        self.state.broker.close().await;
+        served
+    }
+}
