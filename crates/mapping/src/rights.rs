@@ -9,7 +9,6 @@ use chrono::{DateTime, Utc};
 
 use crate::origin::SMINTIO_TRANS_REF_PREFIX;
 use crate::text::{non_blank, pick, pick_names};
-use crate::to_photoshelter::editorial_use;
 
 /// IPTC to write: trans_ref = `smintio:<uuid>` (the upsert key); title / caption from the
 /// content element's name / description (`x-default`, else `en`, else the first culture);
@@ -122,4 +121,23 @@ pub(crate) type KeyList = fn(&LicenseTerm) -> Option<&Vec<String>>;
 
 fn when(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// Whether the license is for editorial use only: `Some(true)` if the terms (the SDKs'
+/// rule, [`LicensePurchaseTransaction::is_editorial_use`]), the offering or the content
+/// element say so; `Some(false)` if one of them says `false` and none `true`; `None` when
+/// nothing is known.
+pub fn editorial_use(lpt: &LicensePurchaseTransaction) -> Option<bool> {
+    let flags = [
+        lpt.is_editorial_use(),
+        lpt.offering.as_ref().and_then(|o| o.is_editorial_use),
+        lpt.content_element
+            .as_ref()
+            .and_then(|c| c.is_editorial_use),
+    ];
+    if flags.contains(&Some(true)) {
+        Some(true)
+    } else {
+        flags.into_iter().flatten().next()
+    }
 }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::expiry::{is_expired, license_expires_at};
 use crate::rights::KeyList;
 
-pub use crate::rights::{iptc_for_license, rights_summary};
+pub use crate::rights::{editorial_use, iptc_for_license, rights_summary};
 
 /// The `binary_types` key of the licensed file itself (the SDKs' and our sandbox's
 /// `download`; the other seen key, `comp`, is a layout preview).
@@ -123,25 +123,6 @@ pub fn distribution(
             Distribution::Withhold(Withholding::NoBinary)
         }
         decision => decision,
-    }
-}
-
-/// Whether the license is for editorial use only: `Some(true)` if the terms (the SDKs'
-/// rule, [`LicensePurchaseTransaction::is_editorial_use`]), the offering or the content
-/// element say so; `Some(false)` if one of them says `false` and none `true`; `None` when
-/// nothing is known.
-pub fn editorial_use(lpt: &LicensePurchaseTransaction) -> Option<bool> {
-    let flags = [
-        lpt.is_editorial_use(),
-        lpt.offering.as_ref().and_then(|o| o.is_editorial_use),
-        lpt.content_element
-            .as_ref()
-            .and_then(|c| c.is_editorial_use),
-    ];
-    if flags.contains(&Some(true)) {
-        Some(true)
-    } else {
-        flags.into_iter().flatten().next()
     }
 }
 
