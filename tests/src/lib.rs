@@ -207,6 +207,40 @@ pub struct Stack {
     sandbox: Option<Part>,
     /// `client_b`'s sandbox: control, galleries, the running part.
     second: Option<(SandboxControl, Galleries, Part)>,
+    /// Set by [`Stack::stop`]; otherwise (a failed assertion) `Drop` deletes the topology.
+    topology_deleted: bool,
+}
+
+impl Drop for Stack {
+    /// A test that panicked never reached `stop`: still delete its queues, so a failing
+    /// run does not leave quorum queues behind on the shared broker.
+    fn drop(&mut self) {
+        if self.topology_deleted {
+            return;
+        }
+        let (broker_config, topology) = (self.config.broker.clone(), self.topology.clone());
+        let cleanup = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async move {
+                let broker = Broker::start(
+                    BrokerSettings::from_config(&broker_config, "e2e-cleanup"),
+                    None,
+                );
+                if broker.wait_ready(Duration::from_secs(10)).await
+                    && let Ok(channel) = broker.channel().await
+                {
+                    let _ = topology.delete(&channel).await;
+                }
+                broker.close().await;
+            });
+        });
+        let _ = cleanup.join();
+    }
 }
 
 impl Stack {
@@ -263,6 +297,7 @@ impl Stack {
             parts,
             sandbox: Some(sandbox),
             second,
+            topology_deleted: false,
         };
         // Every flow consumes before the test makes its first change.
         for (flow, replicas) in &options.flows {
@@ -318,6 +353,7 @@ impl Stack {
         let channel = broker.channel().await.unwrap();
         self.topology.delete(&channel).await.unwrap();
         broker.close().await;
+        self.topology_deleted = true;
     }
 
     async fn broker(&self) -> Broker {
