@@ -28,6 +28,7 @@ fn mixed() -> Vec<TestEvent> {
         event("a3", "photoshelter", "beta", "asset.updated", "I3"),
         event("a4", "smintio", "acme", "license.purchased", "L1"),
         event("a5", "smintio", "beta", "asset.expired", "S1"),
+        event("a6", "photoshelter", "acme", "asset.deleted", "I4"),
     ]
 }
 
@@ -152,7 +153,26 @@ async fn filters_by_type_glob() {
 
         let summary = run(archive, &request).await.unwrap();
 
-        assert_replayed_exactly(archive, &summary, Flow::ToSmint, &["a1", "a3", "a4"]).await;
+        // a4 matches the glob but is a Smint.io license: to-smint is not bound to it.
+        assert_replayed_exactly(archive, &summary, Flow::ToSmint, &["a1", "a3"]).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn only_events_the_flow_is_bound_to_are_replayed_into_it() {
+    with_archive(|archive| async move {
+        archive.archive(&mixed()).await;
+
+        let summary = run(
+            archive,
+            &ReplayRequest::new(hours_ago(1), Flow::ToPhotoshelter),
+        )
+        .await
+        .unwrap();
+
+        // Its bindings: smintio.*.asset.* and smintio.*.license.*.
+        assert_replayed_exactly(archive, &summary, Flow::ToPhotoshelter, &["a4", "a5"]).await;
     })
     .await;
 }
@@ -162,11 +182,11 @@ async fn filters_by_subject() {
     with_archive(|archive| async move {
         archive.archive(&mixed()).await;
         let mut request = ReplayRequest::new(hours_ago(1), Flow::ToPhotoshelter);
-        request.subject = Some("I2".into());
+        request.subject = Some("L1".into());
 
         let summary = run(archive, &request).await.unwrap();
 
-        assert_replayed_exactly(archive, &summary, Flow::ToPhotoshelter, &["a2"]).await;
+        assert_replayed_exactly(archive, &summary, Flow::ToPhotoshelter, &["a4"]).await;
     })
     .await;
 }
@@ -175,12 +195,12 @@ async fn filters_by_subject() {
 async fn filters_by_connection() {
     with_archive(|archive| async move {
         archive.archive(&mixed()).await;
-        let mut request = ReplayRequest::new(hours_ago(1), Flow::Lifecycle);
+        let mut request = ReplayRequest::new(hours_ago(1), Flow::ToSmint);
         request.connection = Some("beta".into());
 
         let summary = run(archive, &request).await.unwrap();
 
-        assert_replayed_exactly(archive, &summary, Flow::Lifecycle, &["a3", "a5"]).await;
+        assert_replayed_exactly(archive, &summary, Flow::ToSmint, &["a3"]).await;
     })
     .await;
 }
@@ -189,12 +209,13 @@ async fn filters_by_connection() {
 async fn filters_by_platform() {
     with_archive(|archive| async move {
         archive.archive(&mixed()).await;
-        let mut request = ReplayRequest::new(hours_ago(1), Flow::ToSmint);
-        request.platform = Some("smintio".into());
+        let mut request = ReplayRequest::new(hours_ago(1), Flow::Lifecycle);
+        request.platform = Some("photoshelter".into());
 
         let summary = run(archive, &request).await.unwrap();
 
-        assert_replayed_exactly(archive, &summary, Flow::ToSmint, &["a4", "a5"]).await;
+        // a5 is an expiry lifecycle is bound to, but from Smint.io.
+        assert_replayed_exactly(archive, &summary, Flow::Lifecycle, &["a6"]).await;
     })
     .await;
 }
@@ -204,11 +225,12 @@ async fn filters_by_event_id() {
     with_archive(|archive| async move {
         archive.archive(&mixed()).await;
         let mut request = ReplayRequest::new(hours_ago(1), Flow::ToPhotoshelter);
-        request.event_ids = vec!["a1".into(), "a4".into(), "absent".into()];
+        request.event_ids = vec!["a1".into(), "a4".into(), "a5".into(), "absent".into()];
 
         let summary = run(archive, &request).await.unwrap();
 
-        assert_replayed_exactly(archive, &summary, Flow::ToPhotoshelter, &["a1", "a4"]).await;
+        // a1 is a PhotoShelter event: to-photoshelter is not bound to it.
+        assert_replayed_exactly(archive, &summary, Flow::ToPhotoshelter, &["a4", "a5"]).await;
     })
     .await;
 }
@@ -227,7 +249,7 @@ async fn a_dry_run_publishes_nothing_and_reports_counts_and_first_matches() {
         assert!(summary.dry_run);
         assert_eq!(
             (summary.read, summary.matched, summary.published),
-            (5, 4, 0)
+            (6, 4, 0)
         );
         let by_type: Vec<(&str, u64)> = summary
             .by_type
@@ -238,7 +260,7 @@ async fn a_dry_run_publishes_nothing_and_reports_counts_and_first_matches() {
             by_type,
             [
                 ("asset.approved", 1),
-                ("asset.expired", 1),
+                ("asset.deleted", 1),
                 ("asset.updated", 2)
             ]
         );
@@ -247,7 +269,7 @@ async fn a_dry_run_publishes_nothing_and_reports_counts_and_first_matches() {
             .iter()
             .map(|(k, v)| (k.as_str(), *v))
             .collect();
-        assert_eq!(by_connection, [("acme", 2), ("beta", 2)]);
+        assert_eq!(by_connection, [("acme", 3), ("beta", 1)]);
         let first: Vec<&str> = summary
             .first_matches
             .iter()
@@ -317,8 +339,8 @@ async fn a_second_replay_reads_the_same_messages_skipping_earlier_end_markers() 
         let first = run(archive, &request).await.unwrap();
         let second = run(archive, &request).await.unwrap();
 
-        assert_eq!((first.read, first.matched), (5, 5));
-        assert_eq!((second.read, second.matched), (5, 5));
+        assert_eq!((first.read, first.matched), (6, 4));
+        assert_eq!((second.read, second.matched), (6, 4));
         assert_ne!(first.replay_id, second.replay_id);
     })
     .await;
@@ -391,7 +413,7 @@ async fn counts_copies_the_broker_refused_as_unconfirmed() {
 
         assert_eq!(
             (summary.matched, summary.published, summary.unconfirmed),
-            (5, 1, 4)
+            (2, 1, 1)
         );
     })
     .await;
@@ -419,8 +441,8 @@ async fn reports_progress_and_ends_with_the_final_counts() {
             .last()
             .cloned()
             .expect("a final progress report");
-        assert_eq!((last.read, last.matched, last.published), (5, 5, 5));
-        assert_eq!(summary.published, 5);
+        assert_eq!((last.read, last.matched, last.published), (6, 4, 4));
+        assert_eq!(summary.published, 4);
     })
     .await;
 }

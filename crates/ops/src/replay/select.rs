@@ -118,6 +118,9 @@ pub(crate) struct Filters {
     pub connection: Option<String>,
     pub platform: Option<String>,
     pub event_ids: Vec<String>,
+    /// The target flow's binding keys: only events the flow would have received from the
+    /// exchange are replayed into it (a license event in to-smint would only be parked).
+    pub bindings: Vec<String>,
 }
 
 impl Filters {
@@ -152,7 +155,33 @@ impl Filters {
                 .platform
                 .as_deref()
                 .is_none_or(|p| event.platform() == Some(p))
+            && (self.bindings.is_empty() || {
+                let key = format!(
+                    "{}.{}.{}",
+                    event.platform().unwrap_or(""),
+                    event.assetrelayconnection,
+                    event.event_type
+                );
+                self.bindings.iter().any(|b| topic_matches(b, &key))
+            })
     }
+}
+
+/// AMQP topic matching: words are separated by `.`, `*` is exactly one word, `#` is zero or
+/// more words.
+pub(crate) fn topic_matches(pattern: &str, key: &str) -> bool {
+    fn go(pattern: &[&str], key: &[&str]) -> bool {
+        match pattern.split_first() {
+            None => key.is_empty(),
+            Some((&"#", rest)) => (0..=key.len()).any(|skip| go(rest, &key[skip..])),
+            Some((&word, rest)) => key
+                .split_first()
+                .is_some_and(|(&k, key_rest)| (word == "*" || word == k) && go(rest, key_rest)),
+        }
+    }
+    let pattern: Vec<&str> = pattern.split('.').collect();
+    let key: Vec<&str> = key.split('.').collect();
+    go(&pattern, &key)
 }
 
 /// The archive-time window in whole seconds (AMQP `timestamp` granularity), both ends
@@ -220,6 +249,30 @@ mod tests {
     }
 
     #[test]
+    fn topic_patterns_match_like_the_broker() {
+        assert!(topic_matches(
+            "photoshelter.*.asset.*",
+            "photoshelter.demo.asset.updated"
+        ));
+        assert!(!topic_matches(
+            "photoshelter.*.asset.*",
+            "smintio.demo.license.updated"
+        ));
+        assert!(!topic_matches(
+            "photoshelter.*.asset.*",
+            "photoshelter.demo.asset"
+        ));
+        assert!(topic_matches(
+            "*.*.asset.expired",
+            "smintio.acme.asset.expired"
+        ));
+        assert!(topic_matches("#", "a.b.c"));
+        assert!(topic_matches("a.#.d", "a.d"));
+        assert!(topic_matches("a.#.d", "a.b.c.d"));
+        assert!(!topic_matches("a.#.d", "a.b.c"));
+    }
+
+    #[test]
     fn globs_match_dotted_types() {
         assert!(glob_matches("asset.*", "asset.updated"));
         assert!(glob_matches("*.updated", "license.updated"));
@@ -242,6 +295,7 @@ mod tests {
             connection: Some("acme".into()),
             platform: Some("photoshelter".into()),
             event_ids: vec!["e0".into(), "e1".into()],
+            bindings: vec!["photoshelter.*.asset.*".into()],
         };
         assert!(all.matches(&event));
         assert!(Filters::default().matches(&event));
@@ -264,6 +318,10 @@ mod tests {
             },
             Filters {
                 event_ids: vec!["e2".into()],
+                ..Filters::default()
+            },
+            Filters {
+                bindings: vec!["smintio.*.license.*".into()],
                 ..Filters::default()
             },
         ] {
