@@ -15,7 +15,7 @@ pub use consumer::{
 };
 pub use error::{BrokerError, PublishError};
 pub use publisher::{OutgoingMessage, Publisher};
-pub use topology::{Flow, Topology};
+pub use topology::{Flow, QueueSpec, Topology};
 
 /// Re-exported so callers build properties and headers with the same lapin version.
 pub use lapin;

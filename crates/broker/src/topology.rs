@@ -106,61 +106,55 @@ impl Topology {
                 source,
             })?;
 
+        for queue in self.queues() {
+            declare_queue(channel, &queue.name, queue.arguments).await?;
+            for key in queue.bindings {
+                bind(channel, &queue.name, &exchange, key).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every queue this topology declares, in declaration order: per flow the parked
+    /// queue, the work queue and its retry tiers; then the scheduler tiers and the archive
+    /// stream. [`Topology::declare`] declares exactly these, and `topology check` compares
+    /// the live broker against them.
+    pub fn queues(&self) -> Vec<QueueSpec> {
+        let mut queues = Vec::new();
         for flow in Flow::ALL {
             let work = self.work_queue(flow);
-            let parked = self.parked_queue(flow);
-            declare_queue(channel, &parked, quorum()).await?;
-            declare_queue(channel, &work, self.work_queue_arguments(flow)).await?;
-            for key in flow.binding_keys() {
-                bind(channel, &work, &exchange, key).await?;
-            }
+            queues.push(QueueSpec::new(self.parked_queue(flow), quorum(), &[]));
+            queues.push(QueueSpec::new(
+                work.clone(),
+                self.work_queue_arguments(flow),
+                flow.binding_keys(),
+            ));
             for &delay in &self.retry_tiers_secs {
-                declare_queue(
-                    channel,
-                    &self.retry_queue(flow, delay),
+                queues.push(QueueSpec::new(
+                    self.retry_queue(flow, delay),
                     delay_queue(delay, &work),
-                )
-                .await?;
+                    &[],
+                ));
             }
         }
         let lifecycle = self.work_queue(Flow::Lifecycle);
         for &delay in &self.scheduler_tiers_secs {
-            declare_queue(
-                channel,
-                &self.scheduler_queue(delay),
+            queues.push(QueueSpec::new(
+                self.scheduler_queue(delay),
                 delay_queue(delay, &lifecycle),
-            )
-            .await?;
+                &[],
+            ));
         }
-
-        let archive = self.archive_stream();
         let mut stream_args = FieldTable::default();
         stream_args.insert("x-queue-type".into(), text("stream"));
         stream_args.insert("x-max-age".into(), text(&self.archive_max_age));
-        declare_queue(channel, &archive, stream_args).await?;
-        bind(channel, &archive, &exchange, "#").await?;
-        Ok(())
+        queues.push(QueueSpec::new(self.archive_stream(), stream_args, &["#"]));
+        queues
     }
 
     /// Every object name this topology declares (queues and stream), for checks and cleanup.
     pub fn queue_names(&self) -> Vec<String> {
-        let mut names = Vec::new();
-        for flow in Flow::ALL {
-            names.push(self.work_queue(flow));
-            names.push(self.parked_queue(flow));
-            names.extend(
-                self.retry_tiers_secs
-                    .iter()
-                    .map(|&d| self.retry_queue(flow, d)),
-            );
-        }
-        names.extend(
-            self.scheduler_tiers_secs
-                .iter()
-                .map(|&d| self.scheduler_queue(d)),
-        );
-        names.push(self.archive_stream());
-        names
+        self.queues().into_iter().map(|q| q.name).collect()
     }
 
     /// Delete every queue and the exchange (tests and `topology` tooling; destroys data).
@@ -201,6 +195,25 @@ impl Topology {
         );
         dead_letter_to(&mut args, &self.parked_queue(flow));
         args
+    }
+}
+
+/// One queue of a [`Topology`]: its name, its declare arguments (including
+/// `x-queue-type`) and the routing keys bound to it from the topology's exchange.
+#[derive(Debug, Clone)]
+pub struct QueueSpec {
+    pub name: String,
+    pub arguments: FieldTable,
+    pub bindings: &'static [&'static str],
+}
+
+impl QueueSpec {
+    fn new(name: String, arguments: FieldTable, bindings: &'static [&'static str]) -> Self {
+        Self {
+            name,
+            arguments,
+            bindings,
+        }
     }
 }
 

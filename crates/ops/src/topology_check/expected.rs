@@ -1,12 +1,10 @@
-//! The queues a [`Topology`] declares, with the type, arguments and bindings
-//! `Topology::declare` gives them, as text to compare with the management API's JSON.
-//! Kept in step with `assetrelay_broker::topology` by the test that checks a freshly
-//! applied topology (any difference shows up there as drift).
+//! The queues a [`Topology`] declares ([`Topology::queues`], the same list
+//! `Topology::declare` uses), as text to compare with the management API's JSON.
 
 use std::collections::BTreeMap;
 
+use assetrelay_broker::Topology;
 use assetrelay_broker::lapin::types::{AMQPValue, FieldTable};
-use assetrelay_broker::{Flow, Topology};
 
 pub(super) struct ExpectedQueue {
     pub name: String,
@@ -19,71 +17,20 @@ pub(super) struct ExpectedQueue {
 }
 
 pub(super) fn queues(topology: &Topology) -> Vec<ExpectedQueue> {
-    let mut queues = Vec::new();
-    for flow in Flow::ALL {
-        let work = topology.work_queue(flow);
-        queues.push(queue(
-            topology.parked_queue(flow),
-            "quorum",
-            BTreeMap::new(),
-            &[],
-        ));
-        queues.push(queue(
-            work.clone(),
-            "quorum",
-            from_table(&topology.work_queue_arguments(flow)),
-            flow.binding_keys(),
-        ));
-        for &delay in &topology.retry_tiers_secs {
-            queues.push(queue(
-                topology.retry_queue(flow, delay),
-                "quorum",
-                delay_queue(delay, &work),
-                &[],
-            ));
-        }
-    }
-    let lifecycle = topology.work_queue(Flow::Lifecycle);
-    for &delay in &topology.scheduler_tiers_secs {
-        queues.push(queue(
-            topology.scheduler_queue(delay),
-            "quorum",
-            delay_queue(delay, &lifecycle),
-            &[],
-        ));
-    }
-    let mut stream = BTreeMap::new();
-    stream.insert("x-max-age".into(), topology.archive_max_age.clone());
-    queues.push(queue(topology.archive_stream(), "stream", stream, &["#"]));
-    queues
-}
-
-fn queue(
-    name: String,
-    queue_type: &str,
-    arguments: BTreeMap<String, String>,
-    bindings: &[&str],
-) -> ExpectedQueue {
-    ExpectedQueue {
-        name,
-        queue_type: queue_type.into(),
-        arguments,
-        bindings: bindings.iter().map(|&k| k.to_owned()).collect(),
-    }
-}
-
-/// Per-queue TTL, then dead-lettered (at least once) to `target`.
-fn delay_queue(delay_secs: u64, target: &str) -> BTreeMap<String, String> {
-    let mut args = BTreeMap::new();
-    args.insert(
-        "x-message-ttl".into(),
-        delay_secs.saturating_mul(1_000).to_string(),
-    );
-    args.insert("x-dead-letter-exchange".into(), String::new());
-    args.insert("x-dead-letter-routing-key".into(), target.to_owned());
-    args.insert("x-dead-letter-strategy".into(), "at-least-once".into());
-    args.insert("x-overflow".into(), "reject-publish".into());
-    args
+    topology
+        .queues()
+        .into_iter()
+        .map(|spec| ExpectedQueue {
+            queue_type: spec
+                .arguments
+                .inner()
+                .get("x-queue-type")
+                .map_or_else(|| "classic".to_owned(), amqp_text),
+            arguments: from_table(&spec.arguments),
+            bindings: spec.bindings.iter().map(|&k| k.to_owned()).collect(),
+            name: spec.name,
+        })
+        .collect()
 }
 
 fn from_table(table: &FieldTable) -> BTreeMap<String, String> {
