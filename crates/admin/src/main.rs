@@ -4,8 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use assetrelay_admin::Admin;
-use assetrelay_config::LogFormat;
-use assetrelay_telemetry::{LogStyle, init_tracing, shutdown_on_signal};
+use assetrelay_telemetry::{init_tracing_from, shutdown_on_signal};
 use clap::Parser;
 
 /// Replay, parked messages and queue depths over HTTP, behind bearer tokens.
@@ -22,11 +21,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let env = std::env::vars().collect();
     let config = assetrelay_config::load(args.config.as_deref(), &env)?;
-    let style = match config.telemetry.log_format {
-        LogFormat::Pretty => LogStyle::Pretty,
-        LogFormat::Json => LogStyle::Json,
-    };
-    init_tracing(style, &config.telemetry.log_filter);
+    init_tracing_from(&config.telemetry);
     let admin = Admin::build(&config)?;
     let listener = tokio::net::TcpListener::bind(config.admin.listen)
         .await

@@ -1,8 +1,7 @@
 //! `assetrelay`: the command-line entry.
 
 use assetrelay_cli::{commands, dev};
-use assetrelay_config::LogFormat;
-use assetrelay_telemetry::{LogStyle, init_tracing};
+use assetrelay_telemetry::init_tracing_from;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -41,11 +40,7 @@ async fn main() -> anyhow::Result<()> {
             .config
             .unwrap_or_else(|| PathBuf::from("config/example.toml"));
         let config = dev::load_config(&path)?;
-        let style = match config.telemetry.log_format {
-            LogFormat::Pretty => LogStyle::Pretty,
-            LogFormat::Json => LogStyle::Json,
-        };
-        init_tracing(style, &config.telemetry.log_filter);
+        init_tracing_from(&config.telemetry);
         let _ = assetrelay_telemetry::metrics_handle();
         return dev::run(args, config).await;
     }

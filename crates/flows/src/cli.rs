@@ -4,8 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use assetrelay_config::LogFormat;
-use assetrelay_telemetry::{LogStyle, init_tracing, shutdown_on_signal};
+use assetrelay_telemetry::{init_tracing_from, shutdown_on_signal};
 use clap::Parser;
 
 use crate::{Flow, FlowService};
@@ -23,11 +22,7 @@ pub async fn main_for(flow: Flow) -> anyhow::Result<()> {
     let args = Args::parse();
     let env = std::env::vars().collect();
     let config = assetrelay_config::load(args.config.as_deref(), &env)?;
-    let style = match config.telemetry.log_format {
-        LogFormat::Pretty => LogStyle::Pretty,
-        LogFormat::Json => LogStyle::Json,
-    };
-    init_tracing(style, &config.telemetry.log_filter);
+    init_tracing_from(&config.telemetry);
     // Install the Prometheus recorder before the first metric is recorded.
     let _ = assetrelay_telemetry::metrics_handle();
 

@@ -3,9 +3,8 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use assetrelay_config::LogFormat;
 use assetrelay_ingress::Ingress;
-use assetrelay_telemetry::{LogStyle, init_tracing, shutdown_on_signal};
+use assetrelay_telemetry::{init_tracing_from, shutdown_on_signal};
 use clap::Parser;
 
 /// Receives signed PhotoShelter and Smint.io webhooks and publishes them to RabbitMQ.
@@ -22,11 +21,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let env = std::env::vars().collect();
     let config = assetrelay_config::load(args.config.as_deref(), &env)?;
-    let style = match config.telemetry.log_format {
-        LogFormat::Pretty => LogStyle::Pretty,
-        LogFormat::Json => LogStyle::Json,
-    };
-    init_tracing(style, &config.telemetry.log_filter);
+    init_tracing_from(&config.telemetry);
 
     let ingress = Ingress::build(&config)?;
     let listener = tokio::net::TcpListener::bind(config.ingress.listen)

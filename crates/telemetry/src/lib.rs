@@ -27,6 +27,15 @@ pub fn init_tracing(style: LogStyle, default_filter: &str) {
     };
 }
 
+/// [`init_tracing`] as `[telemetry]` says: `log_format` and `log_filter`.
+pub fn init_tracing_from(config: &assetrelay_config::TelemetryConfig) {
+    let style = match config.log_format {
+        assetrelay_config::LogFormat::Pretty => LogStyle::Pretty,
+        assetrelay_config::LogFormat::Json => LogStyle::Json,
+    };
+    init_tracing(style, &config.log_filter);
+}
+
 /// Like [`init_tracing`] (pretty), but to stderr: for commands whose stdout is their result.
 pub fn init_tracing_to_stderr(default_filter: &str) {
     let filter =
