@@ -209,6 +209,8 @@ pub struct Stack {
     second: Option<(SandboxControl, Galleries, Part)>,
     /// Set by [`Stack::stop`]; otherwise (a failed assertion) `Drop` deletes the topology.
     topology_deleted: bool,
+    /// The test's connection for looking at queues (not the services').
+    inspector: Broker,
 }
 
 impl Drop for Stack {
@@ -288,6 +290,7 @@ impl Stack {
                 parts.push(start_flow(&config, *flow, None).unwrap());
             }
         }
+        let config_broker = config.broker.clone();
         let stack = Self {
             control,
             galleries,
@@ -298,6 +301,10 @@ impl Stack {
             sandbox: Some(sandbox),
             second,
             topology_deleted: false,
+            inspector: Broker::start(
+                BrokerSettings::from_config(&config_broker, "e2e-test"),
+                None,
+            ),
         };
         // Every flow consumes before the test makes its first change.
         for (flow, replicas) in &options.flows {
@@ -356,16 +363,13 @@ impl Stack {
         self.topology_deleted = true;
     }
 
+    /// The test's own broker connection (one per stack), for inspecting queues.
     async fn broker(&self) -> Broker {
-        let broker = Broker::start(
-            BrokerSettings::from_config(&self.config.broker, "e2e-test"),
-            None,
-        );
         assert!(
-            broker.wait_ready(Duration::from_secs(10)).await,
+            self.inspector.wait_ready(Duration::from_secs(10)).await,
             "broker not reachable"
         );
-        broker
+        self.inspector.clone()
     }
 
     /// Publish `event` (confirmed) straight into `flow`'s work queue, as a redelivery or a
@@ -396,7 +400,6 @@ impl Stack {
                 .with_headers(headers),
         };
         publisher.publish(&message).await.unwrap();
-        broker.close().await;
     }
 
     /// Messages and consumers of a queue.
@@ -414,7 +417,7 @@ impl Stack {
             )
             .await?;
         let stats = (q.message_count(), q.consumer_count());
-        broker.close().await;
+        let _ = channel.close(200, "done".into()).await;
         Ok(stats)
     }
 
@@ -447,7 +450,7 @@ impl Stack {
             message.ack(BasicAckOptions::default()).await.unwrap();
             out.push((headers, body));
         }
-        broker.close().await;
+        let _ = channel.close(200, "done".into()).await;
         out
     }
 

@@ -287,12 +287,14 @@ async fn two_replicas_apply_each_event_exactly_once_in_effect() {
     stack.stop().await;
 }
 
-/// The `assetrelay-to-smint` binary next to this test's executable, built if missing.
+/// The `assetrelay-to-smint` binary next to this test's executable, (re)built first so a
+/// stale one (older code, older configuration keys) is never the one tested. A no-op
+/// under `cargo test --workspace`, which has just built it.
 fn to_smint_binary() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().unwrap().parent().unwrap();
     let binary = dir.join("assetrelay-to-smint");
-    if !binary.exists() {
+    {
         let status = std::process::Command::new(env!("CARGO"))
             .args([
                 "build",

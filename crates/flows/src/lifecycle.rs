@@ -20,24 +20,20 @@ use assetrelay_photoshelter::client::Visibility;
 
 use crate::shared::calls::timed;
 use crate::shared::connections::{Connection, Connections};
+use crate::shared::context::FlowContext;
 use crate::shared::failure::{FlowError, from_photoshelter, missing_subject, parse_event};
 use crate::shared::ps_copies::{find_copies, retire};
 use crate::shared::scheduler::{ExpiryScheduler, due_at};
-use crate::shared::serial::PerAsset;
 use crate::shared::smint_push::Pushed;
 
 pub struct Lifecycle {
-    connections: Arc<Connections>,
-    scheduler: ExpiryScheduler,
-    serial: PerAsset,
+    ctx: FlowContext,
 }
 
 impl Lifecycle {
     pub fn new(connections: Arc<Connections>, scheduler: ExpiryScheduler) -> Self {
         Self {
-            connections,
-            scheduler,
-            serial: PerAsset::default(),
+            ctx: FlowContext::new(connections, scheduler),
         }
     }
 
@@ -47,18 +43,16 @@ impl Lifecycle {
         if let Some(due) = due_at(&delivery.headers)
             && due > now
         {
-            self.scheduler.hop(&event, due, now).await?;
+            self.ctx.scheduler.hop(&event, due, now).await?;
             return Ok(Handled::Skipped);
         }
         let asset_id = event
             .subject
             .clone()
             .ok_or_else(|| missing_subject(&event))?;
-        let connection = self
-            .connections
-            .get(&event.assetrelayconnection)
-            .map_err(|reason| HandlerError::permanent("connection_not_configured", reason))?;
+        let connection = self.ctx.connection(&event)?;
         let _turn = self
+            .ctx
             .serial
             .lock(format!(
                 "{}\n{}\n{asset_id}",

@@ -17,23 +17,27 @@ use assetrelay_smintio::client::LicensePurchaseTransaction;
 
 use crate::shared::calls::timed;
 use crate::shared::connections::{Connection, Connections};
+use crate::shared::context::FlowContext;
 use crate::shared::failure::{FlowError, from_photoshelter, from_smintio, parse_event};
 use crate::shared::ps_copies::{find_copies, retire};
 use crate::shared::scheduler::ExpiryScheduler;
-use crate::shared::serial::PerAsset;
+
+/// Whether the license feed must be read forward before looking a license up.
+#[derive(Clone, Copy)]
+enum Feed {
+    ReadForward,
+    /// The caller has just read it (a feed ping).
+    JustRead,
+}
 
 pub struct ToPhotoshelter {
-    connections: Arc<Connections>,
-    scheduler: ExpiryScheduler,
-    serial: PerAsset,
+    ctx: FlowContext,
 }
 
 impl ToPhotoshelter {
     pub fn new(connections: Arc<Connections>, scheduler: ExpiryScheduler) -> Self {
         Self {
-            connections,
-            scheduler,
-            serial: PerAsset::default(),
+            ctx: FlowContext::new(connections, scheduler),
         }
     }
 
@@ -48,19 +52,20 @@ impl ToPhotoshelter {
                 ),
             ));
         }
-        let connection = self
-            .connections
-            .get(&event.assetrelayconnection)
-            .map_err(|reason| HandlerError::permanent("connection_not_configured", reason))?;
+        let connection = self.ctx.connection(&event)?;
         match &event.subject {
-            Some(uuid) => self.apply(&connection, uuid).await,
+            Some(uuid) => self.apply(&connection, uuid, Feed::ReadForward).await,
             None => {
                 // A feed ping names no license: apply every license the feed shows changed.
                 let mut changed = connection.licenses.refresh().await?;
-                changed.dedup();
+                let mut seen = std::collections::HashSet::new();
+                changed.retain(|uuid| seen.insert(uuid.clone()));
                 let mut outcome = Handled::Skipped;
                 for uuid in changed {
-                    if matches!(self.apply(&connection, &uuid).await?, Handled::Ok) {
+                    if matches!(
+                        self.apply(&connection, &uuid, Feed::JustRead).await?,
+                        Handled::Ok
+                    ) {
                         outcome = Handled::Ok;
                     }
                 }
@@ -69,12 +74,22 @@ impl ToPhotoshelter {
         }
     }
 
-    async fn apply(&self, connection: &Connection, uuid: &str) -> Result<Handled, FlowError> {
+    async fn apply(
+        &self,
+        connection: &Connection,
+        uuid: &str,
+        feed: Feed,
+    ) -> Result<Handled, FlowError> {
         let _turn = self
+            .ctx
             .serial
             .lock(format!("{}\n{uuid}", connection.name))
             .await;
-        let lpt = connection.licenses.get(uuid).await?.ok_or_else(|| {
+        let lpt = match feed {
+            Feed::ReadForward => connection.licenses.get(uuid).await?,
+            Feed::JustRead => connection.licenses.cached(uuid).await,
+        };
+        let lpt = lpt.ok_or_else(|| {
             HandlerError::transient(
                 "license_not_in_feed",
                 format!("license purchase transaction {uuid} is not (yet) in the CLAPI-C feed"),
@@ -129,7 +144,8 @@ impl ToPhotoshelter {
             return Ok(Handled::Skipped);
         }
         if let Some(expires) = license_expires_at(&lpt) {
-            self.scheduler
+            self.ctx
+                .scheduler
                 .schedule(&connection.name, Platform::Smintio, uuid, expires, now)
                 .await?;
         }

@@ -12,23 +12,19 @@ use assetrelay_mapping::to_smint::asset_for_media;
 
 use crate::shared::calls::timed;
 use crate::shared::connections::Connections;
+use crate::shared::context::FlowContext;
 use crate::shared::failure::{FlowError, from_photoshelter, missing_subject, parse_event};
 use crate::shared::scheduler::ExpiryScheduler;
-use crate::shared::serial::PerAsset;
 use crate::shared::smint_push::Pushed;
 
 pub struct ToSmint {
-    connections: Arc<Connections>,
-    scheduler: ExpiryScheduler,
-    serial: PerAsset,
+    ctx: FlowContext,
 }
 
 impl ToSmint {
     pub fn new(connections: Arc<Connections>, scheduler: ExpiryScheduler) -> Self {
         Self {
-            connections,
-            scheduler,
-            serial: PerAsset::default(),
+            ctx: FlowContext::new(connections, scheduler),
         }
     }
 
@@ -47,11 +43,9 @@ impl ToSmint {
             .subject
             .clone()
             .ok_or_else(|| missing_subject(&event))?;
-        let connection = self
-            .connections
-            .get(&event.assetrelayconnection)
-            .map_err(|reason| HandlerError::permanent("connection_not_configured", reason))?;
+        let connection = self.ctx.connection(&event)?;
         let _turn = self
+            .ctx
             .serial
             .lock(format!("{}\n{media_id}", connection.name))
             .await;
@@ -84,7 +78,8 @@ impl ToSmint {
                     && let Some(expired) = media_expires_at(&media)
                 {
                     // Lifecycle also takes it out of active use in PhotoShelter.
-                    self.scheduler
+                    self.ctx
+                        .scheduler
                         .schedule(
                             &connection.name,
                             Platform::PhotoShelter,
@@ -98,13 +93,14 @@ impl ToSmint {
             }
             Exposure::Expose(audience) => {
                 let asset = asset_for_media(&media, &audience);
-                if connection.smint_push.holds(&asset).await {
+                let Some(pending) = connection.smint_push.prepare(asset).await else {
                     return Ok(Handled::Skipped);
-                }
+                };
                 // Scheduled before the push is recorded, so a failure between the two is
                 // retried with the schedule, never without it.
                 if let Some(expires) = media_expires_at(&media) {
-                    self.scheduler
+                    self.ctx
+                        .scheduler
                         .schedule(
                             &connection.name,
                             Platform::PhotoShelter,
@@ -114,9 +110,9 @@ impl ToSmint {
                         )
                         .await?;
                 }
-                let pushed = connection.smint_push.update(asset).await?;
+                connection.smint_push.push_update(pending).await?;
                 tracing::info!(%media_id, regions = ?audience.regions, "exposed in Smint.io");
-                outcome(pushed)
+                Ok(Handled::Ok)
             }
         }
     }

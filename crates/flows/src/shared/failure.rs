@@ -2,6 +2,7 @@
 //! classify (transient or permanent, status, `Retry-After`); here that becomes a
 //! [`HandlerError`] with a short reason class for the `x-error` header and metrics.
 
+use assetrelay_broker::connection::error_chain;
 use assetrelay_broker::consumer::{Delivery, HandlerError};
 use assetrelay_event::CloudEvent;
 use assetrelay_http_failure::Failure;
@@ -41,17 +42,6 @@ fn classify<E: Failure>(platform: &str, error: &E) -> FlowError {
         Some(s) => failure.with_status(s),
         None => failure,
     }
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(e) = source {
-        text.push_str(": ");
-        text.push_str(&e.to_string());
-        source = e.source();
-    }
-    text
 }
 
 /// The canonical event in a delivery; a body that is not one is parked, not retried.

@@ -73,6 +73,11 @@ impl LicenseFeed {
     /// The current state of one transaction, reading the feed forward first.
     pub async fn get(&self, uuid: &str) -> Result<Option<LicensePurchaseTransaction>, FlowError> {
         self.refresh().await?;
-        Ok(self.state.lock().await.latest.get(uuid).cloned())
+        Ok(self.cached(uuid).await)
+    }
+
+    /// The state of one transaction as of the last read, without reading the feed.
+    pub async fn cached(&self, uuid: &str) -> Option<LicensePurchaseTransaction> {
+        self.state.lock().await.latest.get(uuid).cloned()
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod calls;
 pub mod connections;
+pub mod context;
 pub mod failure;
 pub mod license_feed;
 pub mod ps_copies;

@@ -31,6 +31,12 @@ pub enum Pushed {
 
 const DELETED: &str = "deleted";
 
+/// An asset update this process has not pushed yet, with its fingerprint.
+pub struct PendingUpdate {
+    asset: AssetDataObject,
+    print: String,
+}
+
 pub struct SmintPusher {
     connection: String,
     client: Arc<SmintioClient>,
@@ -46,37 +52,33 @@ impl SmintPusher {
         }
     }
 
-    /// Create or replace the asset, unless this process pushed exactly this data recently.
-    pub async fn update(&self, asset: AssetDataObject) -> Result<Pushed, FlowError> {
-        let id = asset.external_id.clone();
+    /// The update to push for `asset`, or `None` when this process pushed exactly this
+    /// data recently (nothing would change).
+    pub async fn prepare(&self, asset: AssetDataObject) -> Option<PendingUpdate> {
         let print = fingerprint(&asset);
-        if self.holds_print(&id, &print).await {
-            return Ok(Pushed::Unchanged);
+        if self.holds(&asset.external_id, &print).await {
+            return None;
         }
-        self.push(&[Change::update(id.clone(), asset)]).await?;
-        self.remember(id, print).await;
-        Ok(Pushed::Written)
+        Some(PendingUpdate { asset, print })
     }
 
-    /// Whether this process recently pushed exactly `asset`.
-    pub async fn holds(&self, asset: &AssetDataObject) -> bool {
-        self.holds_print(&asset.external_id, &fingerprint(asset))
-            .await
+    /// Create or replace the asset, and remember that this process pushed it.
+    pub async fn push_update(&self, pending: PendingUpdate) -> Result<(), FlowError> {
+        let id = pending.asset.external_id.clone();
+        self.push(&[Change::update(id.clone(), pending.asset)])
+            .await?;
+        self.remember(id, pending.print).await;
+        Ok(())
     }
 
     /// Remove the asset from Smint.io (idempotent), unless this process already did.
     pub async fn delete(&self, asset_id: &str) -> Result<Pushed, FlowError> {
-        if self.holds_print(asset_id, DELETED).await {
+        if self.holds(asset_id, DELETED).await {
             return Ok(Pushed::Unchanged);
         }
         self.push(&[Change::deletion(asset_id)]).await?;
         self.remember(asset_id.to_owned(), DELETED.to_owned()).await;
         Ok(Pushed::Written)
-    }
-
-    /// Forget what was pushed for `asset_id` (another flow changed it).
-    pub async fn forget(&self, asset_id: &str) {
-        self.last.lock().await.remove(asset_id);
     }
 
     async fn push(&self, changes: &[Change]) -> Result<(), FlowError> {
@@ -86,7 +88,7 @@ impl SmintPusher {
             .map_err(|e| from_smintio(&e))
     }
 
-    async fn holds_print(&self, id: &str, print: &str) -> bool {
+    async fn holds(&self, id: &str, print: &str) -> bool {
         let last = self.last.lock().await;
         matches!(last.get(id), Some((p, at)) if p == print && at.elapsed() < REMEMBER_FOR)
     }
