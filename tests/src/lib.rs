@@ -9,7 +9,7 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use assetrelay_broker::lapin::options::{BasicAckOptions, BasicGetOptions, QueueDeclareOptions};
+use assetrelay_broker::lapin::options::{BasicAckOptions, BasicGetOptions};
 use assetrelay_broker::lapin::types::FieldTable;
 use assetrelay_broker::{Broker, BrokerSettings, Flow, Topology};
 use assetrelay_cli::control::SandboxControl;
@@ -404,21 +404,8 @@ impl Stack {
 
     /// Messages and consumers of a queue.
     pub async fn queue_stats(&self, queue: &str) -> anyhow::Result<(u32, u32)> {
-        let broker = self.broker().await;
-        let channel = broker.channel().await?;
-        let q = channel
-            .queue_declare(
-                queue.into(),
-                QueueDeclareOptions {
-                    passive: true,
-                    ..Default::default()
-                },
-                FieldTable::default(),
-            )
-            .await?;
-        let stats = (q.message_count(), q.consumer_count());
-        let _ = channel.close(200, "done".into()).await;
-        Ok(stats)
+        let counts = self.broker().await.queue_counts(queue).await?;
+        Ok((counts.messages, counts.consumers))
     }
 
     pub async fn consumers(&self, queue: &str) -> anyhow::Result<u32> {

@@ -1,8 +1,6 @@
 //! The routes. Everything except `/healthz` and `/openapi.yaml` needs a bearer token.
 
-use assetrelay_broker::Flow;
-use assetrelay_broker::lapin::options::QueueDeclareOptions;
-use assetrelay_broker::lapin::types::FieldTable;
+use assetrelay_broker::{BrokerError, Flow};
 use assetrelay_ops::{parked, replay};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
@@ -90,40 +88,23 @@ async fn flows(State(state): State<AdminState>) -> ApiResult<Vec<FlowStats>> {
 }
 
 async fn queue_stats(state: &AdminState, queue: &str) -> Result<QueueStats, Problem> {
-    let unavailable =
-        |e: String| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "broker_unavailable", e);
-    // A channel per question: a missing queue closes the channel it was asked on.
-    let channel = state
-        .broker
-        .channel()
-        .await
-        .map_err(|e| unavailable(e.to_string()))?;
-    let declared = channel
-        .queue_declare(
-            queue.into(),
-            QueueDeclareOptions {
-                passive: true,
-                ..QueueDeclareOptions::default()
-            },
-            FieldTable::default(),
-        )
-        .await;
-    let stats = match declared {
-        Ok(q) => QueueStats {
+    match state.broker.queue_counts(queue).await {
+        Ok(counts) => Ok(QueueStats {
             queue: queue.to_owned(),
-            messages: q.message_count(),
-            consumers: q.consumer_count(),
-        },
-        Err(_) => {
-            return Err(Problem::new(
-                StatusCode::CONFLICT,
-                "topology_missing",
-                format!("queue `{queue}` does not exist: run `assetrelay topology apply`"),
-            ));
-        }
-    };
-    let _ = channel.close(200, "done".into()).await;
-    Ok(stats)
+            messages: counts.messages,
+            consumers: counts.consumers,
+        }),
+        Err(BrokerError::Inspect { .. }) => Err(Problem::new(
+            StatusCode::CONFLICT,
+            "topology_missing",
+            format!("queue `{queue}` does not exist: run `assetrelay topology apply`"),
+        )),
+        Err(e) => Err(Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "broker_unavailable",
+            e.to_string(),
+        )),
+    }
 }
 
 #[derive(Debug, Deserialize)]

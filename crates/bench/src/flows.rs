@@ -12,8 +12,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use assetrelay_broker::lapin::options::QueueDeclareOptions;
-use assetrelay_broker::lapin::types::FieldTable;
 use assetrelay_broker::{Broker, BrokerSettings, Flow, Topology};
 use assetrelay_cli::control::SandboxControl;
 use assetrelay_cli::stack::{Part, start_flow, start_ingress, use_sandbox};
@@ -401,19 +399,7 @@ async fn create_media(ctx: &Ctx, n: usize) -> anyhow::Result<Vec<String>> {
 }
 
 async fn consumers(broker: &Broker, queue: &str) -> anyhow::Result<u32> {
-    let channel = broker.channel().await?;
-    let declared = channel
-        .queue_declare(
-            queue.into(),
-            QueueDeclareOptions {
-                passive: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
-        )
-        .await?;
-    let _ = channel.close(200, "".into()).await;
-    Ok(declared.consumer_count())
+    Ok(broker.queue_counts(queue).await?.consumers)
 }
 
 async fn wait_until<F, Fut>(what: &str, timeout: Duration, check: F) -> anyhow::Result<()>

@@ -100,6 +100,32 @@ impl Broker {
         Ok(live.connection.create_channel().await?)
     }
 
+    /// Ready messages and consumers of an existing queue. Asked with a passive declare, which
+    /// never creates the queue, on a channel of its own: a missing queue closes the channel
+    /// it was asked on, and is [`BrokerError::Inspect`].
+    pub async fn queue_counts(&self, queue: &str) -> Result<QueueCounts, BrokerError> {
+        let channel = self.channel().await?;
+        let declared = channel
+            .queue_declare(
+                queue.into(),
+                lapin::options::QueueDeclareOptions {
+                    passive: true,
+                    ..Default::default()
+                },
+                lapin::types::FieldTable::default(),
+            )
+            .await
+            .map_err(|source| BrokerError::Inspect {
+                queue: queue.to_owned(),
+                source,
+            })?;
+        let _ = channel.close(200, "done".into()).await;
+        Ok(QueueCounts {
+            messages: declared.message_count(),
+            consumers: declared.consumer_count(),
+        })
+    }
+
     /// A new confirm-mode channel and the generation it belongs to.
     pub(crate) async fn confirm_channel(&self) -> Result<(u64, Channel), BrokerError> {
         let live = self.live().ok_or(BrokerError::NotConnected)?;
@@ -235,4 +261,12 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// What [`Broker::queue_counts`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueCounts {
+    /// Messages ready for delivery (not counting unacknowledged ones).
+    pub messages: u32,
+    pub consumers: u32,
 }

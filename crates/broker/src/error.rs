@@ -46,6 +46,13 @@ pub enum BrokerError {
     },
     #[error("not connected to the broker")]
     NotConnected,
+    /// A passive declare failed: the queue does not exist (or the channel broke).
+    #[error("cannot inspect queue `{queue}` (does it exist?)")]
+    Inspect {
+        queue: String,
+        #[source]
+        source: lapin::Error,
+    },
     #[error("broker operation failed")]
     Amqp(#[from] lapin::Error),
 }

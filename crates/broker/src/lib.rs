@@ -9,7 +9,7 @@ pub mod error;
 pub mod publisher;
 pub mod topology;
 
-pub use connection::{Broker, BrokerSettings};
+pub use connection::{Broker, BrokerSettings, QueueCounts};
 pub use consumer::{
     Consumer, ConsumerSettings, Delivery, FailureKind, Handled, Handler, HandlerError,
 };

@@ -12,8 +12,7 @@
 use assetrelay_broker::Broker;
 use assetrelay_broker::lapin::Channel;
 use assetrelay_broker::lapin::message::Delivery;
-use assetrelay_broker::lapin::options::{BasicGetOptions, BasicNackOptions, QueueDeclareOptions};
-use assetrelay_broker::lapin::types::FieldTable;
+use assetrelay_broker::lapin::options::{BasicGetOptions, BasicNackOptions};
 
 use crate::OpsError;
 use crate::parked::broker_error;
@@ -30,28 +29,18 @@ pub(crate) struct Scan {
 impl Scan {
     /// Start a pass over `queue`, which must exist.
     pub(crate) async fn open(broker: &Broker, queue: &str) -> Result<Self, OpsError> {
+        let counts = broker.queue_counts(queue).await.map_err(|e| {
+            OpsError::Broker(format!(
+                "cannot open `{queue}` (run `assetrelay topology apply`?): {}",
+                assetrelay_broker::connection::error_chain(&e)
+            ))
+        })?;
         let channel = broker.channel().await.map_err(|e| broker_error(&e))?;
-        let declared = channel
-            .queue_declare(
-                queue.into(),
-                QueueDeclareOptions {
-                    passive: true,
-                    ..Default::default()
-                },
-                FieldTable::default(),
-            )
-            .await
-            .map_err(|e| {
-                OpsError::Broker(format!(
-                    "cannot open `{queue}` (run `assetrelay topology apply`?): {}",
-                    assetrelay_broker::connection::error_chain(&e)
-                ))
-            })?;
         Ok(Self {
             channel,
             queue: queue.to_owned(),
-            initial: declared.message_count(),
-            remaining: declared.message_count(),
+            initial: counts.messages,
+            remaining: counts.messages,
             seen: 0,
         })
     }
@@ -97,20 +86,11 @@ impl Scan {
             return Ok(());
         }
         for _ in 0..100 {
-            let channel = broker.channel().await.map_err(|e| broker_error(&e))?;
-            let declared = channel
-                .queue_declare(
-                    queue.as_str().into(),
-                    QueueDeclareOptions {
-                        passive: true,
-                        ..Default::default()
-                    },
-                    FieldTable::default(),
-                )
+            let counts = broker
+                .queue_counts(&queue)
                 .await
                 .map_err(|e| broker_error(&e))?;
-            let _ = channel.close(200, "done".into()).await;
-            if u64::from(declared.message_count()) >= expected {
+            if u64::from(counts.messages) >= expected {
                 return Ok(());
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
