@@ -211,6 +211,8 @@ pub struct Stack {
     topology_deleted: bool,
     /// The test's connection for looking at queues (not the services').
     inspector: Broker,
+    /// The test's own platform clients (one login per connection, reused by every look).
+    readers: assetrelay_flows::shared::connections::Connections,
 }
 
 impl Drop for Stack {
@@ -291,6 +293,7 @@ impl Stack {
             }
         }
         let config_broker = config.broker.clone();
+        let readers = assetrelay_flows::shared::connections::Connections::from_config(&config);
         let stack = Self {
             control,
             galleries,
@@ -301,6 +304,7 @@ impl Stack {
             sandbox: Some(sandbox),
             second,
             topology_deleted: false,
+            readers,
             inspector: Broker::start(
                 BrokerSettings::from_config(&config_broker, "e2e-test"),
                 None,
@@ -483,10 +487,9 @@ impl Stack {
         gallery: &str,
         prefix: &str,
     ) -> Vec<String> {
-        let connections =
-            assetrelay_flows::shared::connections::Connections::from_config(&self.config);
-        let demo = connections.get(connection).unwrap();
-        demo.photoshelter
+        let reader = self.readers.get(connection).unwrap();
+        reader
+            .photoshelter
             .gallery_children(gallery)
             .await
             .unwrap()

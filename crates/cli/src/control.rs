@@ -18,10 +18,6 @@ impl SandboxControl {
         }
     }
 
-    pub fn base_url(&self) -> &str {
-        &self.base
-    }
-
     /// `method` `path` with an optional JSON body; the answer's JSON, or an error naming the status.
     pub async fn call(
         &self,

@@ -48,7 +48,7 @@ impl FlowService {
             Duration::from_millis(config.broker.confirm_timeout_ms),
         );
         let connections = Arc::new(Connections::from_config(config));
-        if connections.names().next().is_none() {
+        if connections.is_empty() {
             anyhow::bail!(
                 "no connection has both [connections.<name>.photoshelter.api] and [connections.<name>.smintio.api]: the flows have nothing to write to"
             );

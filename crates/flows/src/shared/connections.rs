@@ -79,9 +79,9 @@ impl Connections {
             .unwrap_or_else(|| format!("connection `{name}` is not configured")))
     }
 
-    /// Names of the usable connections.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.by_name.keys().map(String::as_str)
+    /// Whether no connection can be used by the flows.
+    pub fn is_empty(&self) -> bool {
+        self.by_name.is_empty()
     }
 }
 
