@@ -11,11 +11,12 @@ use std::time::{Duration, Instant};
 
 use assetrelay_broker::lapin::options::{BasicAckOptions, BasicGetOptions};
 use assetrelay_broker::lapin::types::FieldTable;
-use assetrelay_broker::{Broker, BrokerSettings, Flow, Topology};
+use assetrelay_broker::{Broker, BrokerSettings, Topology};
 use assetrelay_cli::control::SandboxControl;
 use assetrelay_cli::seed::Galleries;
 use assetrelay_cli::stack::{Part, start_flow, start_ingress, start_sandbox, use_sandbox};
 use assetrelay_config::{Config, ConnectionRules, MediaMatch};
+use assetrelay_contract::Flow;
 use assetrelay_sandbox::SandboxConfig;
 use tokio::net::TcpListener;
 
@@ -378,7 +379,7 @@ impl Stack {
 
     /// Publish `event` (confirmed) straight into `flow`'s work queue, as a redelivery or a
     /// replay would bring it.
-    pub async fn publish_to_flow(&self, flow: Flow, event: &assetrelay_event::CloudEvent) {
+    pub async fn publish_to_flow(&self, flow: Flow, event: &assetrelay_contract::CloudEvent) {
         use assetrelay_broker::lapin::BasicProperties;
         use assetrelay_broker::lapin::types::{AMQPValue, LongString};
         let broker = self.broker().await;
@@ -393,13 +394,13 @@ impl Stack {
             "traceparent".into(),
             AMQPValue::LongString(LongString::from(event.traceparent.as_str())),
         );
-        let message = assetrelay_broker::OutgoingMessage {
+        let message = assetrelay_contract::OutgoingMessage {
             exchange: String::new(),
             routing_key: self.topology.work_queue(flow),
             body: event.to_json(),
             properties: BasicProperties::default()
                 .with_message_id(event.id.as_str().into())
-                .with_content_type(assetrelay_event::CLOUDEVENTS_CONTENT_TYPE.into())
+                .with_content_type(assetrelay_contract::CLOUDEVENTS_CONTENT_TYPE.into())
                 .with_delivery_mode(2)
                 .with_headers(headers),
         };

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use assetrelay_broker::Flow;
+use assetrelay_contract::Flow;
+use assetrelay_contract::{CloudEvent, EventType, Normalized, Platform};
 use assetrelay_e2e::{Options, Stack, Value, json};
-use assetrelay_event::{CloudEvent, EventType, Normalized, Platform};
 
 fn event(platform: Platform, event_type: EventType, subject: &str, delivery: &str) -> CloudEvent {
     CloudEvent::from_normalized(
@@ -21,7 +21,7 @@ fn event(platform: Platform, event_type: EventType, subject: &str, delivery: &st
             occurred_at: chrono::Utc::now(),
             change: serde_json::Map::new(),
         },
-        assetrelay_event::new_traceparent(),
+        assetrelay_contract::new_traceparent(),
     )
 }
 

@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use assetrelay_broker::{Broker, BrokerSettings, Flow, Publisher};
+use assetrelay_broker::{Broker, BrokerSettings, Publisher};
+use assetrelay_contract::Flow;
 use assetrelay_e2e::{Options, Stack, json};
 use assetrelay_ops::replay::{ReplayRequest, replay};
 

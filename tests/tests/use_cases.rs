@@ -461,14 +461,14 @@ async fn use_case_6_each_connection_keeps_its_own_credentials_galleries_and_rule
 async fn each_flow_binary_serves_health_readiness_and_metrics() {
     let options = Options {
         flows: vec![
-            (assetrelay_broker::Flow::Lifecycle, 1),
-            (assetrelay_broker::Flow::ToPhotoshelter, 1),
+            (assetrelay_contract::Flow::Lifecycle, 1),
+            (assetrelay_contract::Flow::ToPhotoshelter, 1),
         ],
         ..Options::default()
     };
     let mut stack = Stack::start(options).await;
     let ops = stack
-        .add_flow_with_ops(assetrelay_broker::Flow::ToSmint)
+        .add_flow_with_ops(assetrelay_contract::Flow::ToSmint)
         .await;
     let id = stack
         .control

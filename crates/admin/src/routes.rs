@@ -1,6 +1,7 @@
 //! The routes. Everything except `/healthz` and `/openapi.yaml` needs a bearer token.
 
-use assetrelay_broker::{BrokerError, Flow};
+use assetrelay_broker::BrokerError;
+use assetrelay_contract::Flow;
 use assetrelay_ops::{parked, replay};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
@@ -41,14 +42,8 @@ async fn openapi() -> Response {
 }
 
 fn flow(name: &str) -> Result<Flow, Problem> {
-    Flow::ALL
-        .into_iter()
-        .find(|f| f.as_str() == name)
-        .ok_or_else(|| {
-            Problem::not_found(format!(
-                "no flow `{name}` (to-smint, to-photoshelter, lifecycle)"
-            ))
-        })
+    name.parse()
+        .map_err(|e: assetrelay_contract::UnknownFlow| Problem::not_found(e.to_string()))
 }
 
 #[derive(Debug, Serialize)]

@@ -9,7 +9,8 @@ use std::time::Duration;
 use assetrelay_admin::Admin;
 use assetrelay_broker::lapin::BasicProperties;
 use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
-use assetrelay_broker::{Flow, OutgoingMessage, Publisher, Topology};
+use assetrelay_broker::{Publisher, Topology};
+use assetrelay_contract::{Flow, OutgoingMessage, header};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
@@ -180,8 +181,13 @@ fn will_not_start_without_a_token_or_with_a_short_one() {
 async fn reports_depth_and_consumers_of_every_flow() {
     let app = App::start().await;
     let queue = app.topology.work_queue(Flow::ToSmint);
-    app.publish("", &queue, event("e-1", "I1"), &[("x-connection", "demo")])
-        .await;
+    app.publish(
+        "",
+        &queue,
+        event("e-1", "I1"),
+        &[(header::CONNECTION, "demo")],
+    )
+    .await;
     let flows: Value = app
         .get("/v1/flows", Some(TOKEN))
         .await
@@ -203,11 +209,11 @@ async fn parked_messages_can_be_listed_shown_replayed_and_purged() {
     let app = App::start().await;
     let parked = app.topology.parked_queue(Flow::ToSmint);
     let headers = [
-        ("x-connection", "demo"),
-        ("x-error", "smintio_400"),
-        ("x-error-detail", "HTTP 400"),
-        ("x-flow", "to-smint"),
-        ("x-attempts", "1"),
+        (header::CONNECTION, "demo"),
+        (header::ERROR, "smintio_400"),
+        (header::ERROR_DETAIL, "HTTP 400"),
+        (header::FLOW, "to-smint"),
+        (header::ATTEMPTS, "1"),
     ];
     app.publish("", &parked, event("p-1", "I1"), &headers).await;
     app.publish("", &parked, event("p-2", "I2"), &headers).await;
@@ -287,19 +293,20 @@ async fn parked_messages_can_be_listed_shown_replayed_and_purged() {
 #[tokio::test]
 async fn replays_from_the_archive_with_a_dry_run_first() {
     let app = App::start().await;
-    let exchange = app.topology.exchange();
+    // Into the archive, as the ingress archives every event it accepts.
+    let archive = app.topology.archive_stream();
     app.publish(
-        &exchange,
-        "photoshelter.demo.asset.updated",
+        "",
+        &archive,
         event("a-1", "I1"),
-        &[("x-connection", "demo")],
+        &[(header::CONNECTION, "demo")],
     )
     .await;
     app.publish(
-        &exchange,
-        "photoshelter.demo.asset.updated",
+        "",
+        &archive,
         event("a-2", "I2"),
-        &[("x-connection", "demo")],
+        &[(header::CONNECTION, "demo")],
     )
     .await;
     // The exchange routed both to to-smint as well; empty it so the replay is what we count.

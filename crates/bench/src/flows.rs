@@ -12,10 +12,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use assetrelay_broker::{Broker, BrokerSettings, Flow, Topology};
+use assetrelay_broker::{Broker, BrokerSettings, Topology};
 use assetrelay_cli::control::SandboxControl;
 use assetrelay_cli::stack::{Part, start_flow, start_ingress, use_sandbox};
 use assetrelay_config::Config;
+use assetrelay_contract::Flow;
 use assetrelay_sandbox::{AppState, SandboxConfig};
 use assetrelay_signature::{StandardWebhooksSigner, decode_whsec};
 use serde_json::json;

@@ -8,11 +8,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use assetrelay_broker::Topology;
 use assetrelay_broker::lapin::options::{
     BasicPublishOptions, ConfirmSelectOptions, QueuePurgeOptions,
 };
 use assetrelay_broker::lapin::{BasicProperties, Confirmation, Connection, ConnectionProperties};
-use assetrelay_broker::{Flow, Topology};
+use assetrelay_contract::Flow;
 use assetrelay_signature::{StandardWebhooksSigner, decode_whsec};
 
 use crate::load::{Figures, closed_loop};

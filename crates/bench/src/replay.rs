@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use assetrelay_broker::lapin::BasicProperties;
 use assetrelay_broker::lapin::options::QueuePurgeOptions;
-use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
-use assetrelay_broker::{Broker, BrokerSettings, Flow, OutgoingMessage, Publisher, Topology};
+use assetrelay_broker::{Broker, BrokerSettings, Publisher, Topology};
+use assetrelay_contract::{CLOUDEVENTS_CONTENT_TYPE, Flow, Headers, OutgoingMessage, header};
 use assetrelay_ops::replay::pipeline::{DEFAULT_IN_FLIGHT, Outcome, Pipeline};
 use assetrelay_ops::replay::{ReplayRequest, replay};
 use chrono::{DateTime, Utc};
@@ -305,23 +305,21 @@ fn body(i: u64, size: usize, time: DateTime<Utc>) -> Vec<u8> {
 
 /// The ingress's properties; with `replay_id`, also the two headers a replayed copy gains.
 fn properties(i: u64, time: DateTime<Utc>, replay_id: Option<&str>) -> BasicProperties {
-    let text = |s: &str| AMQPValue::LongString(LongString::from(s));
-    let mut headers = FieldTable::default();
-    headers.insert("x-connection".into(), text("acme"));
-    headers.insert(
-        "traceparent".into(),
-        text("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+    let mut headers = Headers::default();
+    headers.set_text(header::CONNECTION, "acme");
+    headers.set_text(
+        header::TRACEPARENT,
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
     );
     if let Some(replay_id) = replay_id {
-        headers.insert("x-replayed-at".into(), text(&Utc::now().to_rfc3339()));
-        headers.insert("x-replay-id".into(), text(replay_id));
+        headers.mark_replayed(replay_id, Utc::now());
     }
     BasicProperties::default()
         .with_message_id(id_of(i).as_str().into())
-        .with_content_type("application/cloudevents+json".into())
+        .with_content_type(CLOUDEVENTS_CONTENT_TYPE.into())
         .with_delivery_mode(2)
         .with_timestamp(u64::try_from(time.timestamp()).unwrap_or_default())
         .with_type("asset.updated".into())
         .with_app_id("assetrelay-ingress".into())
-        .with_headers(headers)
+        .with_headers(headers.into_table())
 }

@@ -56,6 +56,9 @@ struct Inner {
     stop: CancellationToken,
 }
 
+/// Gauge: 1 while the broker connection of `client` (the binary's connection name) is up.
+pub const CONNECTED: &str = "assetrelay_broker_connected";
+
 impl Broker {
     /// Start supervising; returns at once. The connection is opened in the background;
     /// `topology` (if given) is declared after every (re)connect.
@@ -80,6 +83,15 @@ impl Broker {
             && self
                 .live()
                 .is_some_and(|l| l.connection.status().connected())
+    }
+
+    /// The check a binary's `/readyz` runs (`assetrelay_telemetry::endpoints`): `"broker"`
+    /// while not connected.
+    pub fn readiness_check(
+        &self,
+    ) -> std::sync::Arc<dyn Fn() -> Option<&'static str> + Send + Sync> {
+        let broker = self.clone();
+        std::sync::Arc::new(move || (!broker.is_ready()).then_some("broker"))
     }
 
     /// Wait until connected, at most `timeout`.
@@ -148,6 +160,8 @@ impl Broker {
         self.inner.stop.cancel();
         let live = self.inner.live.write().ok().and_then(|mut l| l.take());
         self.inner.ready.send_replace(false);
+        metrics::gauge!(CONNECTED, "client" => self.inner.settings.connection_name.clone())
+            .set(0.0);
         if let Some(live) = live {
             let _ = live.connection.close(200, "shutdown".into()).await;
         }
@@ -160,6 +174,8 @@ impl Broker {
         }
         // send_replace: `send` would not store the value while nobody subscribes.
         self.inner.ready.send_replace(connected);
+        metrics::gauge!(CONNECTED, "client" => self.inner.settings.connection_name.clone())
+            .set(if connected { 1.0 } else { 0.0 });
     }
 }
 

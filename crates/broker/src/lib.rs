@@ -14,8 +14,8 @@ pub use consumer::{
     Consumer, ConsumerSettings, Delivery, FailureKind, Handled, Handler, HandlerError,
 };
 pub use error::{BrokerError, PublishError};
-pub use publisher::{OutgoingMessage, Publisher};
-pub use topology::{Flow, QueueSpec, Topology};
+pub use publisher::Publisher;
+pub use topology::{QueueSpec, Topology};
 
 /// Re-exported so callers build properties and headers with the same lapin version.
 pub use lapin;

@@ -10,19 +10,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use lapin::options::BasicPublishOptions;
-use lapin::{BasicProperties, Channel, Confirmation};
+use lapin::{Channel, Confirmation};
 use tokio::sync::Mutex;
 
-use crate::{Broker, BrokerError, PublishError};
+use assetrelay_contract::{CloudEvent, OutgoingMessage};
 
-/// One message to publish.
-#[derive(Debug, Clone)]
-pub struct OutgoingMessage {
-    pub exchange: String,
-    pub routing_key: String,
-    pub body: Vec<u8>,
-    pub properties: BasicProperties,
-}
+use crate::{Broker, BrokerError, PublishError, Topology};
 
 /// A pooled channel and the connection generation it was opened on.
 type Slot = Mutex<Option<(u64, Channel)>>;
@@ -81,6 +74,26 @@ impl Publisher {
             // Every slot channel is put in confirm mode before use.
             Confirmation::NotRequested => Err(PublishError::Nacked),
         }
+    }
+
+    /// Publish an event as DESIGN §4–§6 say: to the events exchange, where `mandatory`
+    /// makes an event no flow queue is bound for come back as [`PublishError::Unroutable`],
+    /// and to the archive stream (the replay source). `Ok` only once the broker confirmed
+    /// both. A failure can leave the archive copy stored; the sender's retry then archives
+    /// the same event id again, which replay and the idempotent flows tolerate.
+    pub async fn publish_event(
+        &self,
+        topology: &Topology,
+        event: &CloudEvent,
+        producer: &str,
+    ) -> Result<(), PublishError> {
+        let routing_key = event.routing_key();
+        let to_flows =
+            OutgoingMessage::for_event(event, &topology.exchange(), &routing_key, producer);
+        let to_archive =
+            OutgoingMessage::for_event(event, "", &topology.archive_stream(), producer);
+        let (flows, archive) = tokio::join!(self.publish(&to_flows), self.publish(&to_archive));
+        flows.and(archive)
     }
 
     async fn channel(&self) -> Result<Channel, PublishError> {

@@ -4,41 +4,9 @@ use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptio
 use lapin::types::{AMQPValue, FieldTable, LongString};
 use lapin::{Channel, ExchangeKind};
 
+use assetrelay_contract::Flow;
+
 use crate::BrokerError;
-
-/// The flows, each with its own work queue, retry tiers and parked queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Flow {
-    ToSmint,
-    ToPhotoshelter,
-    Lifecycle,
-}
-
-impl Flow {
-    pub const ALL: [Flow; 3] = [Flow::ToSmint, Flow::ToPhotoshelter, Flow::Lifecycle];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ToSmint => "to-smint",
-            Self::ToPhotoshelter => "to-photoshelter",
-            Self::Lifecycle => "lifecycle",
-        }
-    }
-
-    /// Routing-key patterns bound to the flow's work queue.
-    pub fn binding_keys(self) -> &'static [&'static str] {
-        match self {
-            Self::ToSmint => &["photoshelter.*.asset.*"],
-            Self::ToPhotoshelter => &["smintio.*.asset.*", "smintio.*.license.*"],
-            Self::Lifecycle => &[
-                "*.*.asset.expired",
-                "*.*.asset.archived",
-                "*.*.asset.restricted",
-                "*.*.asset.deleted",
-            ],
-        }
-    }
-}
 
 /// Names and arguments of every broker object, derived from one prefix.
 #[derive(Debug, Clone)]
@@ -148,7 +116,10 @@ impl Topology {
         let mut stream_args = FieldTable::default();
         stream_args.insert("x-queue-type".into(), text("stream"));
         stream_args.insert("x-max-age".into(), text(&self.archive_max_age));
-        queues.push(QueueSpec::new(self.archive_stream(), stream_args, &["#"]));
+        // Not bound to the events exchange: the archive would make every publish routable and
+        // hide a missing flow queue from `mandatory` (DESIGN §6.1). Producers publish each
+        // event to the archive themselves ([`crate::Publisher::publish_event`]).
+        queues.push(QueueSpec::new(self.archive_stream(), stream_args, &[]));
         queues
     }
 

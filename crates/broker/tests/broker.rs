@@ -6,9 +6,8 @@ use std::time::Duration;
 use assetrelay_broker::lapin::options::{BasicGetOptions, QueueDeclareOptions};
 use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
 use assetrelay_broker::lapin::{BasicProperties, Connection, ConnectionProperties};
-use assetrelay_broker::{
-    Broker, BrokerError, BrokerSettings, Flow, OutgoingMessage, PublishError, Publisher, Topology,
-};
+use assetrelay_broker::{Broker, BrokerError, BrokerSettings, PublishError, Publisher, Topology};
+use assetrelay_contract::{CloudEvent, Flow, Normalized, OutgoingMessage, Platform, header};
 
 fn url() -> String {
     std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
@@ -49,6 +48,22 @@ async fn cleanup(topology: &Topology) {
         .delete(&connection.create_channel().await.unwrap())
         .await
         .unwrap();
+}
+
+fn event(platform: &str, kind: &str) -> CloudEvent {
+    let platform: Platform = platform.parse().unwrap();
+    CloudEvent::from_normalized(
+        platform,
+        "demo",
+        Normalized {
+            delivery_id: uuid::Uuid::new_v4().to_string(),
+            event_type: kind.parse().unwrap(),
+            subject: Some("I1".into()),
+            occurred_at: chrono::Utc::now(),
+            change: Default::default(),
+        },
+        assetrelay_contract::new_traceparent(),
+    )
 }
 
 fn message(topology: &Topology, routing_key: &str) -> OutgoingMessage {
@@ -116,13 +131,13 @@ async fn a_routable_publish_is_confirmed_and_lands_in_the_flow_queue() {
 }
 
 #[tokio::test]
-async fn expiry_events_also_reach_the_lifecycle_queue() {
+async fn expiry_events_reach_the_lifecycle_queue_and_to_smint() {
     let t = topology();
     let broker = started(Some(t.clone())).await;
     let publisher = Publisher::new(broker.clone(), 1, Duration::from_secs(5));
 
     publisher
-        .publish(&message(&t, "smintio.demo.asset.expired"))
+        .publish(&message(&t, "photoshelter.demo.asset.expired"))
         .await
         .unwrap();
 
@@ -131,9 +146,52 @@ async fn expiry_events_also_reach_the_lifecycle_queue() {
         1
     );
     assert_eq!(
-        wait_count(&broker, &t.work_queue(Flow::ToPhotoshelter), 1).await,
+        wait_count(&broker, &t.work_queue(Flow::ToSmint), 1).await,
         1
     );
+    cleanup(&t).await;
+}
+
+#[tokio::test]
+async fn a_smintio_asset_event_is_unroutable_because_no_flow_handles_it() {
+    let t = topology();
+    let broker = started(Some(t.clone())).await;
+    let publisher = Publisher::new(broker.clone(), 1, Duration::from_secs(5));
+
+    let err = publisher
+        .publish(&message(&t, "smintio.demo.asset.expired"))
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, PublishError::Unroutable { .. }), "{err:?}");
+    cleanup(&t).await;
+}
+
+/// DESIGN §6.1: an event no flow queue is bound for is refused (the ingress answers 503),
+/// with the whole topology declared, the archive stream included.
+#[tokio::test]
+async fn an_event_whose_flow_queue_is_gone_is_unroutable_although_the_archive_exists() {
+    let t = topology();
+    let broker = started(None).await;
+    t.declare(&broker.channel().await.unwrap()).await.unwrap();
+    broker
+        .channel()
+        .await
+        .unwrap()
+        .queue_delete(
+            t.work_queue(Flow::ToSmint).as_str().into(),
+            Default::default(),
+        )
+        .await
+        .unwrap();
+    let publisher = Publisher::new(broker.clone(), 1, Duration::from_secs(5));
+
+    let err = publisher
+        .publish_event(&t, &event("photoshelter", "asset.updated"), "test")
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, PublishError::Unroutable { .. }), "{err:?}");
     cleanup(&t).await;
 }
 
@@ -219,24 +277,20 @@ async fn a_channel_error_does_not_reconnect_the_whole_connection() {
 }
 
 #[tokio::test]
-async fn every_routed_event_is_archived_in_the_stream() {
+async fn every_published_event_is_archived_in_the_stream() {
     let t = topology();
     let broker = started(Some(t.clone())).await;
     let publisher = Publisher::new(broker.clone(), 1, Duration::from_secs(5));
-    publisher
-        .publish(&message(&t, "smintio.demo.license.updated"))
-        .await
-        .unwrap();
-    publisher
-        .publish(&message(&t, "photoshelter.demo.asset.deleted"))
-        .await
-        .unwrap();
+    let license = event("smintio", "license.updated");
+    let deleted = event("photoshelter", "asset.deleted");
+    publisher.publish_event(&t, &license, "test").await.unwrap();
+    publisher.publish_event(&t, &deleted, "test").await.unwrap();
     // Streams do not answer message_count; consume from the first offset instead.
     let channel = broker.channel().await.unwrap();
     channel.basic_qos(10, Default::default()).await.unwrap();
     let mut args = FieldTable::default();
     args.insert(
-        "x-stream-offset".into(),
+        header::STREAM_OFFSET.into(),
         AMQPValue::LongString(LongString::from("first")),
     );
     let mut consumer = channel
@@ -256,16 +310,11 @@ async fn every_routed_event_is_archived_in_the_stream() {
             .unwrap()
             .unwrap()
             .unwrap();
-        seen.push(delivery.routing_key.to_string());
+        let archived: CloudEvent = serde_json::from_slice(&delivery.data).unwrap();
+        seen.push(archived.routing_key());
         delivery.ack(Default::default()).await.unwrap();
     }
-    assert_eq!(
-        seen,
-        [
-            "smintio.demo.license.updated",
-            "photoshelter.demo.asset.deleted"
-        ]
-    );
+    assert_eq!(seen, [license.routing_key(), deleted.routing_key()]);
     drop(consumer);
     cleanup(&t).await;
 }

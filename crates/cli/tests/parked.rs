@@ -8,8 +8,9 @@ use std::time::Duration;
 use assetrelay_broker::lapin::options::QueueDeclareOptions;
 use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
 use assetrelay_broker::lapin::{BasicProperties, Connection, ConnectionProperties};
-use assetrelay_broker::{Broker, BrokerSettings, Flow, OutgoingMessage, Publisher, Topology};
+use assetrelay_broker::{Broker, BrokerSettings, Publisher, Topology};
 use assetrelay_config::TopologyConfig;
+use assetrelay_contract::{Flow, OutgoingMessage};
 
 const FLOW: Flow = Flow::ToSmint;
 

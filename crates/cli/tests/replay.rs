@@ -11,7 +11,9 @@ use assetrelay_broker::lapin::options::{
     QueueDeclareOptions, QueueDeleteOptions, QueuePurgeOptions,
 };
 use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
-use assetrelay_broker::{Broker, BrokerSettings, Flow, OutgoingMessage, Publisher, Topology};
+use assetrelay_broker::{Broker, BrokerSettings, Publisher, Topology};
+use assetrelay_contract::header;
+use assetrelay_contract::{Flow, OutgoingMessage};
 
 const URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 
@@ -49,7 +51,7 @@ where
     for (id, platform, event_type) in [
         ("c1", "photoshelter", "asset.updated"),
         ("c2", "smintio", "license.purchased"),
-        ("c3", "smintio", "asset.updated"),
+        ("c3", "smintio", "license.cancelled"),
     ] {
         let body = serde_json::json!({
             "specversion": "1.0", "id": id, "source": format!("{platform}/acme"),
@@ -60,13 +62,13 @@ where
         });
         let mut headers = FieldTable::default();
         headers.insert(
-            "x-connection".into(),
+            header::CONNECTION.into(),
             AMQPValue::LongString(LongString::from("acme")),
         );
         publisher
             .publish(&OutgoingMessage {
-                exchange: topology.exchange(),
-                routing_key: format!("{platform}.acme.{event_type}"),
+                exchange: String::new(),
+                routing_key: topology.archive_stream(),
                 body: serde_json::to_vec(&body).unwrap(),
                 properties: BasicProperties::default()
                     .with_message_id(id.into())
@@ -138,7 +140,7 @@ async fn replays_the_matching_events_into_the_chosen_flow_and_exits_zero() {
                 "--since",
                 "1h",
                 "--type",
-                "asset.updated",
+                "*.cancelled",
                 "--flow",
                 "to-photoshelter",
             ])
@@ -156,7 +158,7 @@ async fn replays_the_matching_events_into_the_chosen_flow_and_exits_zero() {
                 .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["published", "1"]),
             "{stdout}"
         );
-        // c1 is an asset.updated too, but from PhotoShelter: to-photoshelter is not bound to it.
+        // Only c3 is a cancellation; c2 is a license too, but a purchase.
         assert_eq!(setup.depth(Flow::ToPhotoshelter).await, 1);
         assert_eq!(setup.depth(Flow::ToSmint).await, 0);
         assert_eq!(setup.depth(Flow::Lifecycle).await, 0);

@@ -82,7 +82,7 @@ async fn check_passes_after_apply_and_exits_1_naming_each_difference() {
     assert!(clean.status.success(), "{clean:?}");
     assert!(stdout(&clean).starts_with("topology matches"), "{clean:?}");
 
-    let parked = names.0.parked_queue(assetrelay_broker::Flow::Lifecycle);
+    let parked = names.0.parked_queue(assetrelay_contract::Flow::Lifecycle);
     let connection = Connection::connect(&amqp_url(), ConnectionProperties::default())
         .await
         .unwrap();

@@ -13,5 +13,5 @@ pub mod shared;
 pub mod to_photoshelter;
 pub mod to_smint;
 
-pub use assetrelay_broker::Flow;
+pub use assetrelay_contract::Flow;
 pub use service::FlowService;

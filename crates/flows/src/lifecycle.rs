@@ -13,7 +13,7 @@
 use std::sync::Arc;
 
 use assetrelay_broker::consumer::{Delivery, Handled, Handler, HandlerError};
-use assetrelay_event::Platform;
+use assetrelay_contract::{EventType, Platform};
 use assetrelay_mapping::expiry::{is_expired, license_expires_at, media_expires_at};
 use assetrelay_mapping::origin::smintio_origin;
 use assetrelay_photoshelter::client::Visibility;
@@ -59,9 +59,17 @@ impl Lifecycle {
                 connection.name, event.data.platform
             ))
             .await;
-        match event.data.platform {
-            Platform::PhotoShelter => photoshelter_media(&connection, &asset_id, now).await,
-            Platform::Smintio => smintio_license(&connection, &asset_id, now).await,
+        match (event.data.platform, event.event_type) {
+            (Platform::PhotoShelter, _) => photoshelter_media(&connection, &asset_id, now).await,
+            (Platform::Smintio, EventType::LicenseExpired) => {
+                smintio_license(&connection, &asset_id, now).await
+            }
+            // Smint.io asset events name no license and are bound to no flow; one can only
+            // arrive from an old queue or a hand-made publish.
+            (Platform::Smintio, other) => Err(HandlerError::permanent(
+                "unsupported_event",
+                format!("lifecycle does not handle Smint.io `{other}` events"),
+            )),
         }
     }
 }

@@ -7,13 +7,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use assetrelay_broker::consumer::{Consumer, ConsumerSettings};
-use assetrelay_broker::{Broker, BrokerSettings, Flow, Publisher, Topology};
+use assetrelay_broker::{Broker, BrokerSettings, Publisher, Topology};
 use assetrelay_config::{Config, FlowsConfig};
-use axum::Router;
-use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
-use axum::routing::get;
+use assetrelay_contract::Flow;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -79,7 +75,8 @@ impl FlowService {
         shutdown: CancellationToken,
     ) -> anyhow::Result<()> {
         let ops_task = ops.map(|listener| {
-            let router = ops_router(self.broker.clone());
+            let router: axum::Router =
+                assetrelay_telemetry::endpoints::router(vec![self.broker.readiness_check()]);
             let token = shutdown.clone();
             tokio::spawn(async move {
                 axum::serve(listener, router)
@@ -136,41 +133,4 @@ fn consumer_settings(flows: &FlowsConfig) -> ConsumerSettings {
         handler_timeout: Duration::from_millis(flows.handler_timeout_ms),
         shutdown_grace: Duration::from_millis(flows.shutdown_grace_ms),
     }
-}
-
-fn ops_router(broker: Broker) -> Router {
-    Router::new()
-        .route(
-            "/healthz",
-            get(|| async {
-                (
-                    StatusCode::OK,
-                    axum::Json(serde_json::json!({"status": "ok"})),
-                )
-            }),
-        )
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
-        .with_state(broker)
-}
-
-async fn readyz(State(broker): State<Broker>) -> impl IntoResponse {
-    if broker.is_ready() {
-        (
-            StatusCode::OK,
-            axum::Json(serde_json::json!({"status": "ready"})),
-        )
-    } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(serde_json::json!({"status": "broker unavailable"})),
-        )
-    }
-}
-
-async fn metrics() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        assetrelay_telemetry::render_metrics(),
-    )
 }

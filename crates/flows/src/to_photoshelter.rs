@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use assetrelay_broker::consumer::{Delivery, Handled, Handler, HandlerError};
-use assetrelay_event::Platform;
+use assetrelay_contract::Platform;
 use assetrelay_mapping::expiry::license_expires_at;
 use assetrelay_mapping::origin::upload_file_name;
 use assetrelay_mapping::to_photoshelter::{
@@ -49,6 +49,17 @@ impl ToPhotoshelter {
                 format!(
                     "to-photoshelter handles Smint.io events, got one from {}",
                     event.data.platform
+                ),
+            ));
+        }
+        if !event.event_type.as_str().starts_with("license.") {
+            // Smint.io asset events are bound to no flow (docs/webhooks.md); one can only
+            // arrive from an old queue or a hand-made publish.
+            return Err(HandlerError::permanent(
+                "unsupported_event",
+                format!(
+                    "to-photoshelter handles Smint.io license events, got `{}`",
+                    event.event_type
                 ),
             ));
         }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use assetrelay_broker::consumer::{Delivery, Handled, Handler, HandlerError};
-use assetrelay_event::Platform;
+use assetrelay_contract::Platform;
 use assetrelay_mapping::approval::{Exposure, Withheld, exposure};
 use assetrelay_mapping::expiry::media_expires_at;
 use assetrelay_mapping::to_smint::asset_for_media;

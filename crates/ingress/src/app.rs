@@ -8,7 +8,7 @@ use assetrelay_broker::{Broker, BrokerSettings, Publisher, Topology};
 use assetrelay_config::Config;
 use axum::Router;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post};
+use axum::routing::post;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
@@ -71,7 +71,7 @@ impl Ingress {
             connections: Arc::new(connections),
             publisher,
             broker,
-            exchange: topology.exchange(),
+            topology,
             dedup: Arc::new(DeliveryCache::new(
                 Duration::from_secs(settings.dedup_window_secs),
                 settings.dedup_capacity,
@@ -96,9 +96,9 @@ impl Ingress {
             ));
         Router::new()
             .merge(webhooks)
-            .route("/healthz", get(ops::healthz))
-            .route("/readyz", get(ops::readyz))
-            .route("/metrics", get(ops::metrics))
+            .merge(assetrelay_telemetry::endpoints::router(vec![
+                self.state.broker.readiness_check(),
+            ]))
             .fallback(ops::not_found)
             .method_not_allowed_fallback(ops::method_not_allowed)
             // Refusals (4xx/503) are logged once, with their reason, by the handlers.

@@ -1,7 +1,7 @@
 //! Every error answer is RFC 9457 `application/problem+json`. Variants document their
 //! status; internal causes are logged where they happen, never sent.
 
-use assetrelay_event::PayloadError;
+use assetrelay_contract::PayloadError;
 use assetrelay_signature::VerifyError;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -34,7 +34,7 @@ pub enum ApiError {
     /// 401: missing or bad signature, or timestamp outside the tolerance.
     #[error("signature verification failed")]
     Unauthorized(VerifyError),
-    /// 400 (malformed, missing field) or 422 (unknown event).
+    /// 400 (malformed, missing field) or 422 (unknown or unsupported event).
     #[error("invalid payload")]
     Payload(PayloadError),
     /// 503: the broker is unreachable, nacked, or could not route the message.
@@ -68,7 +68,9 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnreadableBody => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Payload(PayloadError::UnknownEvent(_)) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Payload(
+                PayloadError::UnknownEvent(_) | PayloadError::UnsupportedEvent { .. },
+            ) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Payload(_) => StatusCode::BAD_REQUEST,
             Self::BrokerUnavailable { .. } | Self::OverCapacity { .. } | Self::Timeout { .. } => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -88,6 +90,7 @@ impl ApiError {
             Self::UnreadableBody => "unreadable_body",
             Self::Unauthorized(_) => "unauthorized",
             Self::Payload(PayloadError::UnknownEvent(_)) => "unknown_event",
+            Self::Payload(PayloadError::UnsupportedEvent { .. }) => "unsupported_event",
             Self::Payload(_) => "invalid_payload",
             Self::BrokerUnavailable { .. } => "broker_unavailable",
             Self::OverCapacity { .. } => "over_capacity",
@@ -106,6 +109,7 @@ impl ApiError {
             Self::UnreadableBody => "Unreadable body",
             Self::Unauthorized(_) => "Signature verification failed",
             Self::Payload(PayloadError::UnknownEvent(_)) => "Unknown event",
+            Self::Payload(PayloadError::UnsupportedEvent { .. }) => "Unsupported event",
             Self::Payload(_) => "Invalid payload",
             Self::BrokerUnavailable { .. } => "Broker unavailable",
             Self::OverCapacity { .. } => "Over capacity",

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use assetrelay_broker::{Broker, Publisher};
+use assetrelay_broker::{Broker, Publisher, Topology};
 use assetrelay_config::IngressConfig;
 use assetrelay_signature::Verifier;
 use tokio::sync::Semaphore;
@@ -22,7 +22,7 @@ pub struct AppState {
     pub(crate) connections: Arc<HashMap<String, ConnectionVerifiers>>,
     pub(crate) publisher: Publisher,
     pub(crate) broker: Broker,
-    pub(crate) exchange: String,
+    pub(crate) topology: Topology,
     pub(crate) dedup: Arc<DeliveryCache>,
     pub(crate) settings: Arc<IngressConfig>,
     pub(crate) in_flight: Arc<Semaphore>,

@@ -9,5 +9,3 @@ pub const VERIFICATION_FAILURES: &str = "assetrelay_ingress_verification_failure
 pub const PUBLISH_SECONDS: &str = "assetrelay_ingress_publish_seconds";
 /// Gauge: webhook requests being handled now.
 pub const IN_FLIGHT: &str = "assetrelay_ingress_in_flight_requests";
-/// Gauge: 1 while the broker connection is up.
-pub const BROKER_READY: &str = "assetrelay_ingress_broker_ready";

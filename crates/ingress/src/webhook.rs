@@ -3,13 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use assetrelay_broker::OutgoingMessage;
-use assetrelay_broker::lapin::BasicProperties;
-use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
-use assetrelay_event::envelope::Normalized;
-use assetrelay_event::{
-    CLOUDEVENTS_CONTENT_TYPE, CloudEvent, Platform, new_traceparent, valid_traceparent,
-};
+use assetrelay_contract::amqp::header as amqp_header;
+use assetrelay_contract::envelope::Normalized;
+use assetrelay_contract::{CloudEvent, Platform, new_traceparent, valid_traceparent};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -103,7 +99,7 @@ async fn handle(
     .map_err(ApiError::Payload)?;
 
     let traceparent = headers
-        .get("traceparent")
+        .get(amqp_header::TRACEPARENT)
         .and_then(|v| v.to_str().ok())
         .filter(|v| valid_traceparent(v))
         .map_or_else(new_traceparent, str::to_owned);
@@ -119,14 +115,11 @@ async fn handle(
 }
 
 async fn publish(state: &AppState, event: &CloudEvent) -> Result<(), ApiError> {
-    let message = OutgoingMessage {
-        exchange: state.exchange.clone(),
-        routing_key: event.routing_key(),
-        body: event.to_json(),
-        properties: amqp_properties(event),
-    };
     let started = Instant::now();
-    let result = state.publisher.publish(&message).await;
+    let result = state
+        .publisher
+        .publish_event(&state.topology, event, PRODUCER)
+        .await;
     let outcome = match &result {
         Ok(()) => "confirmed",
         Err(e) => e.kind(),
@@ -139,26 +132,8 @@ async fn publish(state: &AppState, event: &CloudEvent) -> Result<(), ApiError> {
     })
 }
 
-/// DESIGN §4: `message_id` = event id, persistent, typed, with connection and trace headers.
-pub fn amqp_properties(event: &CloudEvent) -> BasicProperties {
-    let mut headers = FieldTable::default();
-    headers.insert(
-        "x-connection".into(),
-        AMQPValue::LongString(LongString::from(event.assetrelayconnection.as_str())),
-    );
-    headers.insert(
-        "traceparent".into(),
-        AMQPValue::LongString(LongString::from(event.traceparent.as_str())),
-    );
-    BasicProperties::default()
-        .with_message_id(event.id.as_str().into())
-        .with_content_type(CLOUDEVENTS_CONTENT_TYPE.into())
-        .with_delivery_mode(2)
-        .with_timestamp(u64::try_from(chrono::Utc::now().timestamp()).unwrap_or_default())
-        .with_type(event.event_type.as_str().into())
-        .with_app_id("assetrelay-ingress".into())
-        .with_headers(headers)
-}
+/// The AMQP `app_id` of the events the ingress publishes.
+const PRODUCER: &str = "assetrelay-ingress";
 
 fn is_json(headers: &HeaderMap) -> bool {
     let Some(value) = headers

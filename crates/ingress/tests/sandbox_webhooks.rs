@@ -6,7 +6,7 @@ mod support;
 
 use std::time::Duration;
 
-use assetrelay_broker::Flow;
+use assetrelay_contract::Flow;
 use assetrelay_sandbox::SandboxConfig;
 use serde_json::{Value, json};
 use support::*;

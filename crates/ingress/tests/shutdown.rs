@@ -106,10 +106,11 @@ async fn sigterm_under_load_loses_no_request_that_got_a_202() {
             .unwrap()
             .topology,
     );
-    let queued: HashSet<String> = drain_ids(&topology.work_queue(assetrelay_broker::Flow::ToSmint))
-        .await
-        .into_iter()
-        .collect();
+    let queued: HashSet<String> =
+        drain_ids(&topology.work_queue(assetrelay_contract::Flow::ToSmint))
+            .await
+            .into_iter()
+            .collect();
     let missing: Vec<_> = accepted.difference(&queued).collect();
     assert!(
         missing.is_empty(),

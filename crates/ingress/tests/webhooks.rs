@@ -3,8 +3,8 @@
 
 mod support;
 
-use assetrelay_broker::Flow;
 use assetrelay_broker::lapin::types::AMQPValue;
+use assetrelay_contract::Flow;
 use support::*;
 
 fn problem_of(body: &serde_json::Value, status: u16) {
@@ -61,7 +61,7 @@ async fn a_signed_photoshelter_webhook_is_published_as_the_canonical_event_after
         .to_owned();
     assert_eq!(
         event_id,
-        assetrelay_event::event_id_for_delivery("photoshelter", "demo", "d-100")
+        assetrelay_contract::event_id_for_delivery("photoshelter", "demo", "d-100")
     );
     let message = take(&to_smint(&app))
         .await
@@ -188,6 +188,24 @@ async fn an_unknown_event_is_a_422_and_nothing_is_published() {
             .contains("media.teleported")
     );
     assert_eq!(depth(&to_smint(&app)).await, 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_smintio_asset_event_is_a_422_unsupported_and_reaches_no_flow() {
+    let app = TestApp::spawn().await;
+    let body = r#"{"id":"s-1","event":"asset.updated","occurred_at":"2026-11-29T10:00:00Z","tenant_id":"devtenant","asset_id":"A-42"}"#;
+
+    let problem = expect_problem(app.post_signed("smintio", body).await, 422).await;
+
+    assert_eq!(problem["type"], "urn:assetrelay:problem:unsupported_event");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("license"),
+        "{problem}"
+    );
+    for flow in Flow::ALL {
+        assert_eq!(depth(&app.topology.work_queue(flow)).await, 0, "{flow}");
+    }
     app.stop().await;
 }
 

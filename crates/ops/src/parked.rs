@@ -14,14 +14,14 @@ use assetrelay_broker::connection::error_chain;
 use assetrelay_broker::lapin::Acker;
 use assetrelay_broker::lapin::message::Delivery;
 use assetrelay_broker::lapin::options::BasicAckOptions;
-use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
-use assetrelay_broker::{Broker, Flow, OutgoingMessage, Publisher, Topology};
-use chrono::{DateTime, SecondsFormat, Utc};
+use assetrelay_broker::{Broker, Publisher, Topology};
+use assetrelay_contract::{Flow, OutgoingMessage};
+use chrono::{DateTime, Utc};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
 pub use decode::DELIVERY_LIMIT;
-use decode::{DELIVERY_COUNT, decode};
+use decode::decode;
 use scan::Scan;
 
 use crate::OpsError;
@@ -182,7 +182,7 @@ pub async fn replay(
     let work = topology.work_queue(flow);
     let stamp = ReplayStamp {
         id: uuid::Uuid::new_v4().to_string(),
-        at: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+        at: Utc::now(),
     };
     tracing::Span::current().record("replay_id", stamp.id.as_str());
 
@@ -281,7 +281,7 @@ pub(crate) fn broker_error(error: &dyn std::error::Error) -> OpsError {
 
 struct ReplayStamp {
     id: String,
-    at: String,
+    at: DateTime<Utc>,
 }
 
 /// Publish the copy (confirmed), and only then ack the parked original.
@@ -331,32 +331,13 @@ impl Tally {
 /// The work-queue copy of a parked message: same body and properties, the failure
 /// headers removed, a fresh attempt count, and the replay's id and time.
 fn replay_copy(work: &str, delivery: &Delivery, stamp: &ReplayStamp) -> OutgoingMessage {
-    let mut headers = delivery
-        .properties
-        .headers()
-        .as_ref()
-        .map(|h| h.inner().clone())
-        .unwrap_or_default();
-    headers.retain(|name, _| {
-        let name = name.as_str();
-        !name.starts_with("x-error") && name != "x-parked-at" && name != DELIVERY_COUNT
-    });
-    headers.insert("x-attempt".into(), AMQPValue::LongLongInt(0));
-    headers.insert("x-replayed-at".into(), text(&stamp.at));
-    headers.insert("x-replay-id".into(), text(&stamp.id));
-    OutgoingMessage {
-        exchange: String::new(),
-        routing_key: work.to_owned(),
-        body: delivery.data.clone(),
-        properties: delivery
-            .properties
-            .clone()
-            .with_delivery_mode(2)
-            .with_headers(FieldTable::from(headers)),
-    }
-}
-
-fn text(value: &str) -> AMQPValue {
-    // Long strings: RabbitMQ's table parser rejects lapin's short-string tag.
-    AMQPValue::LongString(LongString::from(value))
+    OutgoingMessage::copy_to(
+        work,
+        delivery.data.clone(),
+        &delivery.properties,
+        |headers| {
+            headers.clear_failure();
+            headers.mark_replayed(&stamp.id, stamp.at);
+        },
+    )
 }

@@ -25,11 +25,10 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use assetrelay_broker::lapin::message::Delivery;
-use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
-use assetrelay_broker::{Broker, Flow, OutgoingMessage, Publisher, Topology};
-use chrono::{DateTime, SecondsFormat, Utc};
+use assetrelay_broker::{Broker, Publisher, Topology};
+use assetrelay_contract::{Flow, OutgoingMessage};
+use chrono::{DateTime, Utc};
 
-pub use archive::{MARKER_HEADER, REPLAY_ID_HEADER};
 pub use select::parse_time;
 
 use crate::OpsError;
@@ -37,17 +36,6 @@ use archive::ArchiveReader;
 use pipeline::Pipeline;
 use select::{CLOCK_SLACK_SECS, Envelope, Filters, Window};
 
-/// Header set on every replayed copy: when it was republished (RFC 3339).
-pub const REPLAYED_AT_HEADER: &str = "x-replayed-at";
-/// Headers of the archived message that the copy does not carry: the stream's offset and
-/// per-delivery retry state (a replayed event starts over as a first attempt).
-const DROPPED_HEADERS: [&str; 5] = [
-    "x-stream-offset",
-    "x-delivery-count",
-    "x-attempt",
-    "x-first-seen",
-    MARKER_HEADER,
-];
 /// How often the progress callback is called at most.
 const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 
@@ -363,39 +351,15 @@ fn count(counts: &mut BTreeMap<String, u64>, key: &str) {
 }
 
 /// The archived message as a copy for `queue`: same body and properties, persistent,
-/// stamped with the replay's id and time.
+/// starting over as a first attempt, stamped with the replay's id and time.
 fn replayed_copy(
     queue: &str,
     delivery: Delivery,
     replay_id: &str,
     now: DateTime<Utc>,
 ) -> OutgoingMessage {
-    let mut headers = delivery
-        .properties
-        .headers()
-        .as_ref()
-        .map(|h| h.inner().clone())
-        .unwrap_or_default();
-    for name in DROPPED_HEADERS {
-        headers.remove(name);
-    }
-    headers.insert(
-        REPLAYED_AT_HEADER.into(),
-        AMQPValue::LongString(LongString::from(
-            now.to_rfc3339_opts(SecondsFormat::Millis, true).as_str(),
-        )),
-    );
-    headers.insert(
-        REPLAY_ID_HEADER.into(),
-        AMQPValue::LongString(LongString::from(replay_id)),
-    );
-    OutgoingMessage {
-        exchange: String::new(),
-        routing_key: queue.to_owned(),
-        body: delivery.data,
-        properties: delivery
-            .properties
-            .with_delivery_mode(2)
-            .with_headers(FieldTable::from(headers)),
-    }
+    OutgoingMessage::copy_to(queue, delivery.data, &delivery.properties, |headers| {
+        headers.forget_attempts();
+        headers.mark_replayed(replay_id, now);
+    })
 }

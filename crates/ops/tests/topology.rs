@@ -3,11 +3,11 @@
 
 mod support;
 
-use assetrelay_broker::Flow;
 use assetrelay_broker::lapin::options::{
     QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions,
 };
 use assetrelay_broker::lapin::types::{AMQPValue, FieldTable};
+use assetrelay_contract::Flow;
 use assetrelay_ops::OpsError;
 use assetrelay_ops::topology_check::{self, Drift};
 use secrecy::SecretString;
@@ -111,7 +111,7 @@ async fn a_missing_binding_is_reported() {
         .queue_unbind(
             work.as_str().into(),
             bed.topology.exchange().as_str().into(),
-            "*.*.asset.archived".into(),
+            "photoshelter.*.asset.archived".into(),
             FieldTable::default(),
         )
         .await
@@ -126,7 +126,7 @@ async fn a_missing_binding_is_reported() {
         [Drift::MissingBinding {
             exchange: bed.topology.exchange(),
             queue: work,
-            routing_key: "*.*.asset.archived".into(),
+            routing_key: "photoshelter.*.asset.archived".into(),
         }]
     );
     bed.finish().await;

@@ -7,8 +7,8 @@
 //! ```
 //! `gallery.media_added` / `gallery.media_removed` also carry `gallery_id`.
 
-use assetrelay_event::envelope::Normalized;
-use assetrelay_event::{EventType, Fields, PayloadError};
+use assetrelay_contract::envelope::Normalized;
+use assetrelay_contract::{EventType, Fields, PayloadError};
 use serde_json::Map;
 
 /// Every PhotoShelter event we accept and the canonical type it becomes.

@@ -1,21 +1,26 @@
 //! The Smint.io webhook payloads we accept (ours to define: Smint.io only pings through
 //! Pusher, see docs/webhooks.md) and their mapping to canonical event types.
 //!
-//! - asset events: `{"id", "event": "asset.updated", "occurred_at", "tenant_id", "asset_id"}`
+//! - asset events (`asset.updated`, …): recognized and refused as unsupported (422), since
+//!   no flow can act on them ([`ASSET_EVENTS_UNSUPPORTED`])
 //! - license events: `license_purchase_transaction.completed|updated|cancelled` with
 //!   `license_purchase_transaction_uuid` and `cart_purchase_transaction_uuid`
 //! - `global-transaction-history-update`: no data; a `license.updated` without subject
 //!   that tells the flow to read the feed.
 
-use assetrelay_event::envelope::Normalized;
-use assetrelay_event::{EventType, Fields, PayloadError};
+use assetrelay_contract::envelope::Normalized;
+use assetrelay_contract::{EventType, Fields, PayloadError};
 use serde_json::Map;
 
 enum Shape {
+    /// Named so the refusal can say why: no flow can act on a Smint.io asset event.
     Asset,
     License,
     FeedPing,
 }
+
+/// Why a Smint.io `asset.*` event is refused (422) rather than accepted.
+pub const ASSET_EVENTS_UNSUPPORTED: &str = "no flow acts on Smint.io asset events: CLAPI-C's unit is the license purchase transaction and a Portals asset cannot be read back (docs/webhooks.md); send license_purchase_transaction.* or global-transaction-history-update";
 
 /// Every Smint.io event we accept, its canonical type and the fields it must carry.
 const EVENTS: &[(&str, EventType, Shape)] = &[
@@ -74,7 +79,12 @@ pub fn normalize(body: &[u8]) -> Result<Normalized, PayloadError> {
     change.insert("platform_event".into(), event.clone().into());
     change.insert("tenant_id".into(), tenant_id.into());
     let subject = match shape {
-        Shape::Asset => Some(fields.text("asset_id")?),
+        Shape::Asset => {
+            return Err(PayloadError::UnsupportedEvent {
+                event,
+                reason: ASSET_EVENTS_UNSUPPORTED,
+            });
+        }
         Shape::License => {
             let lpt = fields.text("license_purchase_transaction_uuid")?;
             let cpt = fields.text("cart_purchase_transaction_uuid")?;
@@ -106,12 +116,22 @@ mod tests {
     const HEAD: &str = r#""id":"d-1","occurred_at":"2026-11-29T10:00:00Z","tenant_id":"devtenant""#;
 
     #[test]
-    fn an_asset_event_names_the_asset() {
-        let n =
-            normalize(format!(r#"{{{HEAD},"event":"asset.updated","asset_id":"A-1"}}"#).as_bytes())
-                .unwrap();
-        assert_eq!(n.event_type, EventType::AssetUpdated);
-        assert_eq!(n.subject.as_deref(), Some("A-1"));
+    fn an_asset_event_is_refused_as_unsupported_with_the_reason() {
+        for event in [
+            "asset.created",
+            "asset.updated",
+            "asset.expired",
+            "asset.deleted",
+        ] {
+            let body = format!(r#"{{{HEAD},"event":"{event}","asset_id":"A-1"}}"#);
+            assert_eq!(
+                normalize(body.as_bytes()),
+                Err(PayloadError::UnsupportedEvent {
+                    event: event.into(),
+                    reason: ASSET_EVENTS_UNSUPPORTED
+                })
+            );
+        }
     }
 
     #[test]

@@ -2,21 +2,20 @@
 //! metrics.
 
 use std::any::Any;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
+use assetrelay_contract::OutgoingMessage;
+use assetrelay_contract::amqp::{MAX_DETAIL_BYTES, Parking, header, text_headers, truncate};
 use chrono::Utc;
 use lapin::options::{BasicAckOptions, BasicNackOptions};
-use lapin::types::AMQPValue;
 use lapin::{Acker, BasicProperties};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio_util::task::AbortOnDropHandle;
 use tracing::{Instrument, Span};
 
-use super::republish::{self, MAX_DETAIL_BYTES, Parking};
+use super::republish;
 use super::{Delivery, FailureKind, Handled, Handler, HandlerError, Shared};
-use crate::OutgoingMessage;
 use crate::connection::error_chain;
 
 /// What became of a delivery: the `outcome` label.
@@ -64,7 +63,7 @@ pub(super) async fn process<H: Handler>(
     ));
     let flow = shared.flow.as_str();
     let connection = delivery
-        .header("x-connection")
+        .header(header::CONNECTION)
         .unwrap_or("unknown")
         .to_owned();
     let span = delivery_span(flow, &delivery);
@@ -145,7 +144,7 @@ async fn settle<H: Handler>(
         Err(error) => error,
     };
     let (copy, outcome) = plan(shared, delivery, properties, &error);
-    let detail = republish::truncate(&error.detail, MAX_DETAIL_BYTES);
+    let detail = truncate(&error.detail, MAX_DETAIL_BYTES);
     if let Err(e) = shared.publisher.publish(&copy).await {
         tracing::warn!(
             error.class = %error.class,
@@ -210,7 +209,7 @@ fn plan<H>(
     };
     if let Some(tier) = tier {
         let copy = republish::retry_message(
-            topology.retry_queue(flow, tier),
+            &topology.retry_queue(flow, tier),
             &delivery.body,
             properties,
             next_attempt,
@@ -224,13 +223,14 @@ fn plan<H>(
         FailureKind::Transient => format!("retries exhausted: {}", error.detail),
     };
     let parking = Parking {
-        error,
+        class: &error.class,
         detail: &detail,
+        status: error.status,
         attempts: next_attempt,
         flow,
     };
     let copy = republish::parked_message(
-        topology.parked_queue(flow),
+        &topology.parked_queue(flow),
         &delivery.body,
         properties,
         &parking,
@@ -259,10 +259,10 @@ fn delivery_span(flow: &str, delivery: &Delivery) -> Span {
         messaging.operation = "process",
         flow,
         event_id = delivery.message_id.as_deref(),
-        connection = delivery.header("x-connection"),
-        subject = delivery.header("x-subject"),
+        connection = delivery.header(header::CONNECTION),
+        subject = delivery.header(header::SUBJECT),
         attempt = delivery.attempt,
-        traceparent = delivery.header("traceparent"),
+        traceparent = delivery.header(header::TRACEPARENT),
     )
 }
 
@@ -272,14 +272,9 @@ fn to_delivery(
     redelivered: bool,
     properties: &BasicProperties,
 ) -> Delivery {
-    let headers: BTreeMap<String, String> = properties
-        .headers()
-        .iter()
-        .flat_map(|table| table.inner())
-        .filter_map(|(name, value)| Some((name.to_string(), header_text(value)?)))
-        .collect();
+    let headers = text_headers(properties);
     let attempt = headers
-        .get("x-attempt")
+        .get(header::ATTEMPT)
         .and_then(|a| a.parse().ok())
         .unwrap_or(0);
     Delivery {
@@ -292,32 +287,13 @@ fn to_delivery(
     }
 }
 
-/// Strings and numbers as text; other values (tables, arrays, bytes, booleans) are skipped.
-fn header_text(value: &AMQPValue) -> Option<String> {
-    Some(match value {
-        AMQPValue::LongString(s) => String::from_utf8_lossy(s.as_bytes()).into_owned(),
-        AMQPValue::ShortString(s) => s.to_string(),
-        AMQPValue::ShortShortInt(n) => n.to_string(),
-        AMQPValue::ShortShortUInt(n) => n.to_string(),
-        AMQPValue::ShortInt(n) => n.to_string(),
-        AMQPValue::ShortUInt(n) => n.to_string(),
-        AMQPValue::LongInt(n) => n.to_string(),
-        AMQPValue::LongUInt(n) => n.to_string(),
-        AMQPValue::LongLongInt(n) => n.to_string(),
-        AMQPValue::Timestamp(n) => n.to_string(),
-        AMQPValue::Float(n) => n.to_string(),
-        AMQPValue::Double(n) => n.to_string(),
-        _ => return None,
-    })
-}
-
 fn panic_message(payload: Box<dyn Any + Send>) -> String {
     let text = payload
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_default();
-    format!("the handler panicked: {}", republish::truncate(&text, 200))
+    format!("the handler panicked: {}", truncate(&text, 200))
 }
 
 /// The in-flight gauge, kept right even when the task is aborted mid-way.
@@ -338,29 +314,31 @@ impl Drop for InFlight {
 
 #[cfg(test)]
 mod tests {
-    use lapin::types::{FieldTable, LongString};
+    use assetrelay_contract::Headers;
+    use lapin::types::AMQPValue;
 
     use super::*;
 
     #[test]
     fn headers_are_stringified_and_the_attempt_is_read() {
-        let mut table = FieldTable::default();
+        let mut headers = Headers::default();
+        headers.set_text(header::CONNECTION, "c1");
+        headers.set_number(header::ATTEMPT, 2);
+        let mut table = headers.into_table();
+        table.insert(header::DUE_AT.into(), AMQPValue::Timestamp(1_700_000_000));
         table.insert(
-            "x-connection".into(),
-            AMQPValue::LongString(LongString::from("c1")),
+            header::DEATH.into(),
+            AMQPValue::FieldArray(Default::default()),
         );
-        table.insert("x-attempt".into(), AMQPValue::LongLongInt(2));
-        table.insert("x-due-at".into(), AMQPValue::Timestamp(1_700_000_000));
-        table.insert("x-death".into(), AMQPValue::FieldArray(Default::default()));
         let properties = BasicProperties::default()
             .with_message_id("m-1".into())
             .with_headers(table);
 
         let delivery = to_delivery(b"{}".to_vec(), "rk".into(), true, &properties);
 
-        assert_eq!(delivery.header("x-connection"), Some("c1"));
-        assert_eq!(delivery.header("x-due-at"), Some("1700000000"));
-        assert_eq!(delivery.header("x-death"), None);
+        assert_eq!(delivery.header(header::CONNECTION), Some("c1"));
+        assert_eq!(delivery.header(header::DUE_AT), Some("1700000000"));
+        assert_eq!(delivery.header(header::DEATH), None);
         assert_eq!(delivery.attempt, 2);
         assert_eq!(delivery.message_id.as_deref(), Some("m-1"));
         assert!(delivery.redelivered);

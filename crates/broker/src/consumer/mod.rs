@@ -25,7 +25,9 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::{Broker, BrokerError, Flow, Publisher, Topology};
+use assetrelay_contract::Flow;
+
+use crate::{Broker, BrokerError, Publisher, Topology};
 
 /// How a [`Consumer`] consumes and retries.
 #[derive(Debug, Clone)]

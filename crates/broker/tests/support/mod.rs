@@ -15,9 +15,10 @@ use assetrelay_broker::lapin::options::{BasicAckOptions, BasicGetOptions, QueueD
 use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
 use assetrelay_broker::lapin::{BasicProperties, Connection, ConnectionProperties};
 use assetrelay_broker::{
-    Broker, BrokerError, BrokerSettings, Consumer, ConsumerSettings, Delivery, Flow, Handled,
-    Handler, HandlerError, OutgoingMessage, Publisher, Topology,
+    Broker, BrokerError, BrokerSettings, Consumer, ConsumerSettings, Delivery, Handled, Handler,
+    HandlerError, Publisher, Topology,
 };
+use assetrelay_contract::{Flow, OutgoingMessage};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 

@@ -3,8 +3,9 @@
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use assetrelay_broker::{Broker, BrokerSettings, Flow, Publisher, Topology};
+use assetrelay_broker::{Broker, BrokerSettings, Publisher, Topology};
 use assetrelay_config::Config;
+use assetrelay_contract::Flow;
 use assetrelay_ops::parked::{self, ParkedFilter, ParkedMessage};
 
 /// How long a command waits for the broker connection.
@@ -20,7 +21,7 @@ pub struct Args {
 enum Command {
     /// Counts by reason, then the oldest parked messages. Removes nothing.
     List {
-        #[arg(long, value_parser = parse_flow)]
+        #[arg(long)]
         flow: Flow,
         /// How many messages to show.
         #[arg(long, default_value_t = 20)]
@@ -28,20 +29,20 @@ enum Command {
     },
     /// One parked message: its headers and body. Removes nothing.
     Show {
-        #[arg(long, value_parser = parse_flow)]
+        #[arg(long)]
         flow: Flow,
         event_id: String,
     },
     /// Republish the selected messages into the flow's work queue, then remove them from parked.
     Replay {
-        #[arg(long, value_parser = parse_flow)]
+        #[arg(long)]
         flow: Flow,
         #[command(flatten)]
         select: Selection,
     },
     /// Drop the selected messages for good.
     Purge {
-        #[arg(long, value_parser = parse_flow)]
+        #[arg(long)]
         flow: Flow,
         #[command(flatten)]
         select: Selection,
@@ -73,17 +74,6 @@ impl Selection {
             all: self.all,
         }
     }
-}
-
-/// `to-smint`, `to-photoshelter` or `lifecycle`.
-pub fn parse_flow(name: &str) -> Result<Flow, String> {
-    Flow::ALL
-        .into_iter()
-        .find(|f| f.as_str() == name)
-        .ok_or_else(|| {
-            let names: Vec<_> = Flow::ALL.iter().map(|f| f.as_str()).collect();
-            format!("unknown flow `{name}`; one of {}", names.join(", "))
-        })
 }
 
 pub async fn run(args: Args, config: Config) -> anyhow::Result<()> {
@@ -308,13 +298,6 @@ fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn flows_parse_by_their_names() {
-        assert_eq!(parse_flow("to-smint"), Ok(Flow::ToSmint));
-        assert_eq!(parse_flow("lifecycle"), Ok(Flow::Lifecycle));
-        assert!(parse_flow("smint").unwrap_err().contains("to-photoshelter"));
-    }
 
     #[test]
     fn tables_pad_every_column_to_its_widest_cell() {

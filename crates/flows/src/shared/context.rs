@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use assetrelay_broker::consumer::HandlerError;
-use assetrelay_event::CloudEvent;
+use assetrelay_contract::CloudEvent;
 
 use crate::shared::connections::{Connection, Connections};
 use crate::shared::failure::FlowError;

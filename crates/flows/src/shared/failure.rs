@@ -4,7 +4,7 @@
 
 use assetrelay_broker::connection::error_chain;
 use assetrelay_broker::consumer::{Delivery, HandlerError};
-use assetrelay_event::CloudEvent;
+use assetrelay_contract::CloudEvent;
 use assetrelay_http_failure::Failure;
 
 /// What every flow step returns on failure.

@@ -6,17 +6,14 @@
 //! Each hop picks the longest tier that does not overshoot T, so the event arrives at most
 //! one shortest-tier delay (10 s by default) after T.
 
-use assetrelay_broker::lapin::BasicProperties;
-use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
-use assetrelay_broker::{Flow, OutgoingMessage, Publisher, Topology};
-use assetrelay_event::{CLOUDEVENTS_CONTENT_TYPE, CloudEvent, EventData, EventType, Platform};
+use assetrelay_broker::consumer::HandlerError;
+use assetrelay_broker::{Publisher, Topology};
+use assetrelay_contract::{
+    CloudEvent, EventData, EventType, Flow, OutgoingMessage, Platform, header,
+};
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::shared::failure::FlowError;
-use assetrelay_broker::consumer::HandlerError;
-
-/// Header carrying the time an expiry event is due (RFC 3339).
-pub const DUE_AT: &str = "x-due-at";
 
 #[derive(Clone)]
 pub struct ExpiryScheduler {
@@ -63,12 +60,10 @@ impl ExpiryScheduler {
             Some(tier) => self.topology.scheduler_queue(tier),
             None => self.topology.work_queue(Flow::Lifecycle),
         };
-        let message = OutgoingMessage {
-            exchange: String::new(),
-            routing_key: queue.clone(),
-            body: event.to_json(),
-            properties: properties(event, due),
-        };
+        let message = OutgoingMessage::for_event(event, "", &queue, PRODUCER).with_header(
+            header::DUE_AT,
+            &due.to_rfc3339_opts(SecondsFormat::Millis, true),
+        );
         self.publisher.publish(&message).await.map_err(|e| {
             HandlerError::transient(
                 "schedule_failed",
@@ -103,7 +98,7 @@ fn tier_for(topology: &Topology, remaining: i64) -> Option<u64> {
 /// The due time of a scheduled delivery, if it is one.
 pub fn due_at(headers: &std::collections::BTreeMap<String, String>) -> Option<DateTime<Utc>> {
     headers
-        .get(DUE_AT)
+        .get(header::DUE_AT)
         .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
         .map(|t| t.with_timezone(&Utc))
 }
@@ -132,15 +127,19 @@ fn expiry_event(
         now.to_rfc3339_opts(SecondsFormat::Secs, true).into(),
     );
     CloudEvent {
-        specversion: assetrelay_event::SPEC_VERSION.into(),
+        specversion: assetrelay_contract::SPEC_VERSION.into(),
         id,
         source: format!("{platform}/{connection}"),
-        event_type: EventType::AssetExpired,
+        // A PhotoShelter media item's rights end; a Smint.io license's term ends.
+        event_type: match platform {
+            Platform::PhotoShelter => EventType::AssetExpired,
+            Platform::Smintio => EventType::LicenseExpired,
+        },
         subject: Some(asset_id.to_owned()),
         time: due,
         datacontenttype: "application/json".into(),
         assetrelayconnection: connection.to_owned(),
-        traceparent: assetrelay_event::new_traceparent(),
+        traceparent: assetrelay_contract::new_traceparent(),
         data: EventData {
             platform,
             asset_id: Some(asset_id.to_owned()),
@@ -150,27 +149,8 @@ fn expiry_event(
     }
 }
 
-fn properties(event: &CloudEvent, due: DateTime<Utc>) -> BasicProperties {
-    let text = |s: &str| AMQPValue::LongString(LongString::from(s));
-    let mut headers = FieldTable::default();
-    headers.insert("x-connection".into(), text(&event.assetrelayconnection));
-    headers.insert("traceparent".into(), text(&event.traceparent));
-    headers.insert(
-        DUE_AT.into(),
-        text(&due.to_rfc3339_opts(SecondsFormat::Millis, true)),
-    );
-    if let Some(subject) = &event.subject {
-        headers.insert("x-subject".into(), text(subject));
-    }
-    BasicProperties::default()
-        .with_message_id(event.id.as_str().into())
-        .with_content_type(CLOUDEVENTS_CONTENT_TYPE.into())
-        .with_delivery_mode(2)
-        .with_timestamp(u64::try_from(Utc::now().timestamp()).unwrap_or_default())
-        .with_type(event.event_type.as_str().into())
-        .with_app_id("assetrelay-scheduler".into())
-        .with_headers(headers)
-}
+/// The AMQP `app_id` of scheduled expiries.
+const PRODUCER: &str = "assetrelay-scheduler";
 
 #[cfg(test)]
 mod tests {
@@ -208,7 +188,11 @@ mod tests {
 
     #[test]
     fn reads_the_due_time_header() {
-        let headers = [(DUE_AT.to_owned(), "2026-11-29T10:00:00.250Z".to_owned())].into();
+        let headers = [(
+            header::DUE_AT.to_owned(),
+            "2026-11-29T10:00:00.250Z".to_owned(),
+        )]
+        .into();
         assert_eq!(
             due_at(&headers).map(|t| t.timestamp_millis()),
             Some(

@@ -8,11 +8,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
+use assetrelay_broker::Topology;
 use assetrelay_broker::lapin::message::BasicGetMessage;
 use assetrelay_broker::lapin::options::{BasicGetOptions, QueueDeclareOptions};
 use assetrelay_broker::lapin::types::FieldTable;
 use assetrelay_broker::lapin::{Channel, Connection, ConnectionProperties};
-use assetrelay_broker::{Flow, Topology};
+use assetrelay_contract::Flow;
 use assetrelay_ingress::Ingress;
 use assetrelay_signature::{StandardWebhooksSigner, decode_whsec};
 use tokio_util::sync::CancellationToken;

@@ -5,16 +5,13 @@ use std::collections::BTreeMap;
 
 use assetrelay_broker::lapin::BasicProperties;
 use assetrelay_broker::lapin::types::AMQPValue;
+use assetrelay_contract::header;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::ParkedMessage;
 
 /// Reason of a message the broker dead-lettered itself when its `x-death` entry names none.
 pub const DELIVERY_LIMIT: &str = "delivery_limit";
-
-/// The broker's redelivery counter: it grows each time an operator lists the queue, so it
-/// is bookkeeping, not part of the message.
-pub(crate) const DELIVERY_COUNT: &str = "x-delivery-count";
 
 pub(crate) fn decode(properties: &BasicProperties, data: &[u8]) -> ParkedMessage {
     let table = properties
@@ -24,7 +21,7 @@ pub(crate) fn decode(properties: &BasicProperties, data: &[u8]) -> ParkedMessage
         .unwrap_or_default();
     let headers: BTreeMap<String, String> = table
         .iter()
-        .filter(|(name, _)| name.as_str() != DELIVERY_COUNT)
+        .filter(|(name, _)| name.as_str() != header::DELIVERY_COUNT)
         .map(|(name, value)| (name.to_string(), text(value)))
         .collect();
     let body = serde_json::from_slice(data)
@@ -34,9 +31,13 @@ pub(crate) fn decode(properties: &BasicProperties, data: &[u8]) -> ParkedMessage
 
     // The consumer parks with `x-error`; a message the broker dead-lettered (delivery
     // limit) has only `x-death`, newest entry first.
-    let death = table.get("x-death").and_then(first_death);
-    let (reason, detail, parked_at) = match (header("x-error"), death) {
-        (Some(error), _) => (Some(error), header("x-error-detail"), header("x-parked-at")),
+    let death = table.get(header::DEATH).and_then(first_death);
+    let (reason, detail, parked_at) = match (header(header::ERROR), death) {
+        (Some(error), _) => (
+            Some(error),
+            header(header::ERROR_DETAIL),
+            header(header::PARKED_AT),
+        ),
         (None, Some(death)) => (
             Some(death.reason.unwrap_or_else(|| DELIVERY_LIMIT.to_owned())),
             death
@@ -44,7 +45,11 @@ pub(crate) fn decode(properties: &BasicProperties, data: &[u8]) -> ParkedMessage
                 .map(|queue| format!("dead-lettered by the broker from `{queue}`")),
             death.time,
         ),
-        (None, None) => (None, header("x-error-detail"), header("x-parked-at")),
+        (None, None) => (
+            None,
+            header(header::ERROR_DETAIL),
+            header(header::PARKED_AT),
+        ),
     };
 
     ParkedMessage {
@@ -53,8 +58,8 @@ pub(crate) fn decode(properties: &BasicProperties, data: &[u8]) -> ParkedMessage
             .as_ref()
             .map(|id| id.to_string())
             .or_else(|| from_body("id")),
-        subject: header("x-subject").or_else(|| from_body("subject")),
-        connection: header("x-connection").or_else(|| from_body("assetrelayconnection")),
+        subject: header(header::SUBJECT).or_else(|| from_body("subject")),
+        connection: header(header::CONNECTION).or_else(|| from_body("assetrelayconnection")),
         event_type: properties
             .kind()
             .as_ref()
@@ -62,9 +67,9 @@ pub(crate) fn decode(properties: &BasicProperties, data: &[u8]) -> ParkedMessage
             .or_else(|| from_body("type")),
         reason,
         detail,
-        status: header("x-status"),
-        attempts: header("x-attempts").and_then(|a| a.parse().ok()),
-        first_seen: header("x-first-seen"),
+        status: header(header::STATUS),
+        attempts: header(header::ATTEMPTS).and_then(|a| a.parse().ok()),
+        first_seen: header(header::FIRST_SEEN),
         parked_at,
         headers,
         body,
@@ -160,12 +165,12 @@ mod tests {
     #[test]
     fn a_message_parked_by_the_consumer_takes_its_reason_from_x_error() {
         let mut headers = FieldTable::default();
-        headers.insert("x-error".into(), long("not_found"));
-        headers.insert("x-error-detail".into(), long("asset gone"));
-        headers.insert("x-status".into(), AMQPValue::LongLongInt(404));
-        headers.insert("x-attempts".into(), AMQPValue::LongLongInt(3));
-        headers.insert("x-parked-at".into(), long("2024-01-01T00:00:00.000Z"));
-        headers.insert(DELIVERY_COUNT.into(), AMQPValue::LongLongInt(4));
+        headers.insert(header::ERROR.into(), long("not_found"));
+        headers.insert(header::ERROR_DETAIL.into(), long("asset gone"));
+        headers.insert(header::STATUS.into(), AMQPValue::LongLongInt(404));
+        headers.insert(header::ATTEMPTS.into(), AMQPValue::LongLongInt(3));
+        headers.insert(header::PARKED_AT.into(), long("2024-01-01T00:00:00.000Z"));
+        headers.insert(header::DELIVERY_COUNT.into(), AMQPValue::LongLongInt(4));
         let properties = BasicProperties::default()
             .with_message_id("evt-1".into())
             .with_headers(headers);
@@ -184,7 +189,7 @@ mod tests {
             message.event_type.as_deref(),
             Some("photoshelter.asset.updated")
         );
-        assert!(!message.headers.contains_key(DELIVERY_COUNT));
+        assert!(!message.headers.contains_key(header::DELIVERY_COUNT));
     }
 
     #[test]
@@ -195,7 +200,7 @@ mod tests {
         death.insert("time".into(), AMQPValue::Timestamp(1_700_000_000));
         let mut headers = FieldTable::default();
         headers.insert(
-            "x-death".into(),
+            header::DEATH.into(),
             AMQPValue::FieldArray(FieldArray::from(vec![AMQPValue::FieldTable(death)])),
         );
         let properties = BasicProperties::default().with_headers(headers);

@@ -19,16 +19,15 @@ use assetrelay_broker::lapin::options::{
 };
 use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
 use assetrelay_broker::lapin::{BasicProperties, Channel, Consumer, message::Delivery};
-use assetrelay_broker::{Broker, OutgoingMessage, Publisher, connection::error_chain};
+use assetrelay_broker::{Broker, Publisher, connection::error_chain};
+use assetrelay_contract::OutgoingMessage;
+use assetrelay_contract::header;
 use futures::StreamExt;
 
 use crate::OpsError;
 
-/// Header naming a marker message; its value says which kind.
-pub const MARKER_HEADER: &str = "x-assetrelay-marker";
+/// The value of the marker header on an end-of-read marker.
 const END_MARKER: &str = "replay-end";
-/// Header carrying the replay run's id, on the end marker and on every replayed message.
-pub const REPLAY_ID_HEADER: &str = "x-replay-id";
 
 /// Credit the broker may run ahead of us (streams require a prefetch); acks return it.
 const PREFETCH: u16 = 1_000;
@@ -175,7 +174,7 @@ async fn subscribe(
     let mut args = FieldTable::default();
     // An AMQP timestamp is read as POSIX seconds: start at the chunk holding that time.
     args.insert(
-        "x-stream-offset".into(),
+        header::STREAM_OFFSET.into(),
         AMQPValue::Timestamp(u64::try_from(start_secs).unwrap_or(0)),
     );
     channel
@@ -197,11 +196,11 @@ async fn subscribe(
 fn marker_headers(replay_id: &str) -> FieldTable {
     let mut headers = FieldTable::default();
     headers.insert(
-        MARKER_HEADER.into(),
+        header::MARKER.into(),
         AMQPValue::LongString(LongString::from(END_MARKER)),
     );
     headers.insert(
-        REPLAY_ID_HEADER.into(),
+        header::REPLAY_ID.into(),
         AMQPValue::LongString(LongString::from(replay_id)),
     );
     headers
@@ -210,11 +209,11 @@ fn marker_headers(replay_id: &str) -> FieldTable {
 /// The replay id of an end marker, `Some("")` for a marker without one.
 fn marker_of(properties: &BasicProperties) -> Option<String> {
     let headers = properties.headers().as_ref()?;
-    headers.inner().get(MARKER_HEADER)?;
+    headers.inner().get(header::MARKER)?;
     Some(
         headers
             .inner()
-            .get(REPLAY_ID_HEADER)
+            .get(header::REPLAY_ID)
             .and_then(text_of)
             .unwrap_or_default(),
     )

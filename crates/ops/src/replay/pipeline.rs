@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use assetrelay_broker::{OutgoingMessage, PublishError, Publisher};
+use assetrelay_broker::{PublishError, Publisher};
+use assetrelay_contract::OutgoingMessage;
 use tokio::task::{JoinError, JoinSet};
 use tokio::time::Instant;
 

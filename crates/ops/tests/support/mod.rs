@@ -12,9 +12,8 @@ use assetrelay_broker::lapin::options::{
 };
 use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
 use assetrelay_broker::lapin::{BasicProperties, Connection, ConnectionProperties};
-use assetrelay_broker::{
-    Broker, BrokerError, BrokerSettings, Flow, OutgoingMessage, Publisher, Topology,
-};
+use assetrelay_broker::{Broker, BrokerError, BrokerSettings, Publisher, Topology};
+use assetrelay_contract::{Flow, OutgoingMessage};
 use secrecy::SecretString;
 
 /// Every topology these tests declare starts with this, so leftovers are easy to spot.

@@ -9,7 +9,9 @@ use std::time::Duration;
 use assetrelay_broker::lapin::options::{BasicGetOptions, QueueDeclareOptions, QueuePurgeOptions};
 use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
 use assetrelay_broker::lapin::{BasicProperties, Channel};
-use assetrelay_broker::{Broker, BrokerSettings, Flow, OutgoingMessage, Publisher, Topology};
+use assetrelay_broker::{Broker, BrokerSettings, Publisher, Topology};
+use assetrelay_contract::header;
+use assetrelay_contract::{Flow, OutgoingMessage};
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures::FutureExt;
 
@@ -114,11 +116,11 @@ impl TestEvent {
         .unwrap()
     }
 
-    /// As the ingress publishes it (`amqp_properties`).
+    /// As the ingress publishes it (`OutgoingMessage::for_event`).
     pub fn properties(&self) -> BasicProperties {
         let mut headers = FieldTable::default();
-        headers.insert("x-connection".into(), text(self.connection));
-        headers.insert("traceparent".into(), text(&traceparent(&self.id)));
+        headers.insert(header::CONNECTION.into(), text(self.connection));
+        headers.insert(header::TRACEPARENT.into(), text(&traceparent(&self.id)));
         BasicProperties::default()
             .with_message_id(self.id.as_str().into())
             .with_content_type("application/cloudevents+json".into())
@@ -157,17 +159,14 @@ impl Archive {
         self.broker.channel().await.unwrap()
     }
 
-    /// Publish to `{prefix}.events` as the ingress does (confirmed, so it is in the archive),
-    /// then empty the work queues the bindings also routed them to.
+    /// Publish into the archive stream as the ingress does (confirmed), then check that
+    /// no work queue received them.
     pub async fn archive(&self, events: &[TestEvent]) {
         for event in events {
             self.publisher
                 .publish(&OutgoingMessage {
-                    exchange: self.topology.exchange(),
-                    routing_key: format!(
-                        "{}.{}.{}",
-                        event.platform, event.connection, event.event_type
-                    ),
+                    exchange: String::new(),
+                    routing_key: self.topology.archive_stream(),
                     body: event.body(),
                     properties: event.properties(),
                 })

@@ -19,6 +19,10 @@ pub enum PayloadError {
     /// The `event` names nothing we know: 422, listed in metrics, never dropped silently.
     #[error("unknown event `{0}`")]
     UnknownEvent(String),
+    /// A known event no flow can act on (yet): 422 with the reason, never accepted only
+    /// to be retried and parked later.
+    #[error("event `{event}` is not supported: {reason}")]
+    UnsupportedEvent { event: String, reason: &'static str },
 }
 
 /// A parsed JSON object with typed accessors that name the field on failure.

@@ -60,10 +60,13 @@ pub enum EventType {
     LicensePurchased,
     LicenseUpdated,
     LicenseCancelled,
+    /// A license's term ended. Published by the expiry scheduler (CLAPI-C announces no
+    /// such event), never accepted from a webhook.
+    LicenseExpired,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 11] = [
+    pub const ALL: [EventType; 12] = [
         Self::AssetApproved,
         Self::AssetUpdated,
         Self::AssetRightsChanged,
@@ -75,6 +78,7 @@ impl EventType {
         Self::LicensePurchased,
         Self::LicenseUpdated,
         Self::LicenseCancelled,
+        Self::LicenseExpired,
     ];
 
     /// The CloudEvents `type` and the last two segments of the routing key.
@@ -91,6 +95,7 @@ impl EventType {
             Self::LicensePurchased => "license.purchased",
             Self::LicenseUpdated => "license.updated",
             Self::LicenseCancelled => "license.cancelled",
+            Self::LicenseExpired => "license.expired",
         }
     }
 }
