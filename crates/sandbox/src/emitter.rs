@@ -5,6 +5,8 @@
 //! retry would be refused too). Every delivery and attempt is kept for
 //! `GET /_sandbox/webhooks`.
 
+pub mod webhook_id;
+
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -71,7 +73,8 @@ pub struct Attempt {
 pub struct Delivery {
     /// 1-based emission number (unique within a run).
     pub seq: u64,
-    /// The `webhook-id`: the payload's `id`, or a generated `msg_…` when it has none.
+    /// The `webhook-id`: the payload's `id` when the spec allows it, else a `msg_…` id
+    /// (see [`webhook_id`]).
     pub id: String,
     pub platform: Platform,
     /// The payload's `event`, for reading the list.
@@ -216,10 +219,7 @@ impl WebhookEmitter {
     }
 
     fn register(&self, platform: Platform, payload: serde_json::Value) -> (u64, String) {
-        let id = match payload.get("id").and_then(|v| v.as_str()) {
-            Some(id) if !id.is_empty() => id.to_owned(),
-            _ => format!("msg_{}", uuid::Uuid::new_v4().simple()),
-        };
+        let id = webhook_id::for_payload(&payload);
         let event = payload
             .get("event")
             .and_then(|v| v.as_str())
