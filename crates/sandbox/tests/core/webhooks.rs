@@ -389,3 +389,90 @@ async fn the_timestamp_and_signature_headers_have_the_spec_format() {
     assert_eq!(tag.len(), 32, "one HMAC-SHA256 tag, padded base64");
     sandbox.stop().await;
 }
+
+#[tokio::test]
+async fn a_408_and_a_429_answer_are_retried() {
+    let rx = receiver(&[408, 429], 200).await;
+    let sandbox = spawn(config_for(&rx.url)).await.unwrap();
+
+    let outcome = sandbox
+        .state()
+        .emitter
+        .emit_and_wait(Platform::PhotoShelter, media_updated())
+        .await;
+
+    assert_eq!(outcome.status, DeliveryStatus::Delivered);
+    let statuses: Vec<_> = outcome.attempts.iter().map(|a| a.status).collect();
+    assert_eq!(statuses, [Some(408), Some(429), Some(200)]);
+    sandbox.stop().await;
+}
+
+#[tokio::test]
+async fn a_receiver_that_does_not_answer_in_time_is_retried_as_a_timeout() {
+    // Accepts connections and never answers; the accepted sockets stay open.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = silent.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    let config = SandboxConfig {
+        webhook_max_attempts: 2,
+        webhook_timeout_ms: 200,
+        ..config_for(&format!("http://{addr}"))
+    };
+    let sandbox = spawn(config).await.unwrap();
+
+    let outcome = sandbox
+        .state()
+        .emitter
+        .emit_and_wait(Platform::Smintio, media_updated())
+        .await;
+
+    assert_eq!(outcome.status, DeliveryStatus::GaveUp);
+    assert_eq!(outcome.attempts.len(), 2);
+    for attempt in &outcome.attempts {
+        assert!(
+            attempt.error.as_deref().unwrap().starts_with("timeout"),
+            "{attempt:?}"
+        );
+    }
+    sandbox.stop().await;
+}
+
+#[tokio::test]
+async fn retry_delays_double_from_the_initial_backoff_up_to_the_maximum() {
+    let rx = receiver(&[], 503).await;
+    let config = SandboxConfig {
+        webhook_max_attempts: 5,
+        webhook_initial_backoff_ms: 40,
+        webhook_max_backoff_ms: 80,
+        ..config_for(&rx.url)
+    };
+    let sandbox = spawn(config).await.unwrap();
+
+    let outcome = sandbox
+        .state()
+        .emitter
+        .emit_and_wait(Platform::PhotoShelter, media_updated())
+        .await;
+
+    assert_eq!(outcome.status, DeliveryStatus::GaveUp);
+    let gaps: Vec<i64> = outcome
+        .attempts
+        .windows(2)
+        .map(|w| (w[1].at - w[0].at).num_milliseconds())
+        .collect();
+    // Lower bounds are exact: 40, 80, then capped at 80. Uncapped, the last gap would be
+    // 320 ms, far above the 250 ms bound that leaves room for a busy machine.
+    for (gap, least) in gaps.iter().zip([40, 80, 80, 80]) {
+        assert!(*gap >= least, "gaps {gaps:?}");
+    }
+    assert!(
+        gaps[3] < 250,
+        "the delay stops growing at the maximum: {gaps:?}"
+    );
+    sandbox.stop().await;
+}
