@@ -13,6 +13,8 @@ mod support;
 mod binary;
 #[path = "core/faults.rs"]
 mod faults;
+#[path = "core/ids.rs"]
+mod ids;
 #[path = "core/log.rs"]
 mod log;
 #[path = "core/persistence.rs"]
