@@ -19,5 +19,7 @@ mod ids;
 mod log;
 #[path = "core/persistence.rs"]
 mod persistence;
+#[path = "core/webhook_headers.rs"]
+mod webhook_headers;
 #[path = "core/webhooks.rs"]
 mod webhooks;
