@@ -31,6 +31,9 @@ pub struct Cli {
     /// Seed of the fault-injection RNG, so runs reproduce [default: 0].
     #[arg(long, env = "ASSETRELAY_SANDBOX_SEED")]
     pub seed: Option<u64>,
+    /// Id space: sandboxes with different values never generate the same ids [default: 0].
+    #[arg(long, env = "ASSETRELAY_SANDBOX_ID_SEED")]
+    pub id_seed: Option<u16>,
     /// JSON state file: loaded on start (if present), saved on stop.
     #[arg(long, env = "ASSETRELAY_SANDBOX_STATE_FILE")]
     pub state_file: Option<PathBuf>,
@@ -134,6 +137,7 @@ impl Cli {
         set(&mut c.ingress_url, self.ingress_url.clone().map(Some));
         set(&mut c.connection, self.connection.clone());
         set(&mut c.seed, self.seed);
+        set(&mut c.id_seed, self.id_seed);
         set(&mut c.state_file, self.state_file.clone().map(Some));
         let standard = |s: &SecretString| WebhookSigning::StandardWebhooks { secret: s.clone() };
         set(
@@ -187,5 +191,24 @@ impl Cli {
 fn set<T>(target: &mut T, value: Option<T>) {
     if let Some(value) = value {
         *target = value;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_id_seed_flag_sets_the_id_space() {
+        let cli = Cli::try_parse_from(["assetrelay-sandbox", "--id-seed", "2"]).unwrap();
+
+        assert_eq!(cli.config().id_seed, 2);
+    }
+
+    #[test]
+    fn an_id_seed_beyond_u16_is_refused() {
+        let parsed = Cli::try_parse_from(["assetrelay-sandbox", "--id-seed", "65536"]);
+
+        assert!(parsed.is_err());
     }
 }

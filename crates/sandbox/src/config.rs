@@ -48,6 +48,10 @@ pub struct SandboxConfig {
     pub data_adapter: DataAdapterConfig,
     /// Seed of the fault-injection RNG (and of anything else random), so a run reproduces.
     pub seed: u64,
+    /// Id space of this instance: sandboxes with different values never generate the
+    /// same PhotoShelter id or Smint.io uuid (see [`crate::ids`]). 0 keeps the
+    /// historical ids.
+    pub id_seed: u16,
     /// JSON file holding the platforms' state: loaded on start, saved on stop.
     pub state_file: Option<PathBuf>,
     /// Lifetime of issued access/auth tokens, in seconds.
@@ -69,6 +73,7 @@ impl Default for SandboxConfig {
             smintio: SmintioCredentials::default(),
             data_adapter: DataAdapterConfig::default(),
             seed: 0,
+            id_seed: 0,
             state_file: None,
             token_lifetime_secs: 3_600,
         }

@@ -5,12 +5,14 @@
 //! retry would be refused too). Every delivery and attempt is kept for
 //! `GET /_sandbox/webhooks`.
 
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+mod deliver;
+pub mod webhook_id;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use assetrelay_signature::{HmacSigner, SigningKey, StandardWebhooksSigner, decode_whsec};
 use chrono::{DateTime, Utc};
-use http::header::CONTENT_TYPE;
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
@@ -71,7 +73,8 @@ pub struct Attempt {
 pub struct Delivery {
     /// 1-based emission number (unique within a run).
     pub seq: u64,
-    /// The `webhook-id`: the payload's `id`, or a generated `msg_…` when it has none.
+    /// The `webhook-id`: the payload's `id` when the spec allows it, else a `msg_…` id
+    /// (see [`webhook_id`]).
     pub id: String,
     pub platform: Platform,
     /// The payload's `event`, for reading the list.
@@ -139,12 +142,6 @@ impl Signer {
             Self::Hmac(s) => s.headers(id, timestamp, body),
         }
     }
-}
-
-enum AttemptResult {
-    Delivered,
-    Rejected,
-    Retry,
 }
 
 impl WebhookEmitter {
@@ -216,10 +213,7 @@ impl WebhookEmitter {
     }
 
     fn register(&self, platform: Platform, payload: serde_json::Value) -> (u64, String) {
-        let id = match payload.get("id").and_then(|v| v.as_str()) {
-            Some(id) if !id.is_empty() => id.to_owned(),
-            _ => format!("msg_{}", uuid::Uuid::new_v4().simple()),
-        };
+        let id = webhook_id::for_payload(&payload);
         let event = payload
             .get("event")
             .and_then(|v| v.as_str())
@@ -251,144 +245,4 @@ impl WebhookEmitter {
         });
         (seq, id)
     }
-}
-
-impl Inner {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Delivery>> {
-        // Updates are single assignments/pushes, so data behind a poisoned lock is sound.
-        self.deliveries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Applies `f` to delivery `seq` and returns a copy of it (None if it was cleared).
-    fn update(&self, seq: u64, f: impl FnOnce(&mut Delivery)) -> Option<Delivery> {
-        let mut deliveries = self.lock();
-        let idx = deliveries.binary_search_by_key(&seq, |d| d.seq).ok()?;
-        f(&mut deliveries[idx]);
-        Some(deliveries[idx].clone())
-    }
-
-    async fn deliver(&self, seq: u64) -> Delivery {
-        let Some(start) = self.update(seq, |_| {}) else {
-            return cleared(seq);
-        };
-        let (Some(url), DeliveryStatus::Pending) = (start.url.clone(), start.status) else {
-            return start;
-        };
-        let body = match serde_json::to_vec(&start.payload) {
-            Ok(body) => body,
-            // A serde_json::Value always serializes; keep the branch total anyway.
-            Err(_) => return self.finish(seq, DeliveryStatus::Rejected),
-        };
-        let signer = match start.platform {
-            Platform::PhotoShelter => &self.photoshelter,
-            Platform::Smintio => &self.smintio,
-        };
-        let mut backoff = self.initial_backoff;
-        for attempt in 1..=self.max_attempts {
-            if attempt > 1 {
-                tokio::select! {
-                    () = tokio::time::sleep(backoff) => {}
-                    () = self.stop.cancelled() => return self.finish(seq, DeliveryStatus::Cancelled),
-                }
-                backoff = (backoff * 2).min(self.max_backoff);
-            }
-            match self.attempt(seq, &url, signer, &start.id, &body).await {
-                AttemptResult::Delivered => return self.finish(seq, DeliveryStatus::Delivered),
-                AttemptResult::Rejected => return self.finish(seq, DeliveryStatus::Rejected),
-                AttemptResult::Retry => {}
-            }
-        }
-        tracing::warn!(webhook.id = %start.id, attempts = self.max_attempts, "webhook given up");
-        self.finish(seq, DeliveryStatus::GaveUp)
-    }
-
-    async fn attempt(
-        &self,
-        seq: u64,
-        url: &str,
-        signer: &Signer,
-        id: &str,
-        body: &[u8],
-    ) -> AttemptResult {
-        let at = Utc::now();
-        let started = Instant::now();
-        // Re-signed per attempt: the receiver's tolerance window counts from the timestamp,
-        // so a late retry with the first attempt's timestamp would be refused as stale.
-        let mut request = self
-            .client
-            .post(url)
-            .header(CONTENT_TYPE, "application/json")
-            .body(body.to_vec());
-        for (name, value) in signer.headers(id, at.timestamp(), body) {
-            request = request.header(name, value);
-        }
-        let (status, error, result) = match request.send().await {
-            Ok(response) => {
-                let status = response.status();
-                let result = if status.is_success() {
-                    AttemptResult::Delivered
-                } else if status.is_server_error()
-                    || status == http::StatusCode::REQUEST_TIMEOUT
-                    || status == http::StatusCode::TOO_MANY_REQUESTS
-                {
-                    AttemptResult::Retry
-                } else {
-                    AttemptResult::Rejected
-                };
-                (Some(status.as_u16()), None, result)
-            }
-            Err(e) => (None, Some(transport_error(&e)), AttemptResult::Retry),
-        };
-        tracing::debug!(webhook.id = %id, ?status, ?error, "webhook attempt");
-        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.update(seq, |d| {
-            d.attempts.push(Attempt {
-                at,
-                status,
-                error,
-                duration_ms,
-            })
-        });
-        result
-    }
-
-    fn finish(&self, seq: u64, status: DeliveryStatus) -> Delivery {
-        self.update(seq, |d| d.status = status)
-            .unwrap_or_else(|| cleared(seq))
-    }
-}
-
-/// Placeholder for a delivery whose record was cleared while it ran.
-fn cleared(seq: u64) -> Delivery {
-    Delivery {
-        seq,
-        id: String::new(),
-        platform: Platform::PhotoShelter,
-        event: None,
-        url: None,
-        payload: serde_json::Value::Null,
-        status: DeliveryStatus::Cancelled,
-        attempts: Vec::new(),
-    }
-}
-
-/// A short, secret-free description of a transport error.
-fn transport_error(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timeout"
-    } else if e.is_connect() {
-        "connect"
-    } else {
-        "transport"
-    };
-    let mut text = kind.to_owned();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }

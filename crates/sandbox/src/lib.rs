@@ -6,6 +6,7 @@
 //! - [`config`]: [`SandboxConfig`] (credentials, webhook signing, seed, state file).
 //! - [`state`]: [`AppState`], shared by every route.
 //! - [`photoshelter`], [`smintio`]: the platform surfaces and their control routes.
+//! - [`ids`]: the instance's id space (`id_seed`), behind every generated id.
 //! - [`emitter`]: outgoing webhooks with retries; [`log`]: the write log;
 //!   [`faults`]: fault injection; [`control`]: core `/_sandbox/` routes;
 //!   [`persist`]: the state file.
@@ -17,6 +18,7 @@ pub mod config;
 pub mod control;
 pub mod emitter;
 pub mod faults;
+pub mod ids;
 pub mod log;
 pub mod persist;
 pub mod photoshelter;
@@ -69,12 +71,15 @@ impl std::fmt::Display for Platform {
 pub fn build_state(config: SandboxConfig, stop: CancellationToken) -> io::Result<AppState> {
     let emitter =
         WebhookEmitter::new(&config).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-    let snapshot = match &config.state_file {
+    let mut snapshot = match &config.state_file {
         Some(path) => persist::load(path)
             .map_err(io::Error::other)?
             .unwrap_or_default(),
         None => persist::Snapshot::default(),
     };
+    let ids = ids::IdSpace::new(config.id_seed);
+    snapshot.photoshelter.ids = ids;
+    snapshot.smintio.ids = ids;
     Ok(AppState {
         faults: Faults::new(config.seed, stop),
         config: Arc::new(config),

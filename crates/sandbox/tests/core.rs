@@ -13,9 +13,13 @@ mod support;
 mod binary;
 #[path = "core/faults.rs"]
 mod faults;
+#[path = "core/ids.rs"]
+mod ids;
 #[path = "core/log.rs"]
 mod log;
 #[path = "core/persistence.rs"]
 mod persistence;
+#[path = "core/webhook_headers.rs"]
+mod webhook_headers;
 #[path = "core/webhooks.rs"]
 mod webhooks;

@@ -5,15 +5,16 @@
 //! - `GET|POST /psapi/v3/mem/organization/{org_id}/authenticate` [DOC; clients use both].
 //! - `GET /psapi/v3/mem/user/session` \[CLIENT\]: `data.Session` (the user and `tz`).
 //! - `POST /psapi/v3/mem/image/upload` multipart `file` + `gallery_id` \[DOC\]; answer
-//!   `data.Image` (ASSUMED shape). The file is counted and hashed while it streams.
+//!   `data.Image` (ASSUMED shape). The file is counted and hashed while it streams; no
+//!   size limit (none is documented).
 //! - `POST /psapi/v3/mem/gallery/{gallery_id}/visibility/update` form `mode` [CLIENT v2 path,
 //!   ASSUMED on v3].
 
 use std::collections::BTreeMap;
 
-use axum::body::Body;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, Uri, header};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
 use chrono::{Duration, Utc};
@@ -128,17 +129,15 @@ pub async fn upload(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
-    body: Body,
+    form: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, PsError> {
+    // Credentials are checked before the body is read, as before any other input.
     auth::member(&state, &headers, &uri, Shape::V3).await?;
-    let boundary = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(multipart::boundary)
-        .ok_or_else(|| PsError::bad_request(Shape::V3, "Expected multipart/form-data."))?;
-    let parsed = multipart::read(body, &boundary)
+    let form =
+        form.map_err(|_| PsError::bad_request(Shape::V3, "Expected multipart/form-data."))?;
+    let parsed = multipart::read(form)
         .await
-        .map_err(|e| PsError::bad_request(Shape::V3, e))?;
+        .map_err(|e| PsError::bad_request(Shape::V3, e.to_string()))?;
     let gallery_id = parsed
         .fields
         .get("gallery_id")

@@ -31,7 +31,6 @@ use sha2::{Digest, Sha256};
 use super::apply;
 use super::events::{self, Event};
 use super::model::{GalleryRecord, MODES, MediaRecord, Version};
-use super::multipart::hex_string;
 use crate::state::AppState;
 
 /// Attribute keys handled by `apply::attributes`.
@@ -72,7 +71,7 @@ pub(super) fn bad(msg: impl Into<String>) -> ControlError {
 }
 
 pub(super) fn fake_sha256(media_id: &str, version: u64) -> String {
-    hex_string(&Sha256::digest(format!("{media_id}:v{version}").as_bytes()))
+    hex::encode(Sha256::digest(format!("{media_id}:v{version}").as_bytes()))
 }
 
 async fn create_gallery(

@@ -5,7 +5,8 @@
 //! - `model`: [`State`] (media, galleries, sessions) and the v4 resource rendering.
 //! - `auth`: API key and token checks, error answers (`ApiKeyInvalidException`, ...).
 //! - `api_v3` / `api_v4`: the platform endpoints, each marked with its evidence level.
-//! - `multipart`: streaming upload reader (bytes counted and hashed, never kept).
+//! - `multipart`: reads uploads with axum's streaming `Multipart` (bytes counted and
+//!   hashed, never kept).
 //! - `apply`: media changes shared by API and control; `events`: outgoing webhooks.
 //! - `control` (+ `control_patch`): `/_sandbox/photoshelter/...` routes (table in the
 //!   `control` module doc).
@@ -21,6 +22,7 @@ mod model;
 mod multipart;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::state::AppState;
@@ -36,7 +38,12 @@ pub fn api_router() -> Router<AppState> {
             get(api_v3::org_authenticate).post(api_v3::org_authenticate),
         )
         .route("/psapi/v3/mem/user/session", get(api_v3::session))
-        .route("/psapi/v3/mem/image/upload", post(api_v3::upload))
+        // Uploads stream through a hash and are never held, so axum's default 2 MB body
+        // limit (which `Multipart` applies) would only refuse real-sized files.
+        .route(
+            "/psapi/v3/mem/image/upload",
+            post(api_v3::upload).layer(DefaultBodyLimit::disable()),
+        )
         .route(
             "/psapi/v3/mem/gallery/{gallery_id}/visibility/update",
             post(api_v3::gallery_visibility),

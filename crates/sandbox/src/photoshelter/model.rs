@@ -10,6 +10,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use crate::ids::IdSpace;
+
 /// IPTC fields the surface accepts: the draft's `MediaSearchEmpty` vocabulary [SPEC-DRAFT].
 pub const IPTC_FIELDS: &[&str] = &[
     "title",
@@ -65,6 +67,9 @@ pub struct State {
     /// Counter behind generated ids.
     #[serde(default)]
     pub next_id: u64,
+    /// How ids are formed: from the configuration (`id_seed`), not the state file.
+    #[serde(skip)]
+    pub ids: IdSpace,
     /// Successful logins so far (`POST /psapi/v3/mem/authenticate`).
     #[serde(default)]
     pub logins: u64,
@@ -131,11 +136,11 @@ pub struct GalleryRecord {
 }
 
 impl State {
-    /// A new id: `prefix` padded with zeros to 16 characters ([SPEC-DRAFT] id patterns).
+    /// A new 16-character id starting with `prefix` ([SPEC-DRAFT] id patterns), in this
+    /// instance's id space.
     pub fn new_id(&mut self, prefix: &str) -> String {
         self.next_id += 1;
-        let width = 16usize.saturating_sub(prefix.len());
-        format!("{prefix}{:0>width$}", self.next_id.to_string())
+        self.ids.photoshelter(prefix, self.next_id)
     }
 }
 

@@ -7,8 +7,7 @@ use serde_json::{Value, json};
 
 use super::ApiError;
 use super::model::{
-    Binary, ContentElement, LicenseTerm, Lpt, ReleaseDetails, State as SmintState, derived_uuid,
-    english,
+    Binary, ContentElement, LicenseTerm, Lpt, ReleaseDetails, State as SmintState, english,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -73,7 +72,10 @@ pub(super) fn create(
     now: DateTime<Utc>,
 ) -> Result<Lpt, ApiError> {
     let n = state.next_id();
-    let uuid = cmd.uuid.clone().unwrap_or_else(|| derived_uuid("lpt", n));
+    let uuid = cmd
+        .uuid
+        .clone()
+        .unwrap_or_else(|| state.derived_uuid("lpt", n));
     if state.transactions.contains_key(&uuid) {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -90,14 +92,14 @@ pub(super) fn create(
         cart_purchase_transaction_uuid: cmd
             .cart_purchase_transaction_uuid
             .clone()
-            .unwrap_or_else(|| derived_uuid("cart", n)),
+            .unwrap_or_else(|| state.derived_uuid("cart", n)),
         state: "completed".into(),
-        project_uuid: derived_uuid("project", 1),
+        project_uuid: state.derived_uuid("project", 1),
         project_name: english("Sandbox project"),
-        collection_uuid: derived_uuid("collection", 1),
+        collection_uuid: state.derived_uuid("collection", 1),
         collection_name: english("Cart"),
         content_element: ContentElement {
-            uuid: format!("2:0:{n}"),
+            uuid: state.ids.content_element(n),
             provider: "adobestock".into(),
             content_type: "image".into(),
             content_category: "creative".into(),
@@ -111,7 +113,7 @@ pub(super) fn create(
             is_ai: None,
         },
         offering: json!({"license_type": "royalty_free", "media_type": "image/jpeg", "size": "large"}),
-        licensee_uuid: derived_uuid("licensee", 1),
+        licensee_uuid: state.derived_uuid("licensee", 1),
         licensee_name: "Sandbox Licensee GmbH".into(),
         license_text: json!({"effective_text": english("Sandbox license text."), "effective_text_is_safe_html": false}),
         license_terms: Vec::new(),
@@ -300,10 +302,10 @@ fn binaries(
         .collect();
     spec.iter()
         .map(|s| {
-            let uuid = s
-                .uuid
-                .clone()
-                .unwrap_or_else(|| derived_uuid("binary", state.next_id()));
+            let uuid = s.uuid.clone().unwrap_or_else(|| {
+                let n = state.next_id();
+                state.derived_uuid("binary", n)
+            });
             let old = previous
                 .iter()
                 .find(|b| b.uuid == uuid)

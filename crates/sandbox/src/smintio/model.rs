@@ -7,15 +7,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use uuid::Uuid;
 
-/// Namespace of every deterministic UUID the sandbox derives (LPTs, carts, feed positions).
-const NAMESPACE: Uuid = Uuid::from_u128(0x6a1c_3e3e_55b2_4c9e_9d7e_5a4e_7e11_c0de);
-
-/// A deterministic UUID for `kind` number `n`, so a seeded run reproduces its ids.
-pub fn derived_uuid(kind: &str, n: u64) -> String {
-    Uuid::new_v5(&NAMESPACE, format!("{kind}:{n}").as_bytes()).to_string()
-}
+use crate::ids::IdSpace;
 
 /// Everything the simulated platform remembers; saved in the state file.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
@@ -27,6 +20,9 @@ pub struct State {
     pub feed: Vec<FeedEntry>,
     /// Counter behind derived ids (LPTs, carts, binaries, feed positions).
     pub counter: u64,
+    /// How ids are formed: from the configuration (`id_seed`), not the state file.
+    #[serde(skip)]
+    pub ids: IdSpace,
     /// Issued access tokens and their expiry.
     pub access_tokens: BTreeMap<String, DateTime<Utc>>,
     /// Rotated refresh tokens not used yet (one-time use). The configured refresh token
@@ -52,7 +48,7 @@ impl State {
     /// Record that `lpt_uuid` changed: append to the feed and return the new continuation.
     pub fn append_feed(&mut self, lpt_uuid: &str) -> String {
         let seq = self.feed.last().map_or(1, |e| e.seq + 1);
-        let continuation_uuid = continuation_of(seq);
+        let continuation_uuid = self.continuation_of(seq);
         self.feed.push(FeedEntry {
             seq,
             continuation_uuid: continuation_uuid.clone(),
@@ -66,7 +62,7 @@ impl State {
     pub fn position_of(&self, continuation: Option<&str>) -> Option<u64> {
         match continuation {
             None => Some(0),
-            Some(c) if c == continuation_of(0) => Some(0),
+            Some(c) if c == self.continuation_of(0) => Some(0),
             Some(c) => self
                 .feed
                 .iter()
@@ -88,9 +84,16 @@ impl State {
             .filter(|e| e.seq > after && newest.get(e.lpt_uuid.as_str()) == Some(&e.seq))
             .take(limit)
             .collect();
+        // The stored continuation, not a recomputed one: entries loaded from a state file
+        // may come from another id space (`id_seed`).
         let continuation = entries
             .last()
-            .map_or_else(|| continuation_of(after), |e| e.continuation_uuid.clone());
+            .copied()
+            .or_else(|| self.feed.iter().find(|e| e.seq == after))
+            .map_or_else(
+                || self.continuation_of(after),
+                |e| e.continuation_uuid.clone(),
+            );
         let lpts = entries
             .iter()
             .filter_map(|e| self.transactions.get(&e.lpt_uuid))
@@ -98,10 +101,15 @@ impl State {
             .collect();
         (lpts, continuation)
     }
-}
 
-fn continuation_of(seq: u64) -> String {
-    derived_uuid("feed", seq)
+    /// A deterministic UUID for `kind` number `n` in this instance's id space.
+    pub fn derived_uuid(&self, kind: &str, n: u64) -> String {
+        self.ids.uuid(kind, n)
+    }
+
+    fn continuation_of(&self, seq: u64) -> String {
+        self.derived_uuid("feed", seq)
+    }
 }
 
 /// One change of the feed.

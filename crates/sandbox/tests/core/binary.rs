@@ -26,6 +26,7 @@ fn help_lists_every_flag() {
         "--ingress-url",
         "--connection",
         "--seed",
+        "--id-seed",
         "--state-file",
         "--log-json",
         "--photoshelter-webhook-secret",

@@ -7,18 +7,18 @@ use serde_json::json;
 
 use crate::support::{eventually, now, receiver};
 
-fn config_for(url: &str) -> SandboxConfig {
+pub fn config_for(url: &str) -> SandboxConfig {
     SandboxConfig {
         ingress_url: Some(url.to_owned()),
         ..SandboxConfig::for_tests()
     }
 }
 
-fn verifier(secret: &str) -> StandardWebhooks {
+pub fn verifier(secret: &str) -> StandardWebhooks {
     StandardWebhooks::new(vec![decode_whsec(secret).unwrap()], 300)
 }
 
-fn media_updated() -> serde_json::Value {
+pub fn media_updated() -> serde_json::Value {
     json!({"id": "evt_1", "event": "media.updated", "occurred_at": "2026-11-29T10:00:00Z",
            "org_id": "O0000DEVORG00001", "media_id": "I0000abcdefghijk"})
 }
@@ -279,5 +279,92 @@ async fn the_webhook_list_filters_by_platform_and_status() {
 
     let ids: Vec<_> = list.iter().map(|d| d.id.as_str()).collect();
     assert_eq!(ids, ["evt_s"]);
+    sandbox.stop().await;
+}
+
+#[tokio::test]
+async fn a_408_and_a_429_answer_are_retried() {
+    let rx = receiver(&[408, 429], 200).await;
+    let sandbox = spawn(config_for(&rx.url)).await.unwrap();
+
+    let outcome = sandbox
+        .state()
+        .emitter
+        .emit_and_wait(Platform::PhotoShelter, media_updated())
+        .await;
+
+    assert_eq!(outcome.status, DeliveryStatus::Delivered);
+    let statuses: Vec<_> = outcome.attempts.iter().map(|a| a.status).collect();
+    assert_eq!(statuses, [Some(408), Some(429), Some(200)]);
+    sandbox.stop().await;
+}
+
+#[tokio::test]
+async fn a_receiver_that_does_not_answer_in_time_is_retried_as_a_timeout() {
+    // Accepts connections and never answers; the accepted sockets stay open.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = silent.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    let config = SandboxConfig {
+        webhook_max_attempts: 2,
+        webhook_timeout_ms: 200,
+        ..config_for(&format!("http://{addr}"))
+    };
+    let sandbox = spawn(config).await.unwrap();
+
+    let outcome = sandbox
+        .state()
+        .emitter
+        .emit_and_wait(Platform::Smintio, media_updated())
+        .await;
+
+    assert_eq!(outcome.status, DeliveryStatus::GaveUp);
+    assert_eq!(outcome.attempts.len(), 2);
+    for attempt in &outcome.attempts {
+        assert!(
+            attempt.error.as_deref().unwrap().starts_with("timeout"),
+            "{attempt:?}"
+        );
+    }
+    sandbox.stop().await;
+}
+
+#[tokio::test]
+async fn retry_delays_double_from_the_initial_backoff_up_to_the_maximum() {
+    let rx = receiver(&[], 503).await;
+    let config = SandboxConfig {
+        webhook_max_attempts: 5,
+        webhook_initial_backoff_ms: 40,
+        webhook_max_backoff_ms: 80,
+        ..config_for(&rx.url)
+    };
+    let sandbox = spawn(config).await.unwrap();
+
+    let outcome = sandbox
+        .state()
+        .emitter
+        .emit_and_wait(Platform::PhotoShelter, media_updated())
+        .await;
+
+    assert_eq!(outcome.status, DeliveryStatus::GaveUp);
+    let gaps: Vec<i64> = outcome
+        .attempts
+        .windows(2)
+        .map(|w| (w[1].at - w[0].at).num_milliseconds())
+        .collect();
+    // Lower bounds are exact: 40, 80, then capped at 80. Uncapped, the last gap would be
+    // 320 ms, far above the 250 ms bound that leaves room for a busy machine.
+    for (gap, least) in gaps.iter().zip([40, 80, 80, 80]) {
+        assert!(*gap >= least, "gaps {gaps:?}");
+    }
+    assert!(
+        gaps[3] < 250,
+        "the delay stops growing at the maximum: {gaps:?}"
+    );
     sandbox.stop().await;
 }

@@ -213,3 +213,26 @@ async fn binaries_of_another_cart_are_not_found() {
     );
     assert_eq!(smint.api_get(&token, &path).await.status(), 404);
 }
+
+#[tokio::test]
+async fn an_empty_page_keeps_the_stored_continuation_after_a_restart_with_another_id_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = |id_seed| assetrelay_sandbox::SandboxConfig {
+        id_seed,
+        state_file: Some(dir.path().join("s.sandbox-state.json")),
+        ..assetrelay_sandbox::SandboxConfig::for_tests()
+    };
+    let before = Smint::with_config(config(1)).await;
+    before.create_lpt("a").await;
+    let token = before.access_token().await;
+    let read = page(&before, &token, None, 10).await;
+    let position = read["continuation_uuid"].as_str().unwrap().to_owned();
+    before.sandbox.stop().await;
+    let after = Smint::with_config(config(2)).await;
+    let token = after.access_token().await;
+
+    let empty = page(&after, &token, Some(&position), 10).await;
+
+    assert_eq!(empty["count"], 0);
+    assert_eq!(empty["continuation_uuid"], position.as_str());
+}
