@@ -1,10 +1,11 @@
 #![doc = include_str!("../README.md")]
 //! Modules: [`model`] (the typed structs and their defaults; the platform parts of a
-//! connection live in `platform`), [`secret`] (secret sources),
+//! connection live in `platform`, the broker's URLs in `endpoint`), [`secret`] (secret sources),
 //! [`load`] (layering and validation), [`env`] (the environment provider), `webhook`
 //! (the verifier a connection's secrets make).
 
 mod admin;
+mod endpoint;
 mod env;
 mod flows;
 mod load;

@@ -8,7 +8,9 @@ use figment::providers::{Format, Toml};
 
 use crate::env::EnvMap;
 use crate::secret::ResolveError;
-use crate::{Config, SchemeName, VerifierError, WebhookVerification};
+use crate::{
+    AmqpUrl, Config, ManagementUrl, SchemeName, UrlError, VerifierError, WebhookVerification,
+};
 
 /// Why the configuration cannot be used. Each variant names the key it is about; the
 /// underlying cause, if any, is the [`std::error::Error::source`].
@@ -31,6 +33,13 @@ pub enum ConfigError {
         key: String,
         #[source]
         source: assetrelay_signature::SecretError,
+    },
+    /// A broker URL that does not parse; neither message nor cause repeats it.
+    #[error("invalid configuration at `{key}`: not a usable URL")]
+    Url {
+        key: &'static str,
+        #[source]
+        source: UrlError,
     },
     #[error("configuration file `{0}` does not exist")]
     MissingFile(String),
@@ -59,9 +68,24 @@ pub fn load(file: Option<&Path>, env: &BTreeMap<String, String>) -> Result<Confi
         figment = figment.merge(Toml::file(path));
     }
     figment = figment.merge(EnvMap(env.clone()));
+    check_url(&figment, "broker.url", AmqpUrl::parse)?;
+    check_url(&figment, "broker.management_url", ManagementUrl::parse)?;
     let mut config: Config = figment.extract().map_err(Box::new)?;
     validate(&mut config, env)?;
     Ok(config)
+}
+
+/// Parse a URL before the whole extraction does: through serde its error would reach us
+/// as text only, with the cause gone.
+fn check_url<T>(
+    figment: &Figment,
+    key: &'static str,
+    parse: fn(&str) -> Result<T, UrlError>,
+) -> Result<(), ConfigError> {
+    if let Some(text) = figment.find_value(key).ok().and_then(|v| v.into_string()) {
+        parse(&text).map_err(|source| ConfigError::Url { key, source })?;
+    }
+    Ok(())
 }
 
 fn validate(config: &mut Config, env: &BTreeMap<String, String>) -> Result<(), ConfigError> {

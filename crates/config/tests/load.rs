@@ -303,3 +303,81 @@ fn a_secret_that_is_not_whsec_base64_keeps_the_key_error_as_its_cause() {
     let cause = std::error::Error::source(&err).and_then(|e| e.downcast_ref::<SecretError>());
     assert_eq!(cause, Some(&SecretError::NotBase64), "{:?}", chain(&err));
 }
+
+/// Everything an error can show: its Display, its causes' and its Debug.
+fn shown(error: &ConfigError) -> String {
+    format!("{}\n{error:?}", chain(error).join(": "))
+}
+
+#[test]
+fn a_broker_url_without_slashes_fails_naming_the_key_and_never_the_password() {
+    let err = load(
+        Some(&example()),
+        &env(&[(
+            "ASSETRELAY_BROKER__URL",
+            "amqp:guest:s3cr3tpw@127.0.0.1:5672",
+        )]),
+    )
+    .unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            ConfigError::Url {
+                key: "broker.url",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("`broker.url`"), "{err}");
+    assert!(!shown(&err).contains("s3cr3tpw"), "{}", shown(&err));
+}
+
+#[test]
+fn a_management_url_of_another_scheme_fails_naming_the_key_and_never_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("[broker]\nmanagement_url = \"ftp://ops:s3cr3tpw@rabbit:15672\"\n{MINIMAL}");
+    let err = load(Some(&write(&dir, &text)), &env(&[("PS_SECRET", "x")])).unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            ConfigError::Url {
+                key: "broker.management_url",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(!shown(&err).contains("s3cr3tpw"), "{}", shown(&err));
+}
+
+#[test]
+fn the_broker_urls_are_parsed_at_load_and_show_no_credentials() {
+    let config = load(
+        Some(&example()),
+        &env(&[
+            (
+                "ASSETRELAY_BROKER__URL",
+                "amqps://ops:s3cr3tpw@rabbit:5671/prod",
+            ),
+            (
+                "ASSETRELAY_BROKER__MANAGEMENT_URL",
+                "https://ops:s3cr3tpw@rabbit:15671",
+            ),
+        ]),
+    )
+    .unwrap();
+
+    let url = &config.broker.url;
+    assert_eq!(
+        (url.host(), url.port(), url.vhost()),
+        ("rabbit", 5671, "prod")
+    );
+    assert_eq!(
+        config.broker.management_url.base().as_str(),
+        "https://rabbit:15671/"
+    );
+    assert!(!format!("{config:?}").contains("s3cr3tpw"));
+}

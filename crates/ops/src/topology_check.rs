@@ -8,7 +8,7 @@ mod management;
 use std::fmt;
 
 use assetrelay_broker::{Broker, Topology};
-use secrecy::SecretString;
+use assetrelay_config::ManagementUrl;
 use serde_json::Value;
 
 use crate::OpsError;
@@ -96,7 +96,7 @@ pub async fn apply(broker: &Broker, topology: &Topology) -> Result<(), OpsError>
 #[tracing::instrument(skip_all, fields(prefix = %topology.prefix))]
 pub async fn check(
     topology: &Topology,
-    management_url: &SecretString,
+    management_url: &ManagementUrl,
 ) -> Result<Vec<Drift>, OpsError> {
     let api = Management::new(management_url)?;
     let mut drift = Vec::new();
