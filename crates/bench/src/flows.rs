@@ -107,7 +107,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         None,
     );
     if !broker.wait_ready(Duration::from_secs(10)).await {
-        bail!("RabbitMQ at {} is not reachable", options.amqp_url);
+        bail!("RabbitMQ at {} is not reachable", config.broker.url);
     }
 
     // The sandbox without an ingress URL: creating media emits no webhooks into the run.

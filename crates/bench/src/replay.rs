@@ -52,11 +52,11 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         archive_max_age: "1D".into(),
     };
     let broker = Broker::start(
-        BrokerSettings {
-            url: options.amqp_url.clone(),
-            connection_name: "assetrelay-bench-replay".into(),
-            reconnect_max_delay: Duration::from_secs(1),
-        },
+        BrokerSettings::new(
+            options.amqp_url.parse()?,
+            "assetrelay-bench-replay",
+            Duration::from_secs(1),
+        ),
         Some(topology.clone()),
     );
     if !broker.wait_ready(Duration::from_secs(20)).await {

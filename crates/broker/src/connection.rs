@@ -12,26 +12,41 @@ use lapin::{Channel, Connection, ConnectionProperties, Event};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use assetrelay_config::AmqpUrl;
+use tracing::Instrument;
+
 use crate::{BrokerError, Topology};
 
 #[derive(Debug, Clone)]
 pub struct BrokerSettings {
-    /// AMQP URL, credentials included; never logged.
-    pub url: String,
+    /// Where to connect, credentials included; its `Debug` and `Display` show host,
+    /// port and vhost only.
+    pub url: AmqpUrl,
     /// Shown in the management UI, e.g. `assetrelay-ingress`.
     pub connection_name: String,
     pub reconnect_max_delay: Duration,
 }
 
 impl BrokerSettings {
+    pub fn new(
+        url: AmqpUrl,
+        connection_name: impl Into<String>,
+        reconnect_max_delay: Duration,
+    ) -> Self {
+        Self {
+            url,
+            connection_name: connection_name.into(),
+            reconnect_max_delay,
+        }
+    }
+
     /// Settings from the `[broker]` configuration; `connection_name` names the binary.
     pub fn from_config(config: &assetrelay_config::BrokerConfig, connection_name: &str) -> Self {
-        use secrecy::ExposeSecret;
-        Self {
-            url: config.url.expose_secret().to_owned(),
-            connection_name: connection_name.to_owned(),
-            reconnect_max_delay: Duration::from_millis(config.reconnect_max_delay_ms),
-        }
+        Self::new(
+            config.url.clone(),
+            connection_name,
+            Duration::from_millis(config.reconnect_max_delay_ms),
+        )
     }
 }
 
@@ -73,7 +88,16 @@ impl Broker {
                 stop: CancellationToken::new(),
             }),
         };
-        tokio::spawn(supervise(broker.clone()));
+        let url = &broker.inner.settings.url;
+        // Every log line of the supervisor says which broker it is about; the URL's
+        // credentials are never shown.
+        let span = tracing::info_span!(
+            "broker",
+            server.address = %url.host(),
+            server.port = url.port(),
+            vhost = %url.vhost(),
+        );
+        tokio::spawn(supervise(broker.clone()).instrument(span));
         broker
     }
 
@@ -217,7 +241,7 @@ async fn connect_and_declare(broker: &Broker) -> Option<Connection> {
     let attempt = || async {
         let properties = ConnectionProperties::default()
             .with_connection_name(settings.connection_name.as_str().into());
-        let connection = Connection::connect(&settings.url, properties)
+        let connection = Connection::connect_uri(settings.url.to_uri(), properties)
             .await
             .map_err(BrokerError::Connect)?;
         if let Some(topology) = &broker.inner.topology {
@@ -267,7 +291,8 @@ async fn lost(connection: &Connection) {
     }
 }
 
-/// `error: cause: cause`, for logs (lapin errors carry no secrets; the URL is never included).
+/// `error: cause: cause`, for logs. lapin's errors carry no secrets once the URL is
+/// parsed: the one that quoted it, a URL it cannot parse, is ruled out at config load.
 pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();

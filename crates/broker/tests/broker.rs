@@ -25,11 +25,11 @@ fn topology() -> Topology {
 
 async fn started(topology: Option<Topology>) -> Broker {
     let broker = Broker::start(
-        BrokerSettings {
-            url: url(),
-            connection_name: "broker-test".into(),
-            reconnect_max_delay: Duration::from_millis(500),
-        },
+        BrokerSettings::new(
+            url().parse().unwrap(),
+            "broker-test",
+            Duration::from_millis(500),
+        ),
         topology,
     );
     assert!(
@@ -361,11 +361,11 @@ async fn a_queue_declared_with_another_type_is_reported_by_name() {
 #[tokio::test]
 async fn an_unreachable_broker_reports_not_connected() {
     let broker = Broker::start(
-        BrokerSettings {
-            url: "amqp://guest:guest@127.0.0.1:1/%2f".into(),
-            connection_name: "t".into(),
-            reconnect_max_delay: Duration::from_millis(200),
-        },
+        BrokerSettings::new(
+            "amqp://guest:guest@127.0.0.1:1/%2f".parse().unwrap(),
+            "t",
+            Duration::from_millis(200),
+        ),
         None,
     );
     let publisher = Publisher::new(broker.clone(), 1, Duration::from_secs(1));

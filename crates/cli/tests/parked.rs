@@ -32,11 +32,11 @@ impl Bed {
             ..TopologyConfig::default()
         });
         let broker = Broker::start(
-            BrokerSettings {
-                url: amqp_url(),
-                connection_name: "cli-parked-test".into(),
-                reconnect_max_delay: Duration::from_millis(500),
-            },
+            BrokerSettings::new(
+                amqp_url().parse().unwrap(),
+                "cli-parked-test",
+                Duration::from_millis(500),
+            ),
             Some(topology.clone()),
         );
         assert!(broker.wait_ready(Duration::from_secs(20)).await);

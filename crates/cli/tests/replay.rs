@@ -36,11 +36,11 @@ where
         archive_max_age: "1D".into(),
     };
     let broker = Broker::start(
-        BrokerSettings {
-            url: URL.into(),
-            connection_name: "assetrelay-cli-replay-test".into(),
-            reconnect_max_delay: Duration::from_secs(1),
-        },
+        BrokerSettings::new(
+            URL.parse().unwrap(),
+            "assetrelay-cli-replay-test",
+            Duration::from_secs(1),
+        ),
         Some(topology.clone()),
     );
     assert!(

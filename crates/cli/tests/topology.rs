@@ -5,7 +5,8 @@
 use std::process::Output;
 
 use assetrelay_broker::Topology;
-use assetrelay_broker::lapin::options::QueueDeleteOptions;
+use assetrelay_broker::lapin::options::{QueueBindOptions, QueueDeleteOptions};
+use assetrelay_broker::lapin::types::FieldTable;
 use assetrelay_broker::lapin::{Connection, ConnectionProperties};
 use assetrelay_config::TopologyConfig;
 
@@ -101,6 +102,43 @@ async fn check_passes_after_apply_and_exits_1_naming_each_difference() {
     assert_eq!(
         stdout(&drifted),
         format!("queue `{parked}` is missing\n"),
+        "{drifted:?}"
+    );
+}
+
+#[tokio::test]
+async fn check_exits_1_naming_a_binding_the_topology_does_not_declare() {
+    let names = Names::new();
+    let applied = names.cli(&["topology", "apply"]).await;
+    assert!(applied.status.success(), "{applied:?}");
+    let work = names.0.work_queue(assetrelay_contract::Flow::ToSmint);
+    let connection = Connection::connect(&amqp_url(), ConnectionProperties::default())
+        .await
+        .unwrap();
+    connection
+        .create_channel()
+        .await
+        .unwrap()
+        .queue_bind(
+            work.as_str().into(),
+            names.0.exchange().as_str().into(),
+            "#".into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    let _ = connection.close(200, "done".into()).await;
+
+    let drifted = names.cli(&["topology", "check"]).await;
+
+    assert_eq!(drifted.status.code(), Some(1), "{drifted:?}");
+    assert_eq!(
+        stdout(&drifted),
+        format!(
+            "binding `{}` -> `{work}` with routing key `#` is not in the topology\n",
+            names.0.exchange()
+        ),
         "{drifted:?}"
     );
 }

@@ -1,9 +1,11 @@
 #![doc = include_str!("../README.md")]
 //! Modules: [`model`] (the typed structs and their defaults; the platform parts of a
-//! connection live in `platform`), [`secret`] (secret sources),
-//! [`load`] (layering and validation), [`env`] (the environment provider).
+//! connection live in `platform`, the broker's URLs in `endpoint`), [`secret`] (secret sources),
+//! [`load`] (layering and validation), [`env`] (the environment provider), `webhook`
+//! (the verifier a connection's secrets make).
 
 mod admin;
+mod endpoint;
 mod env;
 mod flows;
 mod load;
@@ -11,7 +13,9 @@ pub mod model;
 mod platform;
 mod rules;
 pub mod secret;
+mod webhook;
 
 pub use load::{ConfigError, load};
 pub use model::*;
-pub use secret::{Secret, SecretSource};
+pub use secret::{ResolveError, Secret, SecretSource};
+pub use webhook::VerifierError;

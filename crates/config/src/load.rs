@@ -3,29 +3,58 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use assetrelay_signature::{SigningKey, StandardWebhooks, Verifier, decode_whsec};
 use figment::Figment;
 use figment::providers::{Format, Toml};
 
 use crate::env::EnvMap;
-use crate::{Config, SchemeName, WebhookVerification};
+use crate::secret::ResolveError;
+use crate::{
+    AmqpUrl, Config, ManagementUrl, SchemeName, UrlError, VerifierError, WebhookVerification,
+};
 
+/// Why the configuration cannot be used. Each variant names the key it is about; the
+/// underlying cause, if any, is the [`std::error::Error::source`].
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// Parse or type errors; figment's message names the key and the source.
     #[error("invalid configuration: {0}")]
     Parse(#[from] Box<figment::Error>),
+    /// A value that breaks a rule of ours (a range, a name, a required table).
     #[error("invalid configuration at `{key}`: {problem}")]
-    Invalid { key: String, problem: String },
+    Invalid { key: String, problem: &'static str },
+    #[error("invalid configuration at `{key}`: cannot resolve the secret")]
+    Secret {
+        key: String,
+        #[source]
+        source: ResolveError,
+    },
+    #[error("invalid configuration at `{key}`: not a usable key")]
+    Key {
+        key: String,
+        #[source]
+        source: assetrelay_signature::SecretError,
+    },
+    /// A broker URL that does not parse; neither message nor cause repeats it.
+    #[error("invalid configuration at `{key}`: not a usable URL")]
+    Url {
+        key: &'static str,
+        #[source]
+        source: UrlError,
+    },
     #[error("configuration file `{0}` does not exist")]
     MissingFile(String),
 }
 
-fn invalid(key: impl Into<String>, problem: impl Into<String>) -> ConfigError {
+fn invalid(key: impl Into<String>, problem: &'static str) -> ConfigError {
     ConfigError::Invalid {
         key: key.into(),
-        problem: problem.into(),
+        problem,
     }
+}
+
+fn secret(key: impl Into<String>) -> impl FnOnce(ResolveError) -> ConfigError {
+    let key = key.into();
+    |source| ConfigError::Secret { key, source }
 }
 
 /// Load `file` (if given) layered with `ASSETRELAY_*` variables from `env`, resolve secrets
@@ -39,9 +68,24 @@ pub fn load(file: Option<&Path>, env: &BTreeMap<String, String>) -> Result<Confi
         figment = figment.merge(Toml::file(path));
     }
     figment = figment.merge(EnvMap(env.clone()));
+    check_url(&figment, "broker.url", AmqpUrl::parse)?;
+    check_url(&figment, "broker.management_url", ManagementUrl::parse)?;
     let mut config: Config = figment.extract().map_err(Box::new)?;
     validate(&mut config, env)?;
     Ok(config)
+}
+
+/// Parse a URL before the whole extraction does: through serde its error would reach us
+/// as text only, with the cause gone.
+fn check_url<T>(
+    figment: &Figment,
+    key: &'static str,
+    parse: fn(&str) -> Result<T, UrlError>,
+) -> Result<(), ConfigError> {
+    if let Some(text) = figment.find_value(key).ok().and_then(|v| v.into_string()) {
+        parse(&text).map_err(|source| ConfigError::Url { key, source })?;
+    }
+    Ok(())
 }
 
 fn validate(config: &mut Config, env: &BTreeMap<String, String>) -> Result<(), ConfigError> {
@@ -88,7 +132,7 @@ fn validate(config: &mut Config, env: &BTreeMap<String, String>) -> Result<(), C
     for (i, token) in config.admin.tokens.iter_mut().enumerate() {
         token
             .resolve(env)
-            .map_err(|p| invalid(format!("admin.tokens[{i}]"), p))?;
+            .map_err(secret(format!("admin.tokens[{i}]")))?;
         if token.expose().len() < 16 {
             return Err(invalid(
                 format!("admin.tokens[{i}]"),
@@ -110,7 +154,7 @@ fn validate(config: &mut Config, env: &BTreeMap<String, String>) -> Result<(), C
         let mut secrets = connection.photoshelter.secrets_mut(&ps);
         secrets.extend(connection.smintio.secrets_mut(&smint));
         for (key, secret) in secrets {
-            secret.resolve(env).map_err(|p| invalid(key, p))?;
+            secret.resolve(env).map_err(self::secret(key))?;
         }
         validate_webhook_keys(&format!("{ps}.webhook"), &connection.photoshelter.webhook)?;
         validate_webhook_keys(&format!("{smint}.webhook"), &connection.smintio.webhook)?;
@@ -145,48 +189,19 @@ fn check_webhook(key: &str, webhook: &WebhookVerification) -> Result<(), ConfigE
     Ok(())
 }
 
-/// Standard Webhooks secrets must decode as `whsec_<base64>`; checked after resolution.
+/// The secrets must make keys of the scheme (e.g. `whsec_<base64>`); checked after
+/// resolution by building the verifier the ingress will build.
 fn validate_webhook_keys(key: &str, webhook: &WebhookVerification) -> Result<(), ConfigError> {
-    if webhook.scheme == SchemeName::StandardWebhooks {
-        for (i, secret) in webhook.secrets.iter().enumerate() {
-            decode_whsec(secret.expose())
-                .map_err(|e| invalid(format!("{key}.secrets[{i}]"), e.to_string()))?;
-        }
-    }
-    Ok(())
-}
-
-impl WebhookVerification {
-    /// The verifier for this platform side. Only valid after [`load`] resolved the secrets.
-    pub fn verifier(&self) -> Result<Verifier, String> {
-        match self.scheme {
-            SchemeName::StandardWebhooks => {
-                let keys = self
-                    .secrets
-                    .iter()
-                    .map(|s| decode_whsec(s.expose()).map_err(|e| e.to_string()))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok(Verifier::Standard(StandardWebhooks::new(
-                    keys,
-                    self.tolerance_secs,
-                )))
-            }
-            SchemeName::Hmac => {
-                let scheme = self
-                    .hmac
-                    .clone()
-                    .ok_or("scheme `hmac` needs an [hmac] table")?;
-                let keys = self
-                    .secrets
-                    .iter()
-                    .map(|s| {
-                        SigningKey::from_bytes(s.expose().as_bytes().to_vec())
-                            .map_err(|e| e.to_string())
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok(Verifier::Hmac { scheme, keys })
-            }
-        }
+    match webhook.verifier() {
+        Ok(_) => Ok(()),
+        Err(VerifierError::Key { index, source }) => Err(ConfigError::Key {
+            key: format!("{key}.secrets[{index}]"),
+            source,
+        }),
+        Err(VerifierError::MissingHmacTable) => Err(invalid(
+            format!("{key}.hmac"),
+            "scheme `hmac` needs an [hmac] table",
+        )),
     }
 }
 

@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use assetrelay_signature::HmacScheme;
-use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::Secret;
 pub use crate::admin::*;
+pub use crate::endpoint::*;
 pub use crate::flows::*;
 pub use crate::platform::*;
 pub use crate::rules::*;
@@ -36,8 +36,9 @@ pub struct Config {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BrokerConfig {
-    /// AMQP URL. Holds credentials: prefer `ASSETRELAY_BROKER__URL` in production.
-    pub url: SecretString,
+    /// AMQP URL, parsed at load. Holds credentials: prefer `ASSETRELAY_BROKER__URL` in
+    /// production. Only its host, port and vhost are ever shown.
+    pub url: AmqpUrl,
     /// Confirm-mode channels kept open for publishing.
     pub publisher_channels: usize,
     /// Upper bound of the reconnect backoff, in milliseconds.
@@ -45,20 +46,27 @@ pub struct BrokerConfig {
     /// How long a publish may wait for the broker's confirm, in milliseconds.
     pub confirm_timeout_ms: u64,
     /// RabbitMQ management HTTP API (`rabbitmq_management` plugin), with credentials:
-    /// `assetrelay topology check` reads queue types, arguments and bindings from it.
-    pub management_url: SecretString,
+    /// `assetrelay topology check` reads queue types, arguments, bindings and policies
+    /// from it. Parsed at load; only its scheme, host, port and path are ever shown.
+    pub management_url: ManagementUrl,
 }
 
 impl Default for BrokerConfig {
     fn default() -> Self {
         Self {
-            url: SecretString::from("amqp://guest:guest@127.0.0.1:5672/%2f"),
+            url: literal(AmqpUrl::parse("amqp://guest:guest@127.0.0.1:5672/%2f")),
             publisher_channels: 8,
             reconnect_max_delay_ms: 5_000,
             confirm_timeout_ms: 5_000,
-            management_url: SecretString::from("http://guest:guest@127.0.0.1:15672"),
+            management_url: literal(ManagementUrl::parse("http://guest:guest@127.0.0.1:15672")),
         }
     }
+}
+
+/// A default URL written above: it parses (the config tests load the defaults).
+#[allow(clippy::expect_used)]
+fn literal<T>(parsed: Result<T, UrlError>) -> T {
+    parsed.expect("the default broker URLs parse")
 }
 
 #[derive(Debug, Clone, Deserialize)]

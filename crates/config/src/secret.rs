@@ -37,7 +37,7 @@ impl Secret {
         self.value.as_ref().map_or("", |v| v.expose_secret())
     }
 
-    pub(crate) fn resolve(&mut self, env: &BTreeMap<String, String>) -> Result<(), String> {
+    pub(crate) fn resolve(&mut self, env: &BTreeMap<String, String>) -> Result<(), ResolveError> {
         self.value = Some(self.source.resolve(env)?);
         Ok(())
     }
@@ -64,21 +64,39 @@ impl std::fmt::Debug for SecretSource {
 
 impl SecretSource {
     /// Resolve to the secret text. The error says where it looked, never what it found.
-    pub fn resolve(&self, env: &BTreeMap<String, String>) -> Result<SecretString, String> {
+    pub fn resolve(&self, env: &BTreeMap<String, String>) -> Result<SecretString, ResolveError> {
         let text = match self {
             Self::Literal(value) => value.clone(),
             Self::Env { env: name } => env
                 .get(name)
                 .cloned()
-                .ok_or_else(|| format!("environment variable `{name}` is not set"))?,
+                .ok_or_else(|| ResolveError::MissingVariable { name: name.clone() })?,
             Self::File { file } => std::fs::read_to_string(file)
-                .map_err(|e| format!("cannot read secret file `{}`: {}", file.display(), e.kind()))?
+                .map_err(|source| ResolveError::File {
+                    path: file.clone(),
+                    source,
+                })?
                 .trim_end_matches(['\n', '\r'])
                 .to_owned(),
         };
         if text.is_empty() {
-            return Err("secret is empty".into());
+            return Err(ResolveError::Empty);
         }
         Ok(SecretString::from(text))
     }
+}
+
+/// Why a secret could not be resolved: where it was looked for, never what was found.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    #[error("environment variable `{name}` is not set")]
+    MissingVariable { name: String },
+    #[error("cannot read secret file `{}`", path.display())]
+    File {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("secret is empty")]
+    Empty,
 }

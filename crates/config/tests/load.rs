@@ -3,6 +3,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assetrelay_config::{ConfigError, PhotoShelterAuth, SchemeName, load};
+use assetrelay_signature::SecretError;
 
 fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/example.toml")
@@ -71,7 +72,7 @@ fn an_api_secret_from_a_missing_variable_fails_naming_its_key() {
         )]),
     );
     // figment parses `{env="NOPE"}` from the environment as a table.
-    let err = err.unwrap_err().to_string();
+    let err = chain(&err.unwrap_err()).join(": ");
     assert!(
         err.contains("connections.demo.smintio.api.client_secret"),
         "{err}"
@@ -154,9 +155,7 @@ fn a_secret_is_read_from_a_file_without_its_trailing_newline() {
 #[test]
 fn a_missing_secret_variable_fails_naming_the_key_but_not_a_value() {
     let dir = tempfile::tempdir().unwrap();
-    let err = load(Some(&write(&dir, MINIMAL)), &BTreeMap::new())
-        .unwrap_err()
-        .to_string();
+    let err = chain(&load(Some(&write(&dir, MINIMAL)), &BTreeMap::new()).unwrap_err()).join(": ");
     assert!(
         err.contains("connections.demo.photoshelter.webhook.secrets[0]"),
         "{err}"
@@ -171,8 +170,8 @@ fn a_secret_that_is_not_whsec_base64_fails_naming_the_key_without_echoing_it() {
         Some(&write(&dir, MINIMAL)),
         &env(&[("PS_SECRET", "whsec_not*base64*at-all")]),
     )
-    .unwrap_err()
-    .to_string();
+    .unwrap_err();
+    let err = format!("{}\n{err:?}", chain(&err).join(": "));
     assert!(
         err.contains("connections.demo.photoshelter.webhook.secrets[0]"),
         "{err}"
@@ -253,4 +252,132 @@ fn an_invalid_archive_age_is_rejected_naming_the_key() {
         err.to_string().contains("topology.archive_max_age"),
         "{err}"
     );
+}
+
+/// The messages of `error` and of every cause after it.
+fn chain(error: &dyn std::error::Error) -> Vec<String> {
+    std::iter::successors(Some(error), |e| e.source())
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn a_missing_secret_variable_is_the_cause_of_the_error_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = load(Some(&write(&dir, MINIMAL)), &BTreeMap::new()).unwrap_err();
+    let chain = chain(&err);
+    assert_eq!(chain.len(), 2, "{chain:?}");
+    assert!(
+        chain[0].contains("connections.demo.photoshelter.webhook.secrets[0]"),
+        "{chain:?}"
+    );
+    assert_eq!(chain[1], "environment variable `PS_SECRET` is not set");
+}
+
+#[test]
+fn an_unreadable_secret_file_keeps_the_io_error_as_its_cause() {
+    let text = MINIMAL.replace(
+        "{ env = \"PS_SECRET\" }",
+        "{ file = \"/nonexistent/ps-secret\" }",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let err = load(Some(&write(&dir, &text)), &BTreeMap::new()).unwrap_err();
+    let io = std::iter::successors(Some(&err as &dyn std::error::Error), |e| e.source())
+        .find_map(|e| e.downcast_ref::<std::io::Error>());
+    assert_eq!(
+        io.map(std::io::Error::kind),
+        Some(std::io::ErrorKind::NotFound),
+        "{:?}",
+        chain(&err)
+    );
+}
+
+#[test]
+fn a_secret_that_is_not_whsec_base64_keeps_the_key_error_as_its_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = load(
+        Some(&write(&dir, MINIMAL)),
+        &env(&[("PS_SECRET", "whsec_not*base64*at-all")]),
+    )
+    .unwrap_err();
+    let cause = std::error::Error::source(&err).and_then(|e| e.downcast_ref::<SecretError>());
+    assert_eq!(cause, Some(&SecretError::NotBase64), "{:?}", chain(&err));
+}
+
+/// Everything an error can show: its Display, its causes' and its Debug.
+fn shown(error: &ConfigError) -> String {
+    format!("{}\n{error:?}", chain(error).join(": "))
+}
+
+#[test]
+fn a_broker_url_without_slashes_fails_naming_the_key_and_never_the_password() {
+    let err = load(
+        Some(&example()),
+        &env(&[(
+            "ASSETRELAY_BROKER__URL",
+            "amqp:guest:s3cr3tpw@127.0.0.1:5672",
+        )]),
+    )
+    .unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            ConfigError::Url {
+                key: "broker.url",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("`broker.url`"), "{err}");
+    assert!(!shown(&err).contains("s3cr3tpw"), "{}", shown(&err));
+}
+
+#[test]
+fn a_management_url_of_another_scheme_fails_naming_the_key_and_never_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("[broker]\nmanagement_url = \"ftp://ops:s3cr3tpw@rabbit:15672\"\n{MINIMAL}");
+    let err = load(Some(&write(&dir, &text)), &env(&[("PS_SECRET", "x")])).unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            ConfigError::Url {
+                key: "broker.management_url",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(!shown(&err).contains("s3cr3tpw"), "{}", shown(&err));
+}
+
+#[test]
+fn the_broker_urls_are_parsed_at_load_and_show_no_credentials() {
+    let config = load(
+        Some(&example()),
+        &env(&[
+            (
+                "ASSETRELAY_BROKER__URL",
+                "amqps://ops:s3cr3tpw@rabbit:5671/prod",
+            ),
+            (
+                "ASSETRELAY_BROKER__MANAGEMENT_URL",
+                "https://ops:s3cr3tpw@rabbit:15671",
+            ),
+        ]),
+    )
+    .unwrap();
+
+    let url = &config.broker.url;
+    assert_eq!(
+        (url.host(), url.port(), url.vhost()),
+        ("rabbit", 5671, "prod")
+    );
+    assert_eq!(
+        config.broker.management_url.base().as_str(),
+        "https://rabbit:15671/"
+    );
+    assert!(!format!("{config:?}").contains("s3cr3tpw"));
 }

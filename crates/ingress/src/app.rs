@@ -20,11 +20,12 @@ use crate::{ops, webhook};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    #[error("connection `{connection}`, platform `{platform}`: {problem}")]
+    #[error("connection `{connection}`, platform `{platform}`: cannot build the webhook verifier")]
     Verifier {
         connection: String,
         platform: &'static str,
-        problem: String,
+        #[source]
+        source: assetrelay_config::VerifierError,
     },
 }
 
@@ -42,10 +43,10 @@ impl Ingress {
         for (name, connection) in &config.connections {
             let verifier =
                 |platform: &'static str, webhook: &assetrelay_config::WebhookVerification| {
-                    webhook.verifier().map_err(|problem| BuildError::Verifier {
+                    webhook.verifier().map_err(|source| BuildError::Verifier {
                         connection: name.clone(),
                         platform,
-                        problem,
+                        source,
                     })
                 };
             connections.insert(

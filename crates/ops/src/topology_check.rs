@@ -1,20 +1,22 @@
 //! The broker topology: declare it ([`apply`]), or compare the live broker with it
 //! ([`check`]) through the management HTTP API, which (unlike AMQP) can read a queue's
-//! type, arguments and bindings without risking a 406 that closes the channel.
+//! type, arguments, bindings and policies without risking a 406 that closes the channel.
 
 mod expected;
 mod management;
+mod policies;
 
 use std::fmt;
 
 use assetrelay_broker::{Broker, Topology};
-use secrecy::SecretString;
+use assetrelay_config::ManagementUrl;
 use serde_json::Value;
 
 use crate::OpsError;
 use crate::parked::broker_error;
 use expected::json_text;
 use management::{Management, VHOST};
+use policies::Target;
 
 /// Shown as `expected` for an argument the live queue has and the topology does not.
 pub const NOT_SET: &str = "(not set)";
@@ -50,6 +52,49 @@ pub enum Drift {
         queue: String,
         routing_key: String,
     },
+    /// A binding onto one of our queues that the topology does not declare, from our
+    /// exchange or any other: it routes messages there that the flow does not expect.
+    UnexpectedBinding {
+        exchange: String,
+        queue: String,
+        routing_key: String,
+    },
+    /// A policy or operator policy applies to `name` (one of our queues, or the
+    /// exchange), or would once it is declared: its definition (`key=value, …`)
+    /// overrides or adds to the declared arguments.
+    Policy {
+        policy_kind: PolicyKind,
+        policy: String,
+        name: String,
+        definition: String,
+    },
+    /// A policy whose pattern the `regex` crate cannot read (RabbitMQ's are PCRE), so
+    /// whether it reaches our queues is unknown.
+    UncheckedPolicy {
+        policy_kind: PolicyKind,
+        policy: String,
+        pattern: String,
+    },
+}
+
+/// Which of RabbitMQ's two policy lists a policy is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyKind {
+    /// `rabbitmqctl set_policy`, `/api/policies`.
+    Policy,
+    /// `rabbitmqctl set_operator_policy`, `/api/operator-policies`: set by the broker's
+    /// operator, it wins over a policy for the keys it limits.
+    OperatorPolicy,
+}
+
+impl fmt::Display for PolicyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Policy => "policy",
+            Self::OperatorPolicy => "operator policy",
+        })
+    }
 }
 
 impl fmt::Display for Drift {
@@ -79,6 +124,28 @@ impl fmt::Display for Drift {
                 f,
                 "binding `{exchange}` -> `{queue}` with routing key `{routing_key}` is missing"
             ),
+            Self::UnexpectedBinding {
+                exchange,
+                queue,
+                routing_key,
+            } => write!(
+                f,
+                "binding `{exchange}` -> `{queue}` with routing key `{routing_key}` is not in the topology"
+            ),
+            Self::Policy {
+                policy_kind: kind,
+                policy,
+                name,
+                definition,
+            } => write!(f, "{kind} `{policy}` applies to `{name}`: {definition}"),
+            Self::UncheckedPolicy {
+                policy_kind: kind,
+                policy,
+                pattern,
+            } => write!(
+                f,
+                "{kind} `{policy}` has pattern `{pattern}`, which this check cannot evaluate: make sure it matches none of the topology's queues"
+            ),
         }
     }
 }
@@ -92,16 +159,23 @@ pub async fn apply(broker: &Broker, topology: &Topology) -> Result<(), OpsError>
     declared.map_err(|e| broker_error(&e))
 }
 
-/// Every difference between the broker (vhost `/`) and `topology`; empty if they match.
+/// Every difference between the broker (vhost `/`) and `topology`, policies that reach
+/// its queues included; empty if they match.
 #[tracing::instrument(skip_all, fields(prefix = %topology.prefix))]
 pub async fn check(
     topology: &Topology,
-    management_url: &SecretString,
+    management_url: &ManagementUrl,
 ) -> Result<Vec<Drift>, OpsError> {
     let api = Management::new(management_url)?;
     let mut drift = Vec::new();
+    let mut targets = Vec::new();
+    let mut applied = Vec::new();
 
     let exchange = topology.exchange();
+    targets.push(Target {
+        name: exchange.clone(),
+        queue_type: None,
+    });
     match api.get(&["exchanges", VHOST, &exchange]).await? {
         None => drift.push(Drift::MissingExchange {
             name: exchange.clone(),
@@ -119,10 +193,15 @@ pub async fn check(
     }
 
     for queue in expected::queues(topology) {
+        targets.push(Target {
+            name: queue.name.clone(),
+            queue_type: Some(queue.queue_type.clone()),
+        });
         let Some(live) = api.get(&["queues", VHOST, &queue.name]).await? else {
             drift.push(Drift::MissingQueue { name: queue.name });
             continue;
         };
+        applied.extend(policies::applied(&queue.name, &live));
         let live_type = live.get("type").map(json_text).unwrap_or_default();
         if live_type == queue.queue_type {
             compare(
@@ -140,32 +219,52 @@ pub async fn check(
                 actual: live_type,
             });
         }
-        if queue.bindings.is_empty() {
-            continue;
-        }
         let bindings = api
             .get(&["queues", VHOST, &queue.name, "bindings"])
             .await?
             .unwrap_or(Value::Null);
-        let bound = |key: &str| {
-            bindings.as_array().is_some_and(|all| {
-                all.iter().any(|b| {
-                    b.get("source").and_then(Value::as_str) == Some(exchange.as_str())
-                        && b.get("routing_key").and_then(Value::as_str) == Some(key)
-                })
-            })
-        };
-        for key in &queue.bindings {
-            if !bound(key) {
-                drift.push(Drift::MissingBinding {
-                    exchange: exchange.clone(),
-                    queue: queue.name.clone(),
-                    routing_key: key.clone(),
-                });
-            }
+        compare_bindings(&mut drift, &exchange, &queue, &bindings);
+    }
+
+    let live_policies = policies::fetch(&api).await?;
+    drift.extend(policies::drift(&live_policies, &targets, &applied));
+    Ok(drift)
+}
+
+/// Every declared binding must be there, and no other onto the queue.
+fn compare_bindings(
+    drift: &mut Vec<Drift>,
+    exchange: &str,
+    queue: &expected::ExpectedQueue,
+    live: &Value,
+) {
+    let live: Vec<(&str, &str)> = live
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| Some((b.get("source")?.as_str()?, b.get("routing_key")?.as_str()?)))
+        .collect();
+    for key in &queue.bindings {
+        if !live.contains(&(exchange, key.as_str())) {
+            drift.push(Drift::MissingBinding {
+                exchange: exchange.to_owned(),
+                queue: queue.name.clone(),
+                routing_key: key.clone(),
+            });
         }
     }
-    Ok(drift)
+    for (source, key) in live {
+        // The default exchange (`""`) binds every queue under its own name; it cannot
+        // be unbound and routes only what is addressed to the queue.
+        let declared = source == exchange && queue.bindings.iter().any(|k| k == key);
+        if !source.is_empty() && !declared {
+            drift.push(Drift::UnexpectedBinding {
+                exchange: source.to_owned(),
+                queue: queue.name.clone(),
+                routing_key: key.to_owned(),
+            });
+        }
+    }
 }
 
 fn compare(drift: &mut Vec<Drift>, name: &str, key: &str, expected: &str, live: Option<&Value>) {

@@ -10,7 +10,6 @@ use assetrelay_broker::lapin::types::{AMQPValue, FieldTable};
 use assetrelay_contract::Flow;
 use assetrelay_ops::OpsError;
 use assetrelay_ops::topology_check::{self, Drift};
-use secrecy::SecretString;
 use support::{TestBed, management_url, text};
 
 async fn delete_queue(bed: &TestBed, name: &str) {
@@ -199,7 +198,9 @@ async fn an_undeclared_topology_reports_its_exchange_and_every_queue_missing() {
 #[tokio::test]
 async fn wrong_management_credentials_are_reported_without_the_password() {
     let bed = TestBed::undeclared().await;
-    let url = SecretString::from("http://guest:not-the-password@127.0.0.1:15672");
+    let url = "http://guest:not-the-password@127.0.0.1:15672"
+        .parse()
+        .unwrap();
 
     let error = topology_check::check(&bed.topology, &url)
         .await
@@ -208,5 +209,192 @@ async fn wrong_management_credentials_are_reported_without_the_password() {
     assert!(matches!(error, OpsError::Management(_)), "{error:?}");
     assert!(error.to_string().contains("401"), "{error}");
     assert!(!format!("{error:?}").contains("not-the-password"));
+    bed.finish().await;
+}
+
+/// Each drift as the CLI prints it.
+fn lines(drift: &[Drift]) -> Vec<String> {
+    drift.iter().map(ToString::to_string).collect()
+}
+
+async fn bind(bed: &TestBed, queue: &str, exchange: &str, routing_key: &str) {
+    let channel = bed.broker.channel().await.unwrap();
+    channel
+        .queue_bind(
+            queue.into(),
+            exchange.into(),
+            routing_key.into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    let _ = channel.close(200, "done".into()).await;
+}
+
+/// A policy or operator policy on vhost `/` through the management API, deleted when
+/// dropped, so a failed test leaves none behind to change other tests' queues.
+struct LivePolicy {
+    /// `policies/%2F/<name>` or `operator-policies/%2F/<name>`.
+    path: String,
+}
+
+impl LivePolicy {
+    async fn put(kind: &str, name: &str, pattern: &str, definition: serde_json::Value) -> Self {
+        let path = format!("{kind}/%2F/{name}");
+        let response = management_request(reqwest::Method::PUT, &path)
+            .json(&serde_json::json!({
+                "pattern": pattern,
+                "definition": definition,
+                "apply-to": "queues",
+                "priority": 0,
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{response:?}");
+        Self { path }
+    }
+}
+
+impl Drop for LivePolicy {
+    fn drop(&mut self) {
+        let path = self.path.clone();
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let _ = management_request(reqwest::Method::DELETE, &path)
+                    .send()
+                    .await;
+            });
+        })
+        .join();
+    }
+}
+
+fn management_request(method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    let url = management_url();
+    let (user, password) = url.credentials().unwrap();
+    reqwest::Client::new()
+        .request(method, url.base().join(&format!("api/{path}")).unwrap())
+        .basic_auth(user, Some(secrecy::ExposeSecret::expose_secret(password)))
+}
+
+/// A pattern for exactly `queue` (our names use `.` and `-` only).
+fn exactly(queue: &str) -> String {
+    format!("^{}$", queue.replace('.', "\\."))
+}
+
+#[tokio::test]
+async fn an_extra_binding_from_our_exchange_onto_a_work_queue_is_reported() {
+    let bed = TestBed::start().await;
+    let work = bed.topology.work_queue(Flow::ToPhotoshelter);
+    bind(&bed, &work, &bed.topology.exchange(), "#").await;
+
+    let drift = topology_check::check(&bed.topology, &management_url())
+        .await
+        .unwrap();
+
+    assert_eq!(
+        lines(&drift),
+        [format!(
+            "binding `{}` -> `{work}` with routing key `#` is not in the topology",
+            bed.topology.exchange()
+        )]
+    );
+    bed.finish().await;
+}
+
+#[tokio::test]
+async fn a_binding_from_another_exchange_onto_one_of_our_queues_is_reported() {
+    let bed = TestBed::start().await;
+    let parked = bed.topology.parked_queue(Flow::Lifecycle);
+    bind(&bed, &parked, "amq.topic", "anything.#").await;
+
+    let drift = topology_check::check(&bed.topology, &management_url())
+        .await
+        .unwrap();
+
+    assert_eq!(
+        lines(&drift),
+        [format!(
+            "binding `amq.topic` -> `{parked}` with routing key `anything.#` is not in the topology"
+        )]
+    );
+    bed.finish().await;
+}
+
+#[tokio::test]
+async fn a_policy_whose_pattern_matches_one_of_our_queues_is_reported_with_its_definition() {
+    let bed = TestBed::start().await;
+    let work = bed.topology.work_queue(Flow::ToSmint);
+    let name = format!("{}-max-length", bed.topology.prefix);
+    let _policy = LivePolicy::put(
+        "policies",
+        &name,
+        &exactly(&work),
+        serde_json::json!({ "max-length": 1000 }),
+    )
+    .await;
+
+    let drift = topology_check::check(&bed.topology, &management_url())
+        .await
+        .unwrap();
+
+    assert_eq!(
+        lines(&drift),
+        [format!(
+            "policy `{name}` applies to `{work}`: max-length=1000"
+        )]
+    );
+    bed.finish().await;
+}
+
+#[tokio::test]
+async fn an_operator_policy_that_applies_to_one_of_our_queues_is_reported() {
+    let bed = TestBed::start().await;
+    let work = bed.topology.work_queue(Flow::Lifecycle);
+    let name = format!("{}-delivery-limit", bed.topology.prefix);
+    let _policy = LivePolicy::put(
+        "operator-policies",
+        &name,
+        &exactly(&work),
+        serde_json::json!({ "delivery-limit": 5 }),
+    )
+    .await;
+
+    let drift = topology_check::check(&bed.topology, &management_url())
+        .await
+        .unwrap();
+
+    assert_eq!(
+        lines(&drift),
+        [format!(
+            "operator policy `{name}` applies to `{work}`: delivery-limit=5"
+        )]
+    );
+    bed.finish().await;
+}
+
+#[tokio::test]
+async fn a_policy_for_other_queues_is_not_drift() {
+    let bed = TestBed::start().await;
+    let name = format!("{}-elsewhere", bed.topology.prefix);
+    let _policy = LivePolicy::put(
+        "policies",
+        &name,
+        &format!("^{}-not-ours\\.", bed.topology.prefix),
+        serde_json::json!({ "max-length": 1 }),
+    )
+    .await;
+
+    let drift = topology_check::check(&bed.topology, &management_url())
+        .await
+        .unwrap();
+
+    assert_eq!(drift, []);
     bed.finish().await;
 }

@@ -45,11 +45,7 @@ pub fn settings() -> ConsumerSettings {
 
 pub async fn start_broker(url: &str, name: &str, topology: Option<Topology>) -> Broker {
     let broker = Broker::start(
-        BrokerSettings {
-            url: url.to_owned(),
-            connection_name: name.to_owned(),
-            reconnect_max_delay: Duration::from_millis(500),
-        },
+        BrokerSettings::new(url.parse().unwrap(), name, Duration::from_millis(500)),
         topology,
     );
     assert!(

@@ -1,5 +1,6 @@
 //! `assetrelay topology apply|check`: declare the broker topology, or compare the live
-//! broker with it (through the management API, `broker.management_url`).
+//! broker with it, policies included (through the management API,
+//! `broker.management_url`).
 
 use anyhow::bail;
 use assetrelay_broker::Topology;
@@ -42,12 +43,14 @@ pub async fn run(args: Args, config: Config) -> anyhow::Result<()> {
                     println!("{difference}");
                 }
                 bail!(
-                    "{} difference(s) from topology `{}`. `assetrelay topology apply` declares what is missing; a queue of the wrong type or with other arguments must be deleted first (with its messages)",
+                    "{} difference(s) from topology `{}`. `assetrelay topology apply` declares what is missing; a queue of the wrong type or with other arguments must be deleted first (with its messages); an extra binding must be removed and a policy cleared (or its pattern narrowed) by hand",
                     drift.len(),
                     topology.prefix
                 );
             }
-            println!("topology matches: {objects}, with their arguments and bindings");
+            println!(
+                "topology matches: {objects}, with their arguments and bindings; no policy applies to them"
+            );
         }
     }
     Ok(())

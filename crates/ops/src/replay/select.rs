@@ -19,17 +19,19 @@ pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, OpsEr
             "`{text}` is neither an RFC 3339 time (2026-11-29T10:00:00Z) nor a duration ago (90s, 15m, 2h, 3d)"
         ))
     };
-    let split = text.len().checked_sub(1).ok_or_else(invalid)?;
-    let (number, unit) = text.split_at(split);
+    // Split off the last *character*: a byte index could fall inside a multi-byte one.
+    let mut chars = text.chars();
+    let unit = chars.next_back().ok_or_else(invalid)?;
+    let number = chars.as_str();
     if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
         return Err(invalid());
     }
     let amount: i64 = number.parse().map_err(|_| invalid())?;
     let seconds_per_unit = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3_600,
-        "d" => 86_400,
+        's' => 1,
+        'm' => 60,
+        'h' => 3_600,
+        'd' => 86_400,
         _ => return Err(invalid()),
     };
     amount
@@ -210,6 +212,9 @@ impl Window {
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
@@ -241,6 +246,16 @@ mod tests {
             "yesterday",
             "99999999999999999d",
         ] {
+            assert!(
+                matches!(parse_time(bad, now()), Err(OpsError::Invalid(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_time_ending_in_a_multi_byte_character_is_rejected_not_a_panic() {
+        for bad in ["5ü", "ü", "12日", "3h\u{301}"] {
             assert!(
                 matches!(parse_time(bad, now()), Err(OpsError::Invalid(_))),
                 "{bad}"

@@ -1,10 +1,12 @@
 //! A minimal client of the RabbitMQ management HTTP API: authenticated GETs of JSON
-//! objects. The credentials come from the URL's userinfo and are sent as basic auth;
-//! they are removed from the URL first, so no error message or log can show them.
+//! objects. The credentials were taken out of the URL at config load and are sent as
+//! basic auth, so no error message or log can show them.
 
 use std::time::Duration;
 
-use secrecy::{ExposeSecret, SecretString};
+use assetrelay_config::ManagementUrl;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use secrecy::ExposeSecret;
 use url::Url;
 
 use crate::OpsError;
@@ -14,39 +16,28 @@ pub(super) const VHOST: &str = "/";
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// What a path segment keeps unescaped: RFC 3986's unreserved characters. Everything
+/// else (`/` in a vhost, `%`, `#`, `?`, spaces in a queue name) is percent-encoded.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 pub(super) struct Management {
     client: reqwest::Client,
-    /// Without userinfo.
-    base: Url,
-    user: String,
-    password: SecretString,
+    url: ManagementUrl,
 }
 
 impl Management {
-    pub(super) fn new(management_url: &SecretString) -> Result<Self, OpsError> {
-        // The parse error never quotes the input, so it is safe to show.
-        let mut base = Url::parse(management_url.expose_secret())
-            .map_err(|e| OpsError::Invalid(format!("broker.management_url is not a URL: {e}")))?;
-        if base.cannot_be_a_base() || !matches!(base.scheme(), "http" | "https") {
-            return Err(OpsError::Invalid(
-                "broker.management_url must be an http(s) URL, e.g. http://user:pass@host:15672"
-                    .into(),
-            ));
-        }
-        let user = percent_decode(base.username());
-        let password = SecretString::from(percent_decode(base.password().unwrap_or_default()));
-        // Both only fail for URLs that cannot be a base, excluded above.
-        let _ = base.set_username("");
-        let _ = base.set_password(None);
+    pub(super) fn new(url: &ManagementUrl) -> Result<Self, OpsError> {
         let client = reqwest::Client::builder()
             .timeout(TIMEOUT)
             .build()
             .map_err(|e| OpsError::Management(assetrelay_broker::connection::error_chain(&e)))?;
         Ok(Self {
             client,
-            base,
-            user,
-            password,
+            url: url.clone(),
         })
     }
 
@@ -55,15 +46,10 @@ impl Management {
         &self,
         segments: &[&str],
     ) -> Result<Option<serde_json::Value>, OpsError> {
-        let mut url = self.base.clone();
-        url.path_segments_mut()
-            .map_err(|()| OpsError::Invalid("broker.management_url cannot be a base URL".into()))?
-            .pop_if_empty()
-            .push("api")
-            .extend(segments);
+        let url = api_url(self.url.base(), segments)?;
         let mut request = self.client.get(url.clone());
-        if !self.user.is_empty() {
-            request = request.basic_auth(&self.user, Some(self.password.expose_secret()));
+        if let Some((user, password)) = self.url.credentials() {
+            request = request.basic_auth(user, Some(password.expose_secret()));
         }
         let response = request.send().await.map_err(|e| {
             OpsError::Management(format!(
@@ -98,50 +84,45 @@ impl Management {
     }
 
     fn origin(&self) -> String {
-        self.base.origin().ascii_serialization()
+        self.url.base().origin().ascii_serialization()
     }
 }
 
-/// `%XX` escapes of URL userinfo decoded (a password may contain `@` or `:` that way).
-fn percent_decode(raw: &str) -> String {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = (bytes[i] == b'%')
-            .then(|| raw.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match escaped {
-            Some(byte) => {
-                out.push(byte);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
+/// `<base>api/<segment>/<segment>…`; `base` ends in `/` (as [`ManagementUrl`] keeps it), so
+/// a base under a path (`https://proxy/rabbitmq/`) keeps that path.
+fn api_url(base: &Url, segments: &[&str]) -> Result<Url, OpsError> {
+    let mut path = String::from("api");
+    for segment in segments {
+        path.push('/');
+        path.extend(utf8_percent_encode(segment, SEGMENT));
     }
-    String::from_utf8_lossy(&out).into_owned()
+    base.join(&path)
+        .map_err(|e| OpsError::Management(format!("cannot build the API path `{path}`: {e}")))
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     #[test]
-    fn userinfo_escapes_are_decoded() {
-        assert_eq!(percent_decode("p%40ss%3Aw0rd"), "p@ss:w0rd");
-        assert_eq!(percent_decode("plain"), "plain");
-        assert_eq!(percent_decode("100%"), "100%");
+    fn the_root_vhost_and_odd_queue_names_are_one_escaped_segment_each() {
+        let base = Url::parse("http://rabbit:15672/").unwrap();
+
+        let url = api_url(&base, &["queues", VHOST, "a b/c%d?#", "bindings"]).unwrap();
+
+        assert_eq!(
+            url.as_str(),
+            "http://rabbit:15672/api/queues/%2F/a%20b%2Fc%25d%3F%23/bindings"
+        );
     }
 
     #[test]
-    fn the_credentials_leave_the_url() {
-        let api = Management::new(&SecretString::from("http://ops:s3cret@rabbit:15672/")).unwrap();
-        assert_eq!(api.user, "ops");
-        assert_eq!(api.password.expose_secret(), "s3cret");
-        assert_eq!(api.base.as_str(), "http://rabbit:15672/");
+    fn a_base_under_a_path_keeps_it() {
+        let base = ManagementUrl::parse("https://ops:pw@proxy.internal/rabbitmq").unwrap();
+
+        let url = api_url(base.base(), &["overview"]).unwrap();
+
+        assert_eq!(url.as_str(), "https://proxy.internal/rabbitmq/api/overview");
     }
 }

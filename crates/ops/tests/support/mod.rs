@@ -13,8 +13,8 @@ use assetrelay_broker::lapin::options::{
 use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
 use assetrelay_broker::lapin::{BasicProperties, Connection, ConnectionProperties};
 use assetrelay_broker::{Broker, BrokerError, BrokerSettings, Publisher, Topology};
+use assetrelay_config::ManagementUrl;
 use assetrelay_contract::{Flow, OutgoingMessage};
-use secrecy::SecretString;
 
 /// Every topology these tests declare starts with this, so leftovers are easy to spot.
 pub const PREFIX: &str = "ops-test-";
@@ -26,20 +26,20 @@ pub fn amqp_url() -> String {
     std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
 }
 
-pub fn management_url() -> SecretString {
-    SecretString::from(
-        std::env::var("MANAGEMENT_URL")
-            .unwrap_or_else(|_| "http://guest:guest@127.0.0.1:15672".into()),
-    )
+pub fn management_url() -> ManagementUrl {
+    std::env::var("MANAGEMENT_URL")
+        .unwrap_or_else(|_| "http://guest:guest@127.0.0.1:15672".into())
+        .parse()
+        .unwrap()
 }
 
 pub async fn start_broker(name: &str) -> Broker {
     let broker = Broker::start(
-        BrokerSettings {
-            url: amqp_url(),
-            connection_name: name.to_owned(),
-            reconnect_max_delay: Duration::from_millis(500),
-        },
+        BrokerSettings::new(
+            amqp_url().parse().unwrap(),
+            name,
+            Duration::from_millis(500),
+        ),
         None,
     );
     assert!(broker.wait_ready(PATIENCE).await, "broker not reachable");
