@@ -326,7 +326,9 @@ async fn replays_from_the_archive_with_a_dry_run_first() {
     let dry: Value = app
         .post(
             "/v1/replay",
-            json!({"since": "1h", "flow": "to-smint", "subject": "I2", "dry_run": true}),
+            // JSON Schema's integers include 5.0: numbers are taken by value, not spelling.
+            json!({"since": "1h", "flow": "to-smint", "subject": "I2", "dry_run": true,
+                   "sample": 5.0, "rate": 100.0}),
         )
         .await
         .json()

@@ -186,6 +186,19 @@ async fn an_unknown_flow_or_platform_in_a_replay_body_is_a_422_problem() {
 }
 
 #[tokio::test]
+async fn a_fractional_sample_or_rate_is_a_422_problem() {
+    let admin = admin();
+    for body in [
+        json!({"since": "1h", "flow": "to-smint", "sample": 2.5}),
+        json!({"since": "1h", "flow": "to-smint", "rate": 0.5}),
+        json!({"since": "1h", "flow": "to-smint", "sample": -1}),
+    ] {
+        let answer = send(&admin, json_post("/v1/replay", &body)).await;
+        assert_problem(&answer, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    }
+}
+
+#[tokio::test]
 async fn a_replay_sample_above_1000_is_a_400_problem() {
     let admin = admin();
     let body = json!({"since": "1h", "flow": "to-smint", "sample": 1001});

@@ -29,8 +29,35 @@ pub struct ReplayBody {
     flow: String,
     #[serde(default)]
     dry_run: bool,
+    #[serde(default, deserialize_with = "whole_number")]
     rate: Option<u32>,
+    #[serde(default, deserialize_with = "whole_number")]
     sample: Option<usize>,
+}
+
+/// A JSON number with no fractional part, however it is written: JSON Schema's `integer`
+/// (what the OpenAPI document promises) includes `5.0`, serde's integers do not.
+fn whole_number<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    use serde::de::Error;
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    number
+        .as_u64()
+        .or_else(|| {
+            number
+                .as_f64()
+                // Below 2^53 every whole f64 is exact, so the cast loses nothing.
+                .filter(|f| f.fract() == 0.0 && (0.0..=9_007_199_254_740_992.0).contains(f))
+                .map(|f| f as u64)
+        })
+        .and_then(|whole| T::try_from(whole).ok())
+        .map(Some)
+        .ok_or_else(|| D::Error::custom(format!("expected a whole number in range, not {number}")))
 }
 
 /// `data.platform` of the events: a name outside these would silently match nothing.
