@@ -370,21 +370,12 @@ async fn replays_from_the_archive_with_a_dry_run_first() {
 }
 
 #[tokio::test]
-async fn serves_its_openapi_document_naming_every_route() {
+async fn serves_its_openapi_document_without_a_token() {
     let app = App::start().await;
-    let text = app.get("/openapi.yaml", None).await.text().await.unwrap();
-    for path in [
-        "/v1/flows:",
-        "/v1/flows/{flow}/parked:",
-        "/v1/flows/{flow}/parked/{event_id}:",
-        "/v1/flows/{flow}/parked/replay:",
-        "/v1/flows/{flow}/parked/purge:",
-        "/v1/replay:",
-    ] {
-        assert!(
-            text.contains(path),
-            "{path} missing from docs/admin-openapi.yaml"
-        );
-    }
+    let response = app.get("/openapi.yaml", None).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/yaml");
+    // tests/openapi.rs checks the document itself.
+    assert_eq!(response.text().await.unwrap(), assetrelay_admin::OPENAPI);
     app.stop().await;
 }
