@@ -47,15 +47,20 @@ pub async fn require_token(
     let presented = request
         .headers()
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim);
+        .and_then(|v| bearer_token(v.as_bytes()));
     match presented {
-        Some(token) if state.tokens.accepts(token.as_bytes()) => next.run(request).await,
+        Some(token) if state.tokens.accepts(token) => next.run(request).await,
         Some(_) => Problem::unauthorized("the bearer token is not accepted").into_response(),
         None => Problem::unauthorized("send Authorization: Bearer <token>").into_response(),
     }
+}
+
+/// The token of a `Bearer` credential. The scheme is case-insensitive (RFC 9110 §11.1:
+/// `BEARER` is as good as `Bearer`); spaces separate it from the token.
+fn bearer_token(credentials: &[u8]) -> Option<&[u8]> {
+    let space = credentials.iter().position(|&b| b == b' ')?;
+    let (scheme, token) = credentials.split_at(space);
+    scheme
+        .eq_ignore_ascii_case(b"bearer")
+        .then(|| token.trim_ascii())
 }

@@ -7,6 +7,7 @@
 //! `GET /openapi.yaml`.
 
 mod auth;
+mod extract;
 mod problem;
 mod routes;
 
@@ -21,6 +22,11 @@ use tokio_util::sync::CancellationToken;
 
 pub use auth::Tokens;
 pub use problem::Problem;
+pub use routes::{Access, OPERATION_TIMEOUT, READ_TIMEOUT, ROUTES, Route};
+
+/// Request bodies (parked selections, replay filters) are small JSON; a larger one is
+/// answered 413 before it is read.
+pub const BODY_LIMIT: usize = 1024 * 1024;
 
 /// The OpenAPI document of this API.
 pub const OPENAPI: &str = include_str!("../../../docs/admin-openapi.yaml");

@@ -1,40 +1,181 @@
-//! The routes. Everything except `/healthz` and `/openapi.yaml` needs a bearer token.
+//! The routes, as one table ([`ROUTES`]) that builds the router and that the OpenAPI test
+//! checks `docs/admin-openapi.yaml` against. Everything except `/healthz` and
+//! `/openapi.yaml` needs a bearer token. Handlers: [`flows`] (queue depths), [`parked`]
+//! (dead letters), [`replay`] (the archive).
 
-use assetrelay_broker::BrokerError;
+mod flows;
+mod parked;
+mod replay;
+
+use std::time::Duration;
+
 use assetrelay_contract::Flow;
-use assetrelay_ops::{parked, replay};
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{MatchedPath, Request};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodFilter, MethodRouter, on};
 use axum::{Json, Router, middleware};
-use serde::{Deserialize, Serialize};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
+use tracing::Level;
 
 use crate::AdminState;
 use crate::auth::require_token;
-use crate::problem::Problem;
+use crate::problem::{self, Problem};
 
-type ApiResult<T> = Result<Json<T>, Problem>;
+/// Reads (queue depths, a scan of a parked queue) end within this, or are answered 408.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(120);
+/// Replays and purges move every selected message with a broker confirm each, which for a
+/// large parked queue or archive window takes minutes; past this they are stopped and
+/// answered 408 (what was confirmed stays moved, so running them again is safe).
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// Whether a route needs `Authorization: Bearer <token>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    Token,
+}
+
+/// One route of the API.
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    pub method: MethodFilter,
+    /// In axum's syntax, which is also OpenAPI's: `/v1/flows/{flow}/parked`.
+    pub path: &'static str,
+    pub access: Access,
+    pub timeout: Duration,
+    handler: Handler,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Handler {
+    Health,
+    OpenApi,
+    Flows,
+    ParkedList,
+    ParkedShow,
+    ParkedReplay,
+    ParkedPurge,
+    ArchiveReplay,
+}
+
+const fn route(method: MethodFilter, path: &'static str, handler: Handler) -> Route {
+    let (access, timeout) = match handler {
+        Handler::Health | Handler::OpenApi => (Access::Public, READ_TIMEOUT),
+        Handler::Flows | Handler::ParkedList | Handler::ParkedShow => (Access::Token, READ_TIMEOUT),
+        Handler::ParkedReplay | Handler::ParkedPurge | Handler::ArchiveReplay => {
+            (Access::Token, OPERATION_TIMEOUT)
+        }
+    };
+    Route {
+        method,
+        path,
+        access,
+        timeout,
+        handler,
+    }
+}
+
+/// Every route the admin serves.
+pub const ROUTES: &[Route] = &[
+    route(MethodFilter::GET, "/healthz", Handler::Health),
+    route(MethodFilter::GET, "/openapi.yaml", Handler::OpenApi),
+    route(MethodFilter::GET, "/v1/flows", Handler::Flows),
+    route(
+        MethodFilter::GET,
+        "/v1/flows/{flow}/parked",
+        Handler::ParkedList,
+    ),
+    route(
+        MethodFilter::GET,
+        "/v1/flows/{flow}/parked/{event_id}",
+        Handler::ParkedShow,
+    ),
+    route(
+        MethodFilter::POST,
+        "/v1/flows/{flow}/parked/replay",
+        Handler::ParkedReplay,
+    ),
+    route(
+        MethodFilter::POST,
+        "/v1/flows/{flow}/parked/purge",
+        Handler::ParkedPurge,
+    ),
+    route(MethodFilter::POST, "/v1/replay", Handler::ArchiveReplay),
+];
+
+impl Route {
+    fn method_router(&self) -> MethodRouter<AdminState> {
+        let method = self.method;
+        match self.handler {
+            Handler::Health => on(method, health),
+            Handler::OpenApi => on(method, openapi),
+            Handler::Flows => on(method, flows::flows),
+            Handler::ParkedList => on(method, parked::list),
+            Handler::ParkedShow => on(method, parked::show),
+            Handler::ParkedReplay => on(method, parked::replay),
+            Handler::ParkedPurge => on(method, parked::purge),
+            Handler::ArchiveReplay => on(method, replay::archive_replay),
+        }
+    }
+}
 
 pub fn router(state: AdminState) -> Router {
-    let protected = Router::new()
-        .route("/v1/flows", get(flows))
-        .route("/v1/flows/{flow}/parked", get(parked_list))
-        .route("/v1/flows/{flow}/parked/{event_id}", get(parked_show))
-        .route("/v1/flows/{flow}/parked/replay", post(parked_replay))
-        .route("/v1/flows/{flow}/parked/purge", post(parked_purge))
-        .route("/v1/replay", post(archive_replay))
-        .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
-    Router::new()
-        .route(
-            "/healthz",
-            get(|| async { Json(serde_json::json!({"status": "ok"})) }),
+    let mut router = Router::new();
+    for route in ROUTES {
+        let mut endpoint = route.method_router().layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            route.timeout,
+        ));
+        if route.access == Access::Token {
+            endpoint =
+                endpoint.route_layer(middleware::from_fn_with_state(state.clone(), require_token));
+        }
+        router = router.route(route.path, endpoint);
+    }
+    // Fallbacks first: `layer` below wraps them too, so their answers are traced and
+    // carry the request id.
+    router
+        .fallback(problem::no_such_route)
+        .method_not_allowed_fallback(problem::method_not_allowed)
+        .layer(RequestBodyLimitLayer::new(crate::BODY_LIMIT))
+        .layer(middleware::map_response(problem::bare_errors_as_problems))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        // Refusals are answered with their reason; only server errors are worth a warning.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_failure(DefaultOnFailure::new().level(Level::WARN)),
         )
-        .route("/openapi.yaml", get(openapi))
-        .merge(protected)
-        .fallback(|| async { Problem::not_found("no such route (see /openapi.yaml)") })
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// The span of one request: the route's template rather than the path (which holds event
+/// ids), and the request id the response also carries. No header is recorded: one of
+/// them is the bearer token.
+fn request_span(request: &Request) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(MatchedPath::as_str);
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok());
+    tracing::info_span!(
+        "admin_request",
+        http.request.method = %request.method(),
+        http.route = route,
+        request_id,
+    )
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "ok"}))
 }
 
 async fn openapi() -> Response {
@@ -44,211 +185,4 @@ async fn openapi() -> Response {
 fn flow(name: &str) -> Result<Flow, Problem> {
     name.parse()
         .map_err(|e: assetrelay_contract::UnknownFlow| Problem::not_found(e.to_string()))
-}
-
-#[derive(Debug, Serialize)]
-struct QueueStats {
-    queue: String,
-    messages: u32,
-    consumers: u32,
-}
-
-#[derive(Debug, Serialize)]
-struct FlowStats {
-    flow: &'static str,
-    work: QueueStats,
-    retrying: u32,
-    retry_tiers: Vec<QueueStats>,
-    parked: QueueStats,
-}
-
-/// `GET /v1/flows`: depth and consumers of every flow's queues.
-async fn flows(State(state): State<AdminState>) -> ApiResult<Vec<FlowStats>> {
-    let t = &state.topology;
-    let mut out = Vec::new();
-    for flow in Flow::ALL {
-        let mut retry_tiers = Vec::new();
-        for &delay in &t.retry_tiers_secs {
-            retry_tiers.push(queue_stats(&state, &t.retry_queue(flow, delay)).await?);
-        }
-        out.push(FlowStats {
-            flow: flow.as_str(),
-            work: queue_stats(&state, &t.work_queue(flow)).await?,
-            retrying: retry_tiers.iter().map(|q| q.messages).sum(),
-            retry_tiers,
-            parked: queue_stats(&state, &t.parked_queue(flow)).await?,
-        });
-    }
-    Ok(Json(out))
-}
-
-async fn queue_stats(state: &AdminState, queue: &str) -> Result<QueueStats, Problem> {
-    match state.broker.queue_counts(queue).await {
-        Ok(counts) => Ok(QueueStats {
-            queue: queue.to_owned(),
-            messages: counts.messages,
-            consumers: counts.consumers,
-        }),
-        Err(BrokerError::Inspect { .. }) => Err(Problem::new(
-            StatusCode::CONFLICT,
-            "topology_missing",
-            format!("queue `{queue}` does not exist: run `assetrelay topology apply`"),
-        )),
-        Err(e) => Err(Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "broker_unavailable",
-            e.to_string(),
-        )),
-    }
-}
-
-#[derive(Debug, Deserialize)]
-struct ListQuery {
-    limit: Option<usize>,
-}
-
-async fn parked_list(
-    State(state): State<AdminState>,
-    Path(name): Path<String>,
-    Query(query): Query<ListQuery>,
-) -> ApiResult<parked::ParkedList> {
-    let flow = flow(&name)?;
-    let limit = query.limit.unwrap_or(50).min(1000);
-    Ok(Json(
-        parked::list(&state.broker, &state.topology, flow, limit).await?,
-    ))
-}
-
-async fn parked_show(
-    State(state): State<AdminState>,
-    Path((name, event_id)): Path<(String, String)>,
-) -> ApiResult<parked::ParkedMessage> {
-    let flow = flow(&name)?;
-    parked::show(&state.broker, &state.topology, flow, &event_id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| {
-            Problem::not_found(format!(
-                "no parked message with event id `{event_id}` in {name}"
-            ))
-        })
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ParkedSelection {
-    reason: Option<String>,
-    #[serde(default)]
-    event_ids: Vec<String>,
-    #[serde(default)]
-    all: bool,
-    /// Purge only: must be `true`, like the CLI's `--yes`.
-    #[serde(default)]
-    confirm: bool,
-}
-
-impl ParkedSelection {
-    fn filter(&self) -> parked::ParkedFilter {
-        parked::ParkedFilter {
-            reason: self.reason.clone(),
-            event_ids: self.event_ids.clone(),
-            all: self.all,
-        }
-    }
-}
-
-fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Problem> {
-    body.map(|Json(b)| b)
-        .map_err(|e| Problem::invalid(format!("request body: {}", e.body_text())))
-}
-
-async fn parked_replay(
-    State(state): State<AdminState>,
-    Path(name): Path<String>,
-    selection: Result<Json<ParkedSelection>, JsonRejection>,
-) -> ApiResult<parked::ParkedOutcome> {
-    let flow = flow(&name)?;
-    let selection = body(selection)?;
-    if selection.confirm {
-        return Err(Problem::invalid("`confirm` belongs to purge"));
-    }
-    let outcome = parked::replay(
-        &state.broker,
-        &state.publisher,
-        &state.topology,
-        flow,
-        &selection.filter(),
-    )
-    .await?;
-    Ok(Json(outcome))
-}
-
-async fn parked_purge(
-    State(state): State<AdminState>,
-    Path(name): Path<String>,
-    selection: Result<Json<ParkedSelection>, JsonRejection>,
-) -> ApiResult<parked::ParkedOutcome> {
-    let flow = flow(&name)?;
-    let selection = body(selection)?;
-    if !selection.confirm {
-        return Err(Problem::invalid(
-            "purging drops messages for good: send \"confirm\": true",
-        ));
-    }
-    let outcome = parked::purge(&state.broker, &state.topology, flow, &selection.filter()).await?;
-    Ok(Json(outcome))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReplayBody {
-    /// RFC 3339 or a duration ago (`2h`).
-    since: String,
-    until: Option<String>,
-    #[serde(default)]
-    types: Vec<String>,
-    subject: Option<String>,
-    connection: Option<String>,
-    platform: Option<String>,
-    #[serde(default)]
-    event_ids: Vec<String>,
-    flow: String,
-    #[serde(default)]
-    dry_run: bool,
-    rate: Option<u32>,
-    sample: Option<usize>,
-}
-
-async fn archive_replay(
-    State(state): State<AdminState>,
-    request: Result<Json<ReplayBody>, JsonRejection>,
-) -> ApiResult<replay::ReplaySummary> {
-    let request = body(request)?;
-    let now = chrono::Utc::now();
-    let until = match &request.until {
-        Some(text) => Some(replay::parse_time(text, now)?),
-        None => None,
-    };
-    let replay_request = replay::ReplayRequest {
-        since: replay::parse_time(&request.since, now)?,
-        until,
-        types: request.types,
-        subject: request.subject,
-        connection: request.connection,
-        platform: request.platform,
-        event_ids: request.event_ids,
-        flow: flow(&request.flow)?,
-        dry_run: request.dry_run,
-        rate: request.rate,
-        sample: request.sample.unwrap_or(10).min(1000),
-    };
-    let summary = replay::replay(
-        &state.broker,
-        &state.publisher,
-        &state.topology,
-        &replay_request,
-        &|_| {},
-    )
-    .await?;
-    Ok(Json(summary))
 }
