@@ -72,12 +72,15 @@ impl From<OpsError> for Problem {
     fn from(error: OpsError) -> Self {
         match &error {
             OpsError::Invalid(_) => Self::invalid(error.to_string()),
-            OpsError::Broker(_) | OpsError::Management(_) => {
-                tracing::warn!(error = %error, "admin operation failed");
+            OpsError::Broker { .. } | OpsError::Management { .. } => {
+                // The chain names what failed and why; our errors carry no secrets (URLs
+                // are stripped before they become a source).
+                let detail = assetrelay_broker::connection::error_chain(&error);
+                tracing::warn!(error.message = %detail, "admin operation failed");
                 Self::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "broker_unavailable",
-                    error.to_string(),
+                    detail,
                 )
             }
             OpsError::Unconfirmed { .. } => {

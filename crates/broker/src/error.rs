@@ -3,9 +3,10 @@
 /// Why a publish did not end in a positive confirm.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
-    /// No connection to the broker right now (it is being re-established).
+    /// No connection to the broker right now (it is being re-established); the error
+    /// the lost connection failed the publish with, when there was one.
     #[error("not connected to the broker")]
-    NotConnected,
+    NotConnected(#[source] Option<lapin::Error>),
     /// The broker refused to take responsibility for the message (`basic.nack`).
     #[error("the broker nacked the message")]
     Nacked,
@@ -24,7 +25,7 @@ impl PublishError {
     /// Short label for metrics and logs.
     pub fn kind(&self) -> &'static str {
         match self {
-            Self::NotConnected => "not_connected",
+            Self::NotConnected(_) => "not_connected",
             Self::Nacked => "nacked",
             Self::Unroutable { .. } => "unroutable",
             Self::ChannelClosed(_) => "channel_closed",

@@ -97,7 +97,10 @@ impl Publisher {
     }
 
     async fn channel(&self) -> Result<Channel, PublishError> {
-        let generation = self.broker.generation().ok_or(PublishError::NotConnected)?;
+        let generation = self
+            .broker
+            .generation()
+            .ok_or(PublishError::NotConnected(None))?;
         let index = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len();
         let mut slot = self.slots[index].lock().await;
         if let Some((slot_generation, channel)) = slot.as_ref()
@@ -109,7 +112,7 @@ impl Publisher {
         let (fresh_generation, channel) =
             self.broker.confirm_channel().await.map_err(|e| match e {
                 BrokerError::Amqp(e) => self.classify(e),
-                _ => PublishError::NotConnected,
+                _ => PublishError::NotConnected(None),
             })?;
         *slot = Some((fresh_generation, channel.clone()));
         Ok(channel)
@@ -121,7 +124,7 @@ impl Publisher {
         if self.broker.is_ready() {
             PublishError::ChannelClosed(error)
         } else {
-            PublishError::NotConnected
+            PublishError::NotConnected(Some(error))
         }
     }
 }

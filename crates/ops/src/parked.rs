@@ -225,7 +225,7 @@ pub async fn replay(
         "parked replay done"
     );
     if tally.unacked > 0 {
-        return Err(OpsError::Broker(format!(
+        return Err(OpsError::broker_state(format!(
             "{} replayed message(s) could not be removed from parked; they will be replayed again by the next replay",
             tally.unacked
         )));
@@ -258,11 +258,11 @@ pub async fn purge(
         match delivery.acker.ack(BasicAckOptions::default()).await {
             Ok(true) => outcome.moved += 1,
             Ok(false) => {
-                return Err(OpsError::Broker(
-                    "the channel closed during the purge".into(),
+                return Err(OpsError::broker_state(
+                    "the channel closed during the purge",
                 ));
             }
-            Err(e) => return Err(broker_error(&e)),
+            Err(e) => return Err(OpsError::broker("cannot remove a purged message", e)),
         }
     }
     scan.release(broker, outcome.moved).await?;
@@ -273,10 +273,6 @@ pub async fn purge(
         "parked purge done"
     );
     Ok(outcome)
-}
-
-pub(crate) fn broker_error(error: &dyn std::error::Error) -> OpsError {
-    OpsError::Broker(error_chain(error))
 }
 
 struct ReplayStamp {

@@ -217,10 +217,13 @@ pub async fn replay(
     progress(&run.progress());
     let summary = run.summary;
     if let Err(e) = ended {
-        return Err(OpsError::Broker(format!(
-            "replay {replay_id} stopped after reading {} and publishing {} of {} matches: {e}",
-            summary.read, summary.published, summary.matched
-        )));
+        return Err(OpsError::Broker {
+            what: format!(
+                "replay {replay_id} stopped after reading {} and publishing {} of {} matches",
+                summary.read, summary.published, summary.matched
+            ),
+            source: Some(Box::new(e)),
+        });
     }
     tracing::info!(
         read = summary.read,

@@ -13,7 +13,6 @@ use assetrelay_config::ManagementUrl;
 use serde_json::Value;
 
 use crate::OpsError;
-use crate::parked::broker_error;
 use expected::json_text;
 use management::{Management, VHOST};
 use policies::Target;
@@ -153,10 +152,13 @@ impl fmt::Display for Drift {
 /// Declare every exchange, queue and binding (idempotent). Fails, naming the object, if
 /// one exists with other arguments; `check` says which.
 pub async fn apply(broker: &Broker, topology: &Topology) -> Result<(), OpsError> {
-    let channel = broker.channel().await.map_err(|e| broker_error(&e))?;
+    let channel = broker
+        .channel()
+        .await
+        .map_err(|e| OpsError::broker("cannot open a channel", e))?;
     let declared = topology.declare(&channel).await;
     let _ = channel.close(200, "declared".into()).await;
-    declared.map_err(|e| broker_error(&e))
+    declared.map_err(|e| OpsError::broker("cannot declare the topology", e))
 }
 
 /// Every difference between the broker (vhost `/`) and `topology`, policies that reach

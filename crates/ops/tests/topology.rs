@@ -206,7 +206,7 @@ async fn wrong_management_credentials_are_reported_without_the_password() {
         .await
         .unwrap_err();
 
-    assert!(matches!(error, OpsError::Management(_)), "{error:?}");
+    assert!(matches!(error, OpsError::Management { .. }), "{error:?}");
     assert!(error.to_string().contains("401"), "{error}");
     assert!(!format!("{error:?}").contains("not-the-password"));
     bed.finish().await;

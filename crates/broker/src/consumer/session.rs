@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use backon::{BackoffBuilder, ExponentialBuilder};
 use futures::StreamExt;
 use lapin::Channel;
 use lapin::options::{BasicCancelOptions, BasicConsumeOptions, BasicQosOptions};
@@ -42,7 +43,7 @@ pub(super) async fn run<H: Handler>(
     // unstarted in this process: on shutdown the broker returns the rest to the queue.
     let permits = Arc::new(Semaphore::new(settings.concurrency.max(1)));
     let mut tasks = JoinSet::new();
-    let mut backoff = MIN_BACKOFF;
+    let mut delays = reopen_delays();
     loop {
         let opened = tokio::select! {
             () = shutdown.cancelled() => break,
@@ -50,15 +51,15 @@ pub(super) async fn run<H: Handler>(
         };
         let (channel, mut stream) = match opened {
             Ok(opened) => {
-                backoff = MIN_BACKOFF;
+                delays = reopen_delays();
                 opened
             }
             Err(e) => {
-                tracing::warn!(flow, queue, error.message = %error_chain(&e), ?backoff, "cannot consume yet");
-                if pause(backoff, &shutdown).await {
+                let wait = delays.next().unwrap_or(MAX_BACKOFF);
+                tracing::warn!(flow, queue, error.message = %error_chain(&e), ?wait, "cannot consume yet");
+                if pause(wait, &shutdown).await {
                     break;
                 }
-                backoff = (backoff * 2).min(MAX_BACKOFF);
                 continue;
             }
         };
@@ -197,6 +198,18 @@ fn report(done: Result<(), JoinError>, flow: &str) {
     {
         tracing::error!(flow, "a delivery task panicked outside its handler");
     }
+}
+
+/// Waits between attempts to (re)open the consumer: exponential from [`MIN_BACKOFF`] to
+/// [`MAX_BACKOFF`] with jitter (so replicas do not retry in step), never giving up: a
+/// consumer waits for its broker until shutdown.
+fn reopen_delays() -> impl Iterator<Item = Duration> {
+    ExponentialBuilder::default()
+        .with_min_delay(MIN_BACKOFF)
+        .with_max_delay(MAX_BACKOFF)
+        .with_jitter()
+        .without_max_times()
+        .build()
 }
 
 /// Sleep, unless shut down first (then `true`).

@@ -15,7 +15,6 @@ use assetrelay_broker::lapin::message::Delivery;
 use assetrelay_broker::lapin::options::{BasicGetOptions, BasicNackOptions};
 
 use crate::OpsError;
-use crate::parked::broker_error;
 
 pub(crate) struct Scan {
     channel: Channel,
@@ -30,12 +29,15 @@ impl Scan {
     /// Start a pass over `queue`, which must exist.
     pub(crate) async fn open(broker: &Broker, queue: &str) -> Result<Self, OpsError> {
         let counts = broker.queue_counts(queue).await.map_err(|e| {
-            OpsError::Broker(format!(
-                "cannot open `{queue}` (run `assetrelay topology apply`?): {}",
-                assetrelay_broker::connection::error_chain(&e)
-            ))
+            OpsError::broker(
+                format!("cannot open `{queue}` (run `assetrelay topology apply`?)"),
+                e,
+            )
         })?;
-        let channel = broker.channel().await.map_err(|e| broker_error(&e))?;
+        let channel = broker
+            .channel()
+            .await
+            .map_err(|e| OpsError::broker("cannot open a channel", e))?;
         Ok(Self {
             channel,
             queue: queue.to_owned(),
@@ -62,7 +64,7 @@ impl Scan {
                 BasicGetOptions { no_ack: false },
             )
             .await
-            .map_err(|e| broker_error(&e))?;
+            .map_err(|e| OpsError::broker(format!("cannot read `{}`", self.queue), e))?;
         let Some(got) = got else {
             self.remaining = 0;
             return Ok(None);
@@ -89,7 +91,7 @@ impl Scan {
             let counts = broker
                 .queue_counts(&queue)
                 .await
-                .map_err(|e| broker_error(&e))?;
+                .map_err(|e| OpsError::broker(format!("cannot inspect `{queue}`"), e))?;
             if u64::from(counts.messages) >= expected {
                 return Ok(());
             }
@@ -113,11 +115,11 @@ impl Scan {
                     },
                 )
                 .await
-                .map_err(|e| broker_error(&e))?;
+                .map_err(|e| OpsError::broker("cannot return the scanned messages", e))?;
         }
         self.channel
             .close(200, "done".into())
             .await
-            .map_err(|e| broker_error(&e))
+            .map_err(|e| OpsError::broker("cannot close the scan channel", e))
     }
 }

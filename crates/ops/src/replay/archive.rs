@@ -19,7 +19,7 @@ use assetrelay_broker::lapin::options::{
 };
 use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
 use assetrelay_broker::lapin::{BasicProperties, Channel, Consumer, message::Delivery};
-use assetrelay_broker::{Broker, Publisher, connection::error_chain};
+use assetrelay_broker::{Broker, Publisher};
 use assetrelay_contract::OutgoingMessage;
 use assetrelay_contract::header;
 use futures::StreamExt;
@@ -58,7 +58,7 @@ impl ArchiveReader {
         replay_id: &str,
     ) -> Result<Self, OpsError> {
         if !broker.wait_ready(READY_WAIT).await {
-            return Err(OpsError::Broker(format!(
+            return Err(OpsError::broker_state(format!(
                 "not connected within {}s",
                 READY_WAIT.as_secs()
             )));
@@ -66,7 +66,7 @@ impl ArchiveReader {
         let channel = broker
             .channel()
             .await
-            .map_err(|e| OpsError::Broker(error_chain(&e)))?;
+            .map_err(|e| OpsError::broker("cannot open a channel", e))?;
         let consumer = match subscribe(&channel, stream, start_secs, replay_id).await {
             Ok(consumer) => consumer,
             Err(e) => {
@@ -94,10 +94,10 @@ impl ArchiveReader {
         };
         if let Err(e) = publisher.publish(&marker).await {
             reader.close().await;
-            return Err(OpsError::Broker(format!(
-                "cannot mark the end of `{stream}`: {}",
-                error_chain(&e)
-            )));
+            return Err(OpsError::broker(
+                format!("cannot mark the end of `{stream}`"),
+                e,
+            ));
         }
         Ok(reader)
     }
@@ -108,7 +108,7 @@ impl ArchiveReader {
             let next = tokio::time::timeout(QUIET_LIMIT, self.consumer.next())
                 .await
                 .map_err(|_| {
-                    OpsError::Broker(format!(
+                    OpsError::broker_state(format!(
                         "the archive sent nothing for {}s before its end marker",
                         QUIET_LIMIT.as_secs()
                     ))
@@ -116,14 +116,11 @@ impl ArchiveReader {
             let delivery = match next {
                 Some(Ok(delivery)) => delivery,
                 Some(Err(e)) => {
-                    return Err(OpsError::Broker(format!(
-                        "lost the archive consumer: {}",
-                        error_chain(&e)
-                    )));
+                    return Err(OpsError::broker("lost the archive consumer", e));
                 }
                 None => {
-                    return Err(OpsError::Broker(
-                        "the broker ended the archive consumer (stream deleted?)".into(),
+                    return Err(OpsError::broker_state(
+                        "the broker ended the archive consumer (stream deleted?)",
                     ));
                 }
             };
@@ -155,7 +152,7 @@ impl ArchiveReader {
         self.channel
             .basic_ack(self.last_tag, BasicAckOptions { multiple: true })
             .await
-            .map_err(|e| OpsError::Broker(format!("cannot ack the archive: {}", error_chain(&e))))
+            .map_err(|e| OpsError::broker("cannot ack the archive", e))
     }
 }
 
@@ -170,7 +167,7 @@ async fn subscribe(
     channel
         .basic_qos(PREFETCH, BasicQosOptions::default())
         .await
-        .map_err(|e| OpsError::Broker(error_chain(&e)))?;
+        .map_err(|e| OpsError::broker("cannot set the archive prefetch", e))?;
     let mut args = FieldTable::default();
     // An AMQP timestamp is read as POSIX seconds: start at the chunk holding that time.
     args.insert(
@@ -185,12 +182,7 @@ async fn subscribe(
             args,
         )
         .await
-        .map_err(|e| {
-            OpsError::Broker(format!(
-                "cannot read the archive stream `{stream}`: {}",
-                error_chain(&e)
-            ))
-        })
+        .map_err(|e| OpsError::broker(format!("cannot read the archive stream `{stream}`"), e))
 }
 
 fn marker_headers(replay_id: &str) -> FieldTable {

@@ -34,7 +34,7 @@ impl Management {
         let client = reqwest::Client::builder()
             .timeout(TIMEOUT)
             .build()
-            .map_err(|e| OpsError::Management(assetrelay_broker::connection::error_chain(&e)))?;
+            .map_err(|e| OpsError::management("cannot build the HTTP client", e))?;
         Ok(Self {
             client,
             url: url.clone(),
@@ -52,34 +52,29 @@ impl Management {
             request = request.basic_auth(user, Some(password.expose_secret()));
         }
         let response = request.send().await.map_err(|e| {
-            OpsError::Management(format!(
-                "cannot reach {}: {}",
-                self.origin(),
-                assetrelay_broker::connection::error_chain(&e.without_url())
-            ))
+            OpsError::management(format!("cannot reach {}", self.origin()), e.without_url())
         })?;
         let status = response.status();
         if status == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
         }
         if status == reqwest::StatusCode::UNAUTHORIZED {
-            return Err(OpsError::Management(format!(
+            return Err(OpsError::management_state(format!(
                 "{} refused the credentials of broker.management_url (401)",
                 self.origin()
             )));
         }
         if !status.is_success() {
-            return Err(OpsError::Management(format!(
+            return Err(OpsError::management_state(format!(
                 "GET {} answered {status}",
                 url.path()
             )));
         }
         response.json().await.map(Some).map_err(|e| {
-            OpsError::Management(format!(
-                "GET {}: unexpected answer: {}",
-                url.path(),
-                assetrelay_broker::connection::error_chain(&e.without_url())
-            ))
+            OpsError::management(
+                format!("GET {}: unexpected answer", url.path()),
+                e.without_url(),
+            )
         })
     }
 
@@ -97,7 +92,7 @@ fn api_url(base: &Url, segments: &[&str]) -> Result<Url, OpsError> {
         path.extend(utf8_percent_encode(segment, SEGMENT));
     }
     base.join(&path)
-        .map_err(|e| OpsError::Management(format!("cannot build the API path `{path}`: {e}")))
+        .map_err(|e| OpsError::management(format!("cannot build the API path `{path}`"), e))
 }
 
 #[cfg(test)]
