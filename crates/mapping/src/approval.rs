@@ -71,16 +71,6 @@ pub struct Audience {
     pub rules: Vec<String>,
 }
 
-impl Audience {
-    /// No restriction: no region rule matched (or none lists anything).
-    pub fn is_unrestricted(&self) -> bool {
-        self.regions.is_empty()
-            && self.languages.is_empty()
-            && self.campaigns.is_empty()
-            && self.rules.is_empty()
-    }
-}
-
 /// Why an item is not exposed in Smint.io.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Withheld {

@@ -1,9 +1,8 @@
 //! Echo suppression (DESIGN §6.6): a flow hashes the fields it would write and skips the
 //! write when the target already holds that hash.
 
-use assetrelay_photoshelter::client::{Iptc, MediaUpdate};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 /// sha256 hex of the canonical JSON of `value` (object keys sorted, so equal data gives
@@ -22,29 +21,6 @@ pub fn try_fingerprint<T: Serialize>(value: &T) -> Result<String, serde_json::Er
     let mut canonical = String::new();
     write_canonical(&value, &mut canonical)?;
     Ok(hash(&canonical))
-}
-
-/// The fingerprint of what to-photoshelter writes for a license: the IPTC block and the
-/// media update (which has no `Serialize` of its own; `None` fields are left out, a removed
-/// expiry is `null`).
-pub fn license_write_fingerprint(iptc: &Iptc, update: &MediaUpdate) -> String {
-    let mut attributes = serde_json::Map::new();
-    if let Some(v) = update.visibility {
-        attributes.insert("mode".into(), v.as_str().into());
-    }
-    if let Some(date) = update.license_expiration_date {
-        attributes.insert(
-            "license_expiration_date".into(),
-            date.map_or(Value::Null, |d| d.to_string().into()),
-        );
-    }
-    if let Some(b) = update.model_released {
-        attributes.insert("model_released".into(), b.into());
-    }
-    if let Some(b) = update.property_released {
-        attributes.insert("property_released".into(), b.into());
-    }
-    fingerprint(&json!({"iptc": iptc, "media": attributes}))
 }
 
 fn hash(text: &str) -> String {

@@ -16,7 +16,7 @@ pub mod to_smint;
 
 pub use approval::{Audience, Exposure, Withheld, exposure, media_matches};
 pub use expiry::{is_expired, license_expires_at, media_expires_at};
-pub use fingerprint::{fingerprint, license_write_fingerprint, try_fingerprint};
+pub use fingerprint::{fingerprint, try_fingerprint};
 pub use origin::{
     SMINTIO_TRANS_REF_PREFIX, parse_upload_file_name, smintio_origin, upload_file_name,
 };

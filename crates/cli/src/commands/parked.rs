@@ -272,25 +272,22 @@ fn details(message: &ParkedMessage) -> String {
     out
 }
 
-/// Left-aligned columns, two spaces apart.
+/// Left-aligned columns, two spaces apart, no borders (readable in a terminal and in a pipe).
 fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<String>| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(cell, &width)| format!("{cell:<width$}"))
-            .collect();
-        format!("{}\n", padded.join("  ").trim_end())
-    };
-    let mut out = line(headers.iter().map(|&h| h.to_owned()).collect());
+    let mut table = comfy_table::Table::new();
+    table
+        .load_preset(comfy_table::presets::NOTHING)
+        .set_content_arrangement(comfy_table::ContentArrangement::Disabled)
+        .set_header(headers.iter().copied());
     for row in rows {
-        out.push_str(&line(row));
+        table.add_row(row);
+    }
+    let mut out: String = table
+        .lines()
+        .map(|line| format!("{}\n", line.trim_end()))
+        .collect();
+    if out.is_empty() {
+        out.push('\n');
     }
     out
 }
@@ -305,6 +302,12 @@ mod tests {
             &["A", "LONG HEADER"],
             vec![vec!["wide cell".into(), "x".into()]],
         );
-        assert_eq!(out, "A          LONG HEADER\nwide cell  x\n");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 2, "{out}");
+        let column = |line: &str, word: &str| line.find(word).unwrap();
+        assert_eq!(column(lines[0], "LONG"), column(lines[1], "x"), "{out}");
+        assert!(
+            lines[0].trim_start().starts_with('A') && lines[1].trim_start().starts_with("wide")
+        );
     }
 }

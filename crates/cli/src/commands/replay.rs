@@ -3,7 +3,7 @@
 //! a non-zero exit when any copy was not confirmed.
 
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -11,9 +11,9 @@ use assetrelay_broker::{Broker, BrokerSettings, Publisher, Topology};
 use assetrelay_config::Config;
 use assetrelay_contract::Flow;
 use assetrelay_ops::replay::{self, ReplayMatch, ReplayProgress, ReplayRequest, ReplaySummary};
+use indicatif::{HumanCount, ProgressBar, ProgressStyle};
 
 const CONNECT_WAIT: Duration = Duration::from_secs(10);
-const BAR_WIDTH: usize = 24;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -75,12 +75,9 @@ pub async fn run(args: Args, config: Config) -> anyhow::Result<()> {
         Duration::from_millis(config.broker.confirm_timeout_ms),
     );
     let topology = Topology::from_config(&config.topology);
-    let bar = Bar {
-        enabled: std::io::stderr().is_terminal(),
-        dry_run: request.dry_run,
-    };
+    let bar = Bar::new(request.dry_run);
     let outcome = replay::replay(&broker, &publisher, &topology, &request, &|p| bar.draw(p)).await;
-    bar.clear();
+    bar.finish();
     broker.close().await;
     let summary = outcome.context("replay failed")?;
 
@@ -212,52 +209,47 @@ fn counts(out: &mut String, title: &str, counts: &std::collections::BTreeMap<Str
     }
 }
 
-/// A one-line progress bar on stderr, redrawn in place; only on a terminal.
+/// A progress bar on stderr (indicatif hides it when stderr is not a terminal): how far
+/// through the archive window, with counts, rate and ETA.
 struct Bar {
-    enabled: bool,
+    bar: ProgressBar,
     dry_run: bool,
 }
 
+/// The bar measures the window in thousandths.
+const BAR_STEPS: u64 = 1_000;
+
 impl Bar {
-    fn draw(&self, p: &ReplayProgress) {
-        if !self.enabled {
-            return;
-        }
-        let secs = p.elapsed.as_secs_f64();
-        let mut line = String::from("\r\x1b[2K");
-        if let Some(f) = p.fraction {
-            let filled = ((f * BAR_WIDTH as f64).round() as usize).min(BAR_WIDTH);
-            let _ = write!(
-                line,
-                "[{}{}] {:>3.0}%  ",
-                "#".repeat(filled),
-                "-".repeat(BAR_WIDTH - filled),
-                f * 100.0
-            );
-        }
-        let _ = write!(
-            line,
-            "read {}  matched {}",
-            grouped(p.read),
-            grouped(p.matched)
-        );
-        if !self.dry_run {
-            let _ = write!(line, "  published {}", grouped(p.published));
-        }
-        let done = if self.dry_run { p.read } else { p.published };
-        let _ = write!(line, "  {}/s", grouped(per_second(done, secs)));
-        if let Some(f) = p.fraction.filter(|&f| f > 0.01 && f < 1.0) {
-            let _ = write!(line, "  ETA {:.0}s", secs * (1.0 - f) / f);
-        }
-        let mut stderr = std::io::stderr().lock();
-        let _ = stderr.write_all(line.as_bytes());
-        let _ = stderr.flush();
+    fn new(dry_run: bool) -> Self {
+        let bar = ProgressBar::new(BAR_STEPS);
+        let style = ProgressStyle::with_template("[{bar:24}] {percent:>3}%  {msg}  ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("#-");
+        bar.set_style(style);
+        Self { bar, dry_run }
     }
 
-    fn clear(&self) {
-        if self.enabled {
-            let _ = std::io::stderr().write_all(b"\r\x1b[2K");
+    fn draw(&self, p: &ReplayProgress) {
+        if let Some(f) = p.fraction {
+            self.bar
+                .set_position((f.clamp(0.0, 1.0) * BAR_STEPS as f64) as u64);
         }
+        let secs = p.elapsed.as_secs_f64();
+        let done = if self.dry_run { p.read } else { p.published };
+        let mut message = format!(
+            "read {}  matched {}",
+            HumanCount(p.read),
+            HumanCount(p.matched)
+        );
+        if !self.dry_run {
+            let _ = write!(message, "  published {}", HumanCount(p.published));
+        }
+        let _ = write!(message, "  {}/s", HumanCount(per_second(done, secs)));
+        self.bar.set_message(message);
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
     }
 }
 
@@ -271,15 +263,7 @@ fn per_second(n: u64, secs: f64) -> u64 {
 
 /// `1234567` → `1,234,567`.
 fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    HumanCount(n).to_string()
 }
 
 #[cfg(test)]

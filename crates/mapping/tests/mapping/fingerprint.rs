@@ -1,11 +1,7 @@
 use std::collections::{BTreeMap, HashMap};
 
-use assetrelay_mapping::{
-    fingerprint, iptc_for_license, license_write_fingerprint, media_update_for_license,
-};
+use assetrelay_mapping::fingerprint;
 use serde::Serialize;
-
-use crate::{date, sample_lpt};
 
 #[derive(Serialize)]
 struct CreditFirst<'a> {
@@ -51,34 +47,5 @@ fn any_value_change_changes_the_fingerprint() {
     ];
     for changed in cases {
         assert_ne!(fingerprint(&base), fingerprint(&changed), "{changed}");
-    }
-}
-
-#[test]
-fn the_license_write_fingerprint_follows_the_written_fields() {
-    let lpt = sample_lpt();
-    let iptc = iptc_for_license(&lpt);
-    let update = media_update_for_license(&lpt);
-    let fp = license_write_fingerprint(&iptc, &update);
-    assert_eq!(
-        fp,
-        license_write_fingerprint(&iptc_for_license(&lpt), &media_update_for_license(&lpt))
-    );
-
-    let mut later = update.clone();
-    later.license_expiration_date = Some(Some(date("2026-01-01")));
-    let mut untouched = update.clone();
-    untouched.license_expiration_date = None;
-    let mut retitled = iptc.clone();
-    retitled.title = Some("little mouse".into());
-    for (row, other) in [
-        ("expiry set", license_write_fingerprint(&iptc, &later)),
-        (
-            "expiry untouched vs removed",
-            license_write_fingerprint(&iptc, &untouched),
-        ),
-        ("title", license_write_fingerprint(&retitled, &update)),
-    ] {
-        assert_ne!(fp, other, "{row}");
     }
 }
