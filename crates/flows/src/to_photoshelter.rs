@@ -22,12 +22,12 @@ use crate::shared::failure::{FlowError, from_photoshelter, from_smintio, parse_e
 use crate::shared::ps_copies::{find_copies, retire};
 use crate::shared::scheduler::ExpiryScheduler;
 
-/// Whether the license feed must be read forward before looking a license up.
-#[derive(Clone, Copy)]
+/// Where `apply` gets the license from.
 enum Feed {
+    /// Read the feed forward, then look the license up.
     ReadForward,
-    /// The caller has just read it (a feed ping).
-    JustRead,
+    /// The caller has just read it from the feed (a feed ping).
+    JustRead(Box<LicensePurchaseTransaction>),
 }
 
 pub struct ToPhotoshelter {
@@ -68,15 +68,12 @@ impl ToPhotoshelter {
             Some(uuid) => self.apply(&connection, uuid, Feed::ReadForward).await,
             None => {
                 // A feed ping names no license: apply every license the feed shows changed.
-                let mut changed = connection.licenses.refresh().await?;
-                let mut seen = std::collections::HashSet::new();
-                changed.retain(|uuid| seen.insert(uuid.clone()));
+                let changed = connection.licenses.refresh().await?;
                 let mut outcome = Handled::Skipped;
-                for uuid in changed {
-                    if matches!(
-                        self.apply(&connection, &uuid, Feed::JustRead).await?,
-                        Handled::Ok
-                    ) {
+                for lpt in changed {
+                    let uuid = lpt.uuid.clone();
+                    let feed = Feed::JustRead(Box::new(lpt));
+                    if matches!(self.apply(&connection, &uuid, feed).await?, Handled::Ok) {
                         outcome = Handled::Ok;
                     }
                 }
@@ -98,7 +95,8 @@ impl ToPhotoshelter {
             .await;
         let lpt = match feed {
             Feed::ReadForward => connection.licenses.get(uuid).await?,
-            Feed::JustRead => connection.licenses.cached(uuid).await,
+            // Another delivery may have read a newer state while this one waited its turn.
+            Feed::JustRead(read) => Some(connection.licenses.cached(uuid).await.unwrap_or(*read)),
         };
         let lpt = lpt.ok_or_else(|| {
             HandlerError::transient(
