@@ -238,24 +238,14 @@ impl ToPhotoshelter {
 }
 
 /// A MIME type for the upload. Smint.io's binary `content_type` is a category (`image`),
-/// so the file extension decides unless a real MIME type was given; unknown → none sent.
+/// so the file extension decides unless a valid MIME type was given; unknown → none sent.
 fn mime_type(content_type: Option<&str>, file_name: &str) -> Option<String> {
-    if let Some(mime) = content_type.filter(|c| c.contains('/')) {
-        return Some(mime.to_owned());
+    if let Some(mime) = content_type.and_then(|c| c.parse::<mime_guess::Mime>().ok()) {
+        return Some(mime.to_string());
     }
-    let extension = file_name.rsplit_once('.')?.1.to_ascii_lowercase();
-    let mime = match extension.as_str() {
-        "jpg" | "jpeg" => "image/jpeg",
-        "png" => "image/png",
-        "gif" => "image/gif",
-        "tif" | "tiff" => "image/tiff",
-        "webp" => "image/webp",
-        "mp4" => "video/mp4",
-        "mov" => "video/quicktime",
-        "pdf" => "application/pdf",
-        _ => return None,
-    };
-    Some(mime.to_owned())
+    mime_guess::from_path(file_name)
+        .first()
+        .map(|mime| mime.to_string())
 }
 
 /// Bring the copy's IPTC and attributes to the license's; returns whether anything changed.
@@ -348,8 +338,17 @@ mod tests {
             mime_type(Some("image"), "smintio-u-v1.JPG").as_deref(),
             Some("image/jpeg")
         );
-        assert_eq!(mime_type(Some("image"), "smintio-u-v1.xyz"), None);
+        assert_eq!(
+            mime_type(None, "smintio-u-v1.mov").as_deref(),
+            Some("video/quicktime")
+        );
+        assert_eq!(mime_type(Some("image"), "smintio-u-v1.unknown-ext"), None);
         assert_eq!(mime_type(None, "no-extension"), None);
+        assert_eq!(
+            mime_type(Some("image jpeg/x"), "x.png").as_deref(),
+            Some("image/png"),
+            "a content type that is not a MIME type is not sent"
+        );
     }
 
     #[test]
