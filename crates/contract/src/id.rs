@@ -20,6 +20,18 @@ pub fn new_traceparent() -> String {
     format!("00-{trace_id:032x}-{span_id:016x}-01")
 }
 
+/// A child of `parent` for an outbound call: the same trace id and flags, a new span id.
+/// `None` when `parent` is not a valid `traceparent` (W3C: then start no child of it).
+pub fn child_traceparent(parent: &str) -> Option<String> {
+    if !valid_traceparent(parent) {
+        return None;
+    }
+    let (trace, rest) = parent.strip_prefix("00-")?.split_once('-')?;
+    let (_parent_span, flags) = rest.split_once('-')?;
+    let span_id: u64 = rand::random::<u64>().max(1);
+    Some(format!("00-{trace}-{span_id:016x}-{flags}"))
+}
+
 /// Whether `value` is a well-formed version-00 `traceparent` with non-zero ids.
 pub fn valid_traceparent(value: &str) -> bool {
     let parts: Vec<&str> = value.split('-').collect();
@@ -63,6 +75,20 @@ mod tests {
     #[test]
     fn generated_traceparents_are_valid() {
         assert!(valid_traceparent(&new_traceparent()));
+    }
+
+    #[test]
+    fn a_child_keeps_the_trace_id_and_flags_and_gets_a_new_span_id() {
+        let parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00";
+        let child = child_traceparent(parent).unwrap();
+        assert!(valid_traceparent(&child), "{child}");
+        assert!(
+            child.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
+            "{child}"
+        );
+        assert!(child.ends_with("-00"), "{child}");
+        assert_ne!(&child[36..52], "00f067aa0ba902b7");
+        assert_eq!(child_traceparent("garbage"), None);
     }
 
     #[test]

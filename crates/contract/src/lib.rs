@@ -14,6 +14,6 @@ pub mod payload;
 pub use amqp::{Headers, OutgoingMessage, header};
 pub use envelope::{CLOUDEVENTS_CONTENT_TYPE, CloudEvent, EventData, Normalized, SPEC_VERSION};
 pub use flow::{Flow, UnknownFlow};
-pub use id::{event_id_for_delivery, new_traceparent, valid_traceparent};
+pub use id::{child_traceparent, event_id_for_delivery, new_traceparent, valid_traceparent};
 pub use kind::{EventType, Platform, UnknownName};
 pub use payload::{Fields, PayloadError};

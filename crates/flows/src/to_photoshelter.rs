@@ -22,12 +22,12 @@ use crate::shared::failure::{FlowError, from_photoshelter, from_smintio, parse_e
 use crate::shared::ps_copies::{find_copies, retire};
 use crate::shared::scheduler::ExpiryScheduler;
 
-/// Whether the license feed must be read forward before looking a license up.
-#[derive(Clone, Copy)]
+/// Where `apply` gets the license from.
 enum Feed {
+    /// Read the feed forward, then look the license up.
     ReadForward,
-    /// The caller has just read it (a feed ping).
-    JustRead,
+    /// The caller has just read it from the feed (a feed ping).
+    JustRead(Box<LicensePurchaseTransaction>),
 }
 
 pub struct ToPhotoshelter {
@@ -68,15 +68,12 @@ impl ToPhotoshelter {
             Some(uuid) => self.apply(&connection, uuid, Feed::ReadForward).await,
             None => {
                 // A feed ping names no license: apply every license the feed shows changed.
-                let mut changed = connection.licenses.refresh().await?;
-                let mut seen = std::collections::HashSet::new();
-                changed.retain(|uuid| seen.insert(uuid.clone()));
+                let changed = connection.licenses.refresh().await?;
                 let mut outcome = Handled::Skipped;
-                for uuid in changed {
-                    if matches!(
-                        self.apply(&connection, &uuid, Feed::JustRead).await?,
-                        Handled::Ok
-                    ) {
+                for lpt in changed {
+                    let uuid = lpt.uuid.clone();
+                    let feed = Feed::JustRead(Box::new(lpt));
+                    if matches!(self.apply(&connection, &uuid, feed).await?, Handled::Ok) {
                         outcome = Handled::Ok;
                     }
                 }
@@ -98,7 +95,8 @@ impl ToPhotoshelter {
             .await;
         let lpt = match feed {
             Feed::ReadForward => connection.licenses.get(uuid).await?,
-            Feed::JustRead => connection.licenses.cached(uuid).await,
+            // Another delivery may have read a newer state while this one waited its turn.
+            Feed::JustRead(read) => Some(connection.licenses.cached(uuid).await.unwrap_or(*read)),
         };
         let lpt = lpt.ok_or_else(|| {
             HandlerError::transient(
@@ -240,24 +238,14 @@ impl ToPhotoshelter {
 }
 
 /// A MIME type for the upload. Smint.io's binary `content_type` is a category (`image`),
-/// so the file extension decides unless a real MIME type was given; unknown → none sent.
+/// so the file extension decides unless a valid MIME type was given; unknown → none sent.
 fn mime_type(content_type: Option<&str>, file_name: &str) -> Option<String> {
-    if let Some(mime) = content_type.filter(|c| c.contains('/')) {
-        return Some(mime.to_owned());
+    if let Some(mime) = content_type.and_then(|c| c.parse::<mime_guess::Mime>().ok()) {
+        return Some(mime.to_string());
     }
-    let extension = file_name.rsplit_once('.')?.1.to_ascii_lowercase();
-    let mime = match extension.as_str() {
-        "jpg" | "jpeg" => "image/jpeg",
-        "png" => "image/png",
-        "gif" => "image/gif",
-        "tif" | "tiff" => "image/tiff",
-        "webp" => "image/webp",
-        "mp4" => "video/mp4",
-        "mov" => "video/quicktime",
-        "pdf" => "application/pdf",
-        _ => return None,
-    };
-    Some(mime.to_owned())
+    mime_guess::from_path(file_name)
+        .first()
+        .map(|mime| mime.to_string())
 }
 
 /// Bring the copy's IPTC and attributes to the license's; returns whether anything changed.
@@ -350,8 +338,17 @@ mod tests {
             mime_type(Some("image"), "smintio-u-v1.JPG").as_deref(),
             Some("image/jpeg")
         );
-        assert_eq!(mime_type(Some("image"), "smintio-u-v1.xyz"), None);
+        assert_eq!(
+            mime_type(None, "smintio-u-v1.mov").as_deref(),
+            Some("video/quicktime")
+        );
+        assert_eq!(mime_type(Some("image"), "smintio-u-v1.unknown-ext"), None);
         assert_eq!(mime_type(None, "no-extension"), None);
+        assert_eq!(
+            mime_type(Some("image jpeg/x"), "x.png").as_deref(),
+            Some("image/png"),
+            "a content type that is not a MIME type is not sent"
+        );
     }
 
     #[test]

@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 
+pub mod trace;
+
 use std::time::Duration;
 
 use http::header::RETRY_AFTER;

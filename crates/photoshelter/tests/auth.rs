@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use assetrelay_photoshelter::client::{Auth, Client, Error};
+use assetrelay_photoshelter::client::{Auth, Client, Error, Visibility};
 use common::TestApp;
 use reqwest::{Method, StatusCode};
 use secrecy::SecretString;
@@ -147,7 +147,10 @@ async fn honours_the_sandbox_retry_after_then_reports_a_transient_error() {
     .await;
 
     let started = Instant::now();
-    let err = client.delete_media("I0000000000000001").await.unwrap_err();
+    let err = client
+        .set_media_visibility("I0000000000000001", Visibility::Private)
+        .await
+        .unwrap_err();
 
     // Two in-process retries, each after the 1 s Retry-After.
     assert!(
@@ -178,7 +181,10 @@ async fn a_hanging_platform_times_out_as_a_transient_error() {
     )
     .await;
 
-    let err = client.delete_media("I0000000000000001").await.unwrap_err();
+    let err = client
+        .set_media_visibility("I0000000000000001", Visibility::Private)
+        .await
+        .unwrap_err();
 
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     assert!(err.is_transient());

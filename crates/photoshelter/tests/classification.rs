@@ -7,7 +7,9 @@
 
 use std::time::{Duration, Instant};
 
-use assetrelay_photoshelter::client::{Auth, Client, ClientConfig, Error};
+use assetrelay_photoshelter::client::{
+    Auth, Client, ClientConfig, Error, Upload, UploadSource, Visibility,
+};
 use reqwest::StatusCode;
 use secrecy::SecretString;
 use serde_json::json;
@@ -130,7 +132,7 @@ async fn classifies_a_refused_connection_as_transient() {
 async fn exposes_retry_after_of_a_429_it_does_not_wait_for() {
     let server = MockServer::start().await;
     let body = json!({"errors": [{"id": "TooManyRequestsException", "status": "429", "title": "Too many requests"}]});
-    Mock::given(method("DELETE"))
+    Mock::given(method("PATCH"))
         .respond_with(
             ResponseTemplate::new(429)
                 .insert_header("Retry-After", "180")
@@ -140,7 +142,7 @@ async fn exposes_retry_after_of_a_429_it_does_not_wait_for() {
         .mount(&server)
         .await;
     let err = client(&server.uri())
-        .delete_media("I0000AAAAAAAAAAA")
+        .set_media_visibility("I0000AAAAAAAAAAA", Visibility::Private)
         .await
         .unwrap_err();
     assert!(err.is_transient());
@@ -187,19 +189,17 @@ async fn waits_out_a_short_retry_after_and_succeeds() {
 #[tokio::test]
 async fn sends_the_api_key_and_bearer_on_every_call() {
     let server = MockServer::start().await;
-    Mock::given(method("DELETE"))
+    Mock::given(method("PATCH"))
         .and(header("X-PS-Api-Key", KEY))
         .and(header("Authorization", format!("Bearer {TOKEN}").as_str()))
         .respond_with(ResponseTemplate::new(204))
         .expect(1)
         .mount(&server)
         .await;
-    assert!(
-        client(&server.uri())
-            .delete_media("I0000AAAAAAAAAAA")
-            .await
-            .unwrap()
-    );
+    client(&server.uri())
+        .set_media_visibility("I0000AAAAAAAAAAA", Visibility::Private)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -242,13 +242,16 @@ async fn a_v3_error_envelope_in_a_200_is_permanent() {
         )
         .mount(&server)
         .await;
-    let err = client(&server.uri())
-        .set_gallery_visibility(
-            "G0000AAAAAAAAAAA",
-            assetrelay_photoshelter::client::Visibility::Private,
-        )
-        .await
-        .unwrap_err();
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), b"jpeg").unwrap();
+    let upload = Upload {
+        gallery_id: "G0000AAAAAAAAAAA".into(),
+        file_name: "a.jpg".into(),
+        content_type: None,
+        searchable: None,
+        source: UploadSource::File(file.path().to_owned()),
+    };
+    let err = client(&server.uri()).upload(&upload).await.unwrap_err();
     assert!(matches!(err, Error::Api { .. }), "{err:?}");
     assert!(!err.is_transient());
 }

@@ -1,6 +1,7 @@
 //! Unit-level behaviour of the client against wiremock fakes: failure classification per
-//! status class, 429 with `Retry-After`, token refresh and rotation, data-adapter signing,
-//! download auth fallback. Real-HTTP tests against the sandbox are in `sandbox_client.rs`.
+//! status class, 429 with `Retry-After`, token refresh and rotation, data-adapter signing.
+//! The feed pager is in `feed.rs`, trace headers in `trace_context.rs`; real-HTTP tests
+//! against the sandbox are in `sandbox_client.rs`.
 
 // Helpers outside #[test] fns panic on purpose too: a failed setup is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -14,44 +15,14 @@ use assetrelay_smintio::client::{
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use url::Url;
-use wiremock::matchers::{body_string_contains, header, header_exists, method, path, query_param};
+use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+mod support;
+
+use support::{config, fast_retry, mount_token, token};
+
 const METADATA: &str = "/consumer/v1/sync/generic-metadata";
-
-fn fast_retry(max_attempts: usize) -> RetryPolicy {
-    RetryPolicy {
-        max_attempts,
-        base_delay: Duration::from_millis(10),
-        max_retry_after: Duration::from_secs(5),
-    }
-}
-
-fn config(server: &MockServer) -> ClientConfig {
-    ClientConfig::new(
-        Url::parse(&server.uri()).unwrap(),
-        Url::parse(&format!("{}/consumer/v1", server.uri())).unwrap(),
-        "client-id",
-        SecretString::from("very-secret-client-secret"),
-        SecretString::from("r0"),
-    )
-    .with_retry(fast_retry(5))
-    .with_timeout(Duration::from_secs(5))
-}
-
-fn token(access: &str, refresh: &str, expires_in: u64) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "access_token": access, "refresh_token": refresh, "expires_in": expires_in, "token_type": "Bearer"
-    }))
-}
-
-async fn mount_token(server: &MockServer) {
-    Mock::given(method("POST"))
-        .and(path("/connect/token"))
-        .respond_with(token("t1", "r1", 3600))
-        .mount(server)
-        .await;
-}
 
 async fn metadata_error(
     server: &MockServer,
@@ -330,92 +301,6 @@ async fn an_invalid_grant_is_permanent_and_reveals_no_secret() {
     assert!(
         !text.contains("very-secret-client-secret") && !text.contains("r0"),
         "{text}"
-    );
-}
-
-#[tokio::test]
-async fn sends_the_continuation_and_limit_of_the_feed() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    Mock::given(method("GET"))
-        .and(path("/consumer/v1/sync/license-purchase-transactions"))
-        .and(query_param("continuation_uuid", "c-1"))
-        .and(query_param("limit", "10"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "count": 0, "continuation_uuid": "c-1", "license_purchase_transactions": []
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let client = SmintioClient::new(config(&server)).unwrap();
-    let mut feed = client.feed(Some("c-1".into()), 10);
-    assert!(feed.next_page().await.unwrap().is_none());
-    assert!(
-        feed.next_page().await.unwrap().is_none(),
-        "a drained pager asks no more"
-    );
-    assert_eq!(feed.continuation(), Some("c-1"));
-}
-
-#[tokio::test]
-async fn retries_a_refused_download_with_the_bearer_token() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    Mock::given(method("GET"))
-        .and(path("/consumer/v1/_files/abc"))
-        .and(header("authorization", "Bearer t1"))
-        .respond_with(ResponseTemplate::new(200).set_body_bytes(vec![7u8; 70_000]))
-        .expect(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/consumer/v1/_files/abc"))
-        .respond_with(ResponseTemplate::new(401))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let client = SmintioClient::new(config(&server)).unwrap();
-    let mut sink = Vec::new();
-    let written = client
-        .download_binary_to(
-            &format!("{}/consumer/v1/_files/abc", server.uri()),
-            &mut sink,
-        )
-        .await
-        .unwrap();
-    assert_eq!(written, 70_000);
-    assert!(sink.iter().all(|b| *b == 7));
-}
-
-#[tokio::test]
-async fn never_sends_the_bearer_token_to_a_foreign_download_host() {
-    let server = MockServer::start().await;
-    let foreign = MockServer::start().await;
-    mount_token(&server).await;
-    Mock::given(method("GET"))
-        .and(header_exists("authorization"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(0)
-        .mount(&foreign)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(403))
-        .expect(1)
-        .mount(&foreign)
-        .await;
-    let client = SmintioClient::new(config(&server)).unwrap();
-    let err = client
-        .download_binary_to(
-            &format!("{}/file?sig=s3cr3t", foreign.uri()),
-            &mut Vec::new(),
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
-    assert!(
-        !format!("{err} {err:?}").contains("s3cr3t"),
-        "the pre-signed URL leaked: {err}"
     );
 }
 

@@ -4,14 +4,20 @@
 // Helpers outside #[test] fns panic on purpose too: a failed setup is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use assetrelay_smintio::client::model::localized::localized;
 use assetrelay_smintio::client::{
-    GenericMetadata, LicensePurchaseTransaction, LicensePurchaseTransactionPage,
+    GenericMetadata, LicensePurchaseTransaction, LicensePurchaseTransactionPage, LocalizedString,
 };
 use chrono::{TimeZone, Utc};
 use serde_json::json;
 
 const SAMPLE: &str = include_str!("fixtures/lpt_sample.json");
+
+fn localized<'a>(strings: &'a [LocalizedString], culture: &str) -> Option<&'a str> {
+    strings
+        .iter()
+        .find(|s| s.culture == culture)
+        .map(|s| s.value.as_str())
+}
 
 fn sample() -> LicensePurchaseTransaction {
     serde_json::from_str(SAMPLE).expect("the sample LPT decodes")
@@ -40,7 +46,7 @@ fn decodes_the_sample_lpt_of_the_research_notes() {
     let content = lpt.content_element.as_ref().unwrap();
     assert_eq!(content.provider.as_deref(), Some("adobestock"));
     assert_eq!(
-        localized(content.copyright_notices.as_deref().unwrap(), "de"),
+        localized(content.copyright_notices.as_deref().unwrap(), "en"),
         Some("Vera Kuttelvaserova / www.adobestock.com")
     );
     let contributor = &content.contributors.as_ref().unwrap()[0].metadata_element;

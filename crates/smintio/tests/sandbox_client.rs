@@ -1,6 +1,6 @@
 //! The client over real HTTP against the in-process sandbox: every operation, token
-//! refresh on 401 and before expiry, 429 with `Retry-After`, feed paging, streamed
-//! downloads and data-adapter pushes.
+//! refresh on 401 and before expiry, 429 with `Retry-After`, feed paging, binaries and
+//! data-adapter pushes.
 
 // Helpers outside #[test] fns panic on purpose too: a failed setup is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -12,7 +12,6 @@ use assetrelay_smintio::client::{
     AdapterConfig, AssetDataObject, Change, ClientConfig, PortalsContentType, RetryPolicy,
     SmintioClient,
 };
-use futures::TryStreamExt;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use url::Url;
@@ -130,12 +129,8 @@ async fn pages_the_feed_until_count_is_zero_and_resumes_from_the_continuation() 
     let mut seen = Vec::new();
     let mut sizes = Vec::new();
     while let Some(page) = feed.next_page().await.unwrap() {
-        sizes.push(page.count);
-        seen.extend(
-            page.license_purchase_transactions
-                .into_iter()
-                .map(|l| l.uuid),
-        );
+        sizes.push(page.transactions.len());
+        seen.extend(page.transactions.into_iter().map(|l| l.uuid));
     }
     assert_eq!(sizes, [2, 2, 1]);
     assert_eq!(seen, created);
@@ -144,9 +139,9 @@ async fn pages_the_feed_until_count_is_zero_and_resumes_from_the_continuation() 
     let newer = harness.create_lpt("image 5").await;
     let mut resumed = client.feed(saved, 2);
     let page = resumed.next_page().await.unwrap().unwrap();
-    assert_eq!(page.license_purchase_transactions.len(), 1);
-    assert_eq!(page.license_purchase_transactions[0].uuid, newer);
-    assert_eq!(page.license_purchase_transactions[0].version, Some(1));
+    assert_eq!(page.transactions.len(), 1);
+    assert_eq!(page.transactions[0].uuid, newer);
+    assert_eq!(page.transactions[0].version, Some(1));
     assert!(resumed.next_page().await.unwrap().is_none());
 }
 
@@ -161,12 +156,9 @@ async fn reads_license_terms_and_cancellation_from_the_feed() {
     harness
         .post(path, json!({"action": "cancel", "uuid": uuid}))
         .await;
-    let page = harness
-        .client()
-        .license_purchase_transactions(None, 10)
-        .await
-        .unwrap();
-    let lpt = &page.license_purchase_transactions[0];
+    let client = harness.client();
+    let page = client.feed(None, 10).next_page().await.unwrap().unwrap();
+    let lpt = &page.transactions[0];
     assert_eq!(lpt.is_cancelled(), Some(true));
     assert_eq!(lpt.version, Some(3));
     let term = &lpt.license_terms.as_ref().unwrap()[0];
@@ -182,15 +174,13 @@ async fn reads_license_terms_and_cancellation_from_the_feed() {
 }
 
 #[tokio::test]
-async fn streams_a_binary_to_a_writer_and_as_a_stream() {
+async fn lists_the_binaries_of_a_transaction_with_their_download_url() {
     let harness = Harness::start().await;
     harness.create_lpt("harbour").await;
     let client = harness.client();
-    let page = client
-        .license_purchase_transactions(None, 10)
-        .await
-        .unwrap();
-    let lpt = &page.license_purchase_transactions[0];
+    let page = client.feed(None, 10).next_page().await.unwrap().unwrap();
+    let lpt = &page.transactions[0];
+
     let binaries = client
         .license_purchase_transaction_binaries(
             lpt.cart_purchase_transaction_uuid.as_deref().unwrap(),
@@ -198,27 +188,14 @@ async fn streams_a_binary_to_a_writer_and_as_a_stream() {
         )
         .await
         .unwrap();
-    let url = binaries[0].download_url.clone().unwrap();
 
-    let file = tempfile::NamedTempFile::new().unwrap();
-    let mut sink = tokio::fs::File::create(file.path()).await.unwrap();
-    let written = client.download_binary_to(&url, &mut sink).await.unwrap();
-    assert_eq!(written, 256 * 1024);
-    assert_eq!(std::fs::metadata(file.path()).unwrap().len(), written);
-
-    let chunks: Vec<bytes::Bytes> = client
-        .download_binary(&url)
-        .await
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    assert!(!binaries.is_empty());
+    let url = binaries[0].download_url.as_deref().unwrap();
+    assert!(url.contains("/consumer/v1/_files/"), "{url}");
     assert!(
-        chunks.len() > 1,
-        "the body arrives in chunks, not as one buffer"
+        !format!("{:?}", binaries[0]).contains(url),
+        "Debug shows no pre-signed URL"
     );
-    let streamed: Vec<u8> = chunks.concat();
-    assert_eq!(streamed, std::fs::read(file.path()).unwrap());
 }
 
 #[tokio::test]
@@ -327,10 +304,7 @@ async fn an_injected_server_error_is_transient_and_returned_at_once() {
     let client = harness.client();
     let rule = json!({"surface": "smintio", "endpoint": "/consumer/v1/sync/license-purchase-transactions", "error_rate": 1.0, "error_status": 503});
     harness.post("/_sandbox/faults", rule).await;
-    let err = client
-        .license_purchase_transactions(None, 10)
-        .await
-        .unwrap_err();
+    let err = client.feed(None, 10).next_page().await.unwrap_err();
     assert!(err.is_transient());
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
     assert!(

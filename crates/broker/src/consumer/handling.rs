@@ -1,5 +1,5 @@
-//! One delivery: its span, the handler in its own task, then ack, retry or park, and the
-//! metrics.
+//! One delivery: its span, the handler in its own task (inside the message's trace
+//! context, which the platform clients send on), then ack, retry or park, and the metrics.
 
 use std::any::Any;
 use std::sync::Arc;
@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use assetrelay_contract::OutgoingMessage;
 use assetrelay_contract::amqp::{MAX_DETAIL_BYTES, Parking, header, text_headers, truncate};
+use assetrelay_http_failure::trace::{self, TraceContext};
 use chrono::Utc;
 use lapin::options::{BasicAckOptions, BasicNackOptions};
 use lapin::{Acker, BasicProperties};
@@ -96,6 +97,7 @@ pub(super) async fn process<H: Handler>(
 
 /// Run the handler in a task of its own: a panic then fails this message only (a
 /// `JoinError`), and dropping the handle (timeout, shutdown abort) aborts the handler.
+/// The trace context is set inside that task, as task-locals do not cross a spawn.
 async fn call<H: Handler>(
     shared: &Shared<H>,
     delivery: Arc<Delivery>,
@@ -103,8 +105,12 @@ async fn call<H: Handler>(
 ) -> Result<Handled, HandlerError> {
     let handler = shared.handler.clone();
     let limit = shared.settings.handler_timeout;
+    let context = TraceContext::from_headers(
+        delivery.header(header::TRACEPARENT),
+        delivery.header(header::TRACESTATE),
+    );
     let task = AbortOnDropHandle::new(tokio::spawn(
-        async move { handler.handle(&delivery).await }.instrument(span),
+        trace::scope(context, async move { handler.handle(&delivery).await }).instrument(span),
     ));
     match tokio::time::timeout(limit, task).await {
         Ok(Ok(result)) => result,

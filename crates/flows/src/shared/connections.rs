@@ -4,10 +4,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use assetrelay_broker::connection::error_chain;
 use assetrelay_config::{Config, ConnectionRules, PhotoShelterAuth};
 use assetrelay_photoshelter::client as ps;
 use assetrelay_smintio::client::{
-    AdapterConfig, ClientConfig as SmintioConfig, RetryPolicy, SmintioClient,
+    self as smintio, AdapterConfig, ClientConfig as SmintioConfig, RetryPolicy, SmintioClient,
 };
 use secrecy::SecretString;
 
@@ -36,15 +37,27 @@ pub enum ConnectionError {
         connection: String,
         what: &'static str,
     },
-    #[error("connection `{connection}`: {detail}")]
-    Client { connection: String, detail: String },
+    #[error("connection `{connection}`: the PhotoShelter client cannot be built")]
+    Photoshelter {
+        connection: String,
+        #[source]
+        source: ps::Error,
+    },
+    #[error("connection `{connection}`: the Smint.io client cannot be built")]
+    Smintio {
+        connection: String,
+        #[source]
+        source: smintio::Error,
+    },
+    #[error("connection `{connection}` is not configured")]
+    NotConfigured { connection: String },
 }
 
 /// Every connection that has both platform APIs configured.
 pub struct Connections {
     by_name: BTreeMap<String, Arc<Connection>>,
-    /// Connections named in config but without API sections, with the reason.
-    unusable: BTreeMap<String, String>,
+    /// Connections named in config that cannot be used, with the reason.
+    unusable: BTreeMap<String, Arc<ConnectionError>>,
 }
 
 impl Connections {
@@ -59,8 +72,8 @@ impl Connections {
                     by_name.insert(name.clone(), Arc::new(connection));
                 }
                 Err(e) => {
-                    tracing::warn!(connection = %name, error = %e, "connection not usable by the flows");
-                    unusable.insert(name.clone(), e.to_string());
+                    tracing::warn!(connection = %name, error.message = %error_chain(&e), "connection not usable by the flows");
+                    unusable.insert(name.clone(), Arc::new(e));
                 }
             }
         }
@@ -68,15 +81,15 @@ impl Connections {
     }
 
     /// The connection, or why it cannot be used.
-    pub fn get(&self, name: &str) -> Result<Arc<Connection>, String> {
+    pub fn get(&self, name: &str) -> Result<Arc<Connection>, Arc<ConnectionError>> {
         if let Some(c) = self.by_name.get(name) {
             return Ok(Arc::clone(c));
         }
-        Err(self
-            .unusable
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| format!("connection `{name}` is not configured")))
+        Err(self.unusable.get(name).cloned().unwrap_or_else(|| {
+            Arc::new(ConnectionError::NotConfigured {
+                connection: name.to_owned(),
+            })
+        }))
     }
 
     /// Whether no connection can be used by the flows.
@@ -90,10 +103,6 @@ fn build(config: &Config, name: &str) -> Result<Connection, ConnectionError> {
     let missing = |what| ConnectionError::Missing {
         connection: name.to_owned(),
         what,
-    };
-    let client_error = |detail: String| ConnectionError::Client {
-        connection: name.to_owned(),
-        detail,
     };
     let ps_api = connection
         .photoshelter
@@ -131,7 +140,11 @@ fn build(config: &Config, name: &str) -> Result<Connection, ConnectionError> {
     );
     ps_config.v3_api_key = ps_api.v3_api_key.as_ref().map(|k| secret(k.expose()));
     ps_config.timeout = Duration::from_millis(ps_api.timeout_ms);
-    let photoshelter = ps::Client::new(ps_config).map_err(|e| client_error(e.to_string()))?;
+    let photoshelter =
+        ps::Client::new(ps_config).map_err(|source| ConnectionError::Photoshelter {
+            connection: name.to_owned(),
+            source,
+        })?;
 
     let mut smint_config = SmintioConfig::new(
         smint_api.identity_url.clone(),
@@ -152,7 +165,12 @@ fn build(config: &Config, name: &str) -> Result<Connection, ConnectionError> {
     adapter_config.timestamp_header = adapter.timestamp_header.clone();
     smint_config = smint_config.with_adapter(adapter_config);
     let smintio =
-        Arc::new(SmintioClient::new(smint_config).map_err(|e| client_error(e.to_string()))?);
+        Arc::new(
+            SmintioClient::new(smint_config).map_err(|source| ConnectionError::Smintio {
+                connection: name.to_owned(),
+                source,
+            })?,
+        );
 
     Ok(Connection {
         name: name.to_owned(),
@@ -174,4 +192,51 @@ const IN_PROCESS_RETRY: RetryPolicy = RetryPolicy {
 
 fn secret(value: &str) -> SecretString {
     SecretString::from(value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use super::*;
+
+    fn example() -> Config {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/example.toml");
+        assetrelay_config::load(Some(&file), &BTreeMap::new()).unwrap()
+    }
+
+    #[test]
+    fn an_unusable_connection_keeps_the_client_error_as_its_source() {
+        let mut config = example();
+        let api = config
+            .connections
+            .get_mut("demo")
+            .unwrap()
+            .smintio
+            .api
+            .as_mut();
+        api.unwrap().adapter.as_mut().unwrap().signature_header = "bad header".into();
+
+        let connections = Connections::from_config(&config);
+        let err = connections.get("demo").err().unwrap();
+
+        assert!(matches!(*err, ConnectionError::Smintio { .. }), "{err:?}");
+        assert_eq!(
+            error_chain(&*err),
+            "connection `demo`: the Smint.io client cannot be built: \
+             invalid Smint.io client configuration: `bad header` is not a valid header name: \
+             invalid HTTP header name"
+        );
+    }
+
+    #[test]
+    fn an_unknown_connection_is_named_as_not_configured() {
+        let connections = Connections::from_config(&example());
+
+        let err = connections.get("nope").err().unwrap();
+
+        assert_eq!(err.to_string(), "connection `nope` is not configured");
+        assert!(connections.get("demo").is_ok());
+    }
 }

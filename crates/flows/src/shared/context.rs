@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use assetrelay_broker::connection::error_chain;
 use assetrelay_broker::consumer::HandlerError;
 use assetrelay_contract::CloudEvent;
 
@@ -31,6 +32,6 @@ impl FlowContext {
     pub fn connection(&self, event: &CloudEvent) -> Result<Arc<Connection>, FlowError> {
         self.connections
             .get(&event.assetrelayconnection)
-            .map_err(|reason| HandlerError::permanent("connection_not_configured", reason))
+            .map_err(|e| HandlerError::permanent("connection_not_configured", error_chain(&*e)))
     }
 }

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::config::Auth;
 use super::error::Error;
-use super::transport::{Api, finish, secret_header};
+use super::transport::{Api, dispatch, finish, secret_header};
 use super::{Client, Result, checked_id};
 
 const LOGIN: &str = "POST /psapi/v3/mem/authenticate";
@@ -34,7 +34,7 @@ impl Client {
         }
         match &session.token {
             Some(token) => Ok((session.generation, token.clone())),
-            None => Err(Error::Config("login produced no token")),
+            None => Err(Error::config("login produced no token")),
         }
     }
 
@@ -55,13 +55,13 @@ impl Client {
             org_id,
         } = &self.config.auth
         else {
-            return Err(Error::Config("token login without token credentials"));
+            return Err(Error::config("token login without token credentials"));
         };
         let org_id = checked_id("organization", org_id)?;
         self.logins.fetch_add(1, Ordering::Relaxed);
         let key = self.api_key_header(Api::V3)?;
 
-        let response = self
+        let login = self
             .http
             .post(self.url("/psapi/v3/mem/authenticate"))
             .timeout(self.config.timeout)
@@ -70,30 +70,25 @@ impl Client {
                 ("email", email.as_str()),
                 ("password", password.expose_secret()),
                 ("mode", "token"),
-            ])
-            .send()
-            .await
-            .map_err(|e| Error::from_reqwest(LOGIN, e))?;
+            ]);
+        let response = dispatch(LOGIN, login).await?;
         let data = finish(LOGIN, response).await?.v3_data(LOGIN)?;
-        let token = data
-            .get("token")
-            .and_then(Value::as_str)
-            .ok_or_else(|| Error::Decode {
-                endpoint: LOGIN,
-                status: reqwest::StatusCode::OK,
-                reason: "no data.token in the answer".to_owned(),
-            })?;
+        let token = data.get("token").and_then(Value::as_str).ok_or_else(|| {
+            Error::missing(
+                LOGIN,
+                reqwest::StatusCode::OK,
+                "no data.token in the answer",
+            )
+        })?;
         let token = SecretString::from(token.to_owned());
 
-        let response = self
+        let org_login = self
             .http
             .post(self.url(&format!("/psapi/v3/mem/organization/{org_id}/authenticate")))
             .timeout(self.config.timeout)
             .header("X-PS-Api-Key", key)
-            .header("X-PS-Auth-Token", secret_header(&token)?)
-            .send()
-            .await
-            .map_err(|e| Error::from_reqwest(ORG_LOGIN, e))?;
+            .header("X-PS-Auth-Token", secret_header(&token)?);
+        let response = dispatch(ORG_LOGIN, org_login).await?;
         finish(ORG_LOGIN, response).await?.v3_data(ORG_LOGIN)?;
 
         session.token = Some(token);

@@ -9,6 +9,9 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
+/// The cause of a decoding or configuration failure, whatever library raised it.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
 /// A failed PhotoShelter call.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -69,14 +72,24 @@ pub enum Error {
         /// The HTTP status of the undecodable answer.
         status: StatusCode,
         /// What was wrong with it.
-        reason: String,
+        reason: &'static str,
+        /// Why, when a decoder said so (the JSON parser, the transport).
+        #[source]
+        source: Option<Cause>,
     },
     /// The local upload source could not be read (missing file, permission denied).
     #[error("upload source could not be read")]
     Source(#[source] std::io::Error),
-    /// The client configuration is unusable (bad base URL, header value).
-    #[error("invalid PhotoShelter client configuration: {0}")]
-    Config(&'static str),
+    /// The client configuration or a call's parameters cannot work (HTTP client, header
+    /// value, content type).
+    #[error("invalid PhotoShelter client configuration: {problem}")]
+    Config {
+        /// What cannot work.
+        problem: &'static str,
+        /// Why, when a library said so.
+        #[source]
+        source: Option<Cause>,
+    },
     /// A listing has more items than the client pages through in one call (a poller
     /// should fall back to a full reconciliation).
     #[error("PhotoShelter {endpoint}: listing exceeds {limit} items")]
@@ -104,7 +117,7 @@ impl Error {
             Error::Api { .. }
             | Error::Decode { .. }
             | Error::Source(_)
-            | Error::Config(_)
+            | Error::Config { .. }
             | Error::LimitExceeded { .. }
             | Error::InvalidId { .. } => false,
         }
@@ -134,6 +147,36 @@ impl Error {
         }
     }
 
+    /// A configuration problem without a further cause.
+    pub(crate) fn config(problem: &'static str) -> Self {
+        Error::Config {
+            problem,
+            source: None,
+        }
+    }
+
+    /// A configuration problem a library reported.
+    pub(crate) fn config_from(problem: &'static str, source: impl Into<Cause>) -> Self {
+        Error::Config {
+            problem,
+            source: Some(source.into()),
+        }
+    }
+
+    /// An answer that lacks what the call expects.
+    pub(crate) fn missing(
+        endpoint: &'static str,
+        status: StatusCode,
+        reason: &'static str,
+    ) -> Self {
+        Error::Decode {
+            endpoint,
+            status,
+            reason,
+            source: None,
+        }
+    }
+
     /// Maps a reqwest error (never carrying its URL, which could hold a pre-signed token).
     pub(crate) fn from_reqwest(endpoint: &'static str, err: reqwest::Error) -> Self {
         let source = err.without_url();
@@ -145,7 +188,8 @@ impl Error {
             Error::Decode {
                 endpoint,
                 status: source.status().unwrap_or(StatusCode::OK),
-                reason: source.to_string(),
+                reason: "the body could not be decoded",
+                source: Some(Box::new(source)),
             }
         } else {
             Error::Transport { endpoint, source }
@@ -197,5 +241,51 @@ mod tests {
         for s in [400, 401, 403, 404, 409, 415, 422] {
             assert!(!http(s).is_transient(), "{s}");
         }
+    }
+
+    /// Every message in the chain, outermost first, as a log line joins them.
+    fn chain(err: &dyn std::error::Error) -> Vec<String> {
+        let mut out = vec![err.to_string()];
+        let mut next = err.source();
+        while let Some(cause) = next {
+            out.push(cause.to_string());
+            next = cause.source();
+        }
+        out
+    }
+
+    #[test]
+    fn an_undecodable_body_keeps_the_parser_error_as_its_source_and_prints_it_once() {
+        let answer = crate::client::transport::Answer {
+            status: StatusCode::OK,
+            body: bytes::Bytes::from_static(b"<html>maintenance</html>"),
+        };
+
+        let err = answer.json("GET /x").unwrap_err();
+
+        assert_eq!(
+            err.to_string(),
+            "PhotoShelter GET /x: undecodable response (HTTP 200 OK): the body is not JSON"
+        );
+        let cause = std::error::Error::source(&err)
+            .expect("the parser error is kept")
+            .to_string();
+        let line = chain(&err).join(": ");
+        assert_eq!(line.matches(&cause).count(), 1, "{line}");
+    }
+
+    #[test]
+    fn a_bad_header_value_is_a_configuration_error_with_its_cause() {
+        let secret = secrecy::SecretString::from("line\nbreak".to_owned());
+
+        let err = crate::client::transport::secret_header(&secret).unwrap_err();
+
+        let chain = chain(&err);
+        assert_eq!(
+            chain[0],
+            "invalid PhotoShelter client configuration: a credential is not a valid header value"
+        );
+        assert_eq!(chain.len(), 2, "{chain:?}");
+        assert!(!chain.join(" ").contains("break"), "no secret: {chain:?}");
     }
 }

@@ -21,7 +21,6 @@ mod write;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub use assetrelay_http_failure::Failure;
 pub use config::{Auth, ClientConfig};
 pub use error::Error;
 pub use model::{
@@ -57,7 +56,7 @@ impl Client {
             .connect_timeout(config.timeout)
             .user_agent(concat!("assetrelay/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|_| Error::Config("HTTP client could not be built"))?;
+            .map_err(|e| Error::config_from("the HTTP client could not be built", e))?;
         let base = config.base_url.as_str().trim_end_matches('/').to_owned();
         Ok(Client {
             http,
@@ -111,10 +110,7 @@ mod tests {
         assert_send(&c.upload(u));
         assert_send(&c.update_iptc("x", i));
         assert_send(&c.update_media("x", m));
-        assert_send(&c.add_to_gallery("g", "x"));
         assert_send(&c.remove_from_gallery("g", "x"));
-        assert_send(&c.set_gallery_visibility("g", Visibility::Private));
-        assert_send(&c.delete_media("x"));
     }
 
     #[test]

@@ -173,10 +173,6 @@ fn limit_exceeded(endpoint: &'static str) -> Error {
     }
 }
 
-fn decode(endpoint: &'static str, reason: &str) -> Error {
-    Error::Decode {
-        endpoint,
-        status: StatusCode::OK,
-        reason: reason.to_owned(),
-    }
+fn decode(endpoint: &'static str, reason: &'static str) -> Error {
+    Error::missing(endpoint, StatusCode::OK, reason)
 }

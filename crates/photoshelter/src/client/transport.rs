@@ -1,4 +1,5 @@
-//! Sending one call: credentials, re-login on 401, short 429 retries, classification.
+//! Sending one call: credentials, the delivery's trace context, re-login on 401, short 429
+//! retries, classification.
 
 use std::future::Future;
 use std::time::Duration;
@@ -37,7 +38,8 @@ impl Answer {
         serde_json::from_slice(&self.body).map_err(|e| Error::Decode {
             endpoint,
             status: self.status,
-            reason: format!("invalid JSON: {e}"),
+            reason: "the body is not JSON",
+            source: Some(Box::new(e)),
         })
     }
 
@@ -51,9 +53,19 @@ impl Answer {
     }
 }
 
+/// Sends one request with the trace context of the delivery being handled. Every
+/// PhotoShelter request, the login and the upload source included, goes through here.
+pub(crate) async fn dispatch(endpoint: &'static str, request: RequestBuilder) -> Result<Response> {
+    request
+        .headers(assetrelay_http_failure::trace::outbound_headers())
+        .send()
+        .await
+        .map_err(|e| Error::from_reqwest(endpoint, e))
+}
+
 pub(crate) fn secret_header(value: &SecretString) -> Result<HeaderValue> {
     let mut header = HeaderValue::from_str(value.expose_secret())
-        .map_err(|_| Error::Config("a credential is not a valid header value"))?;
+        .map_err(|e| Error::config_from("a credential is not a valid header value", e))?;
     header.set_sensitive(true);
     Ok(header)
 }
@@ -103,12 +115,7 @@ impl Client {
         let mut relogged = false;
         loop {
             let (generation, headers) = self.credentials(api).await?;
-            let response = build()
-                .await?
-                .headers(headers)
-                .send()
-                .await
-                .map_err(|e| Error::from_reqwest(endpoint, e))?;
+            let response = dispatch(endpoint, build().await?.headers(headers)).await?;
             let token_auth = matches!(self.config.auth, Auth::Token { .. });
             if response.status() == StatusCode::UNAUTHORIZED && token_auth && !relogged {
                 tracing::info!(endpoint, "PhotoShelter answered 401; logging in again");

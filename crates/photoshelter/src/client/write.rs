@@ -5,22 +5,17 @@
 //! - `PATCH /psapi/v4.0/media/{id}/iptc` [UNVERIFIED `S-kuklaph`; JSON:API body ASSUMED]
 //! - `PATCH /psapi/v4.0/media/{id}` [UNVERIFIED `S-kuklaph`; body and the attributes
 //!   `mode` and `license_expiration_date` ASSUMED]
-//! - `POST /psapi/v4.0/galleries/{id}/children` [UNVERIFIED `S-kuklaph` "add a child";
-//!   body ASSUMED] and `DELETE /psapi/v4.0/galleries/{id}/children/{media_id}` \[UNVERIFIED\]
-//! - `POST /psapi/v3/mem/gallery/{id}/visibility/update` form `mode` [CLIENT `S-pm`, a v2
-//!   path; ASSUMED on v3]
-//! - `DELETE /psapi/v4.0/media/{id}` [UNVERIFIED `S-kuklaph`]
+//! - `DELETE /psapi/v4.0/galleries/{id}/children/{media_id}` \[UNVERIFIED\]
 //! - `GET /psapi/v3/mem/user/session` \[CLIENT\], only to check the session after an upload
 //!   broke off
 
-use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 use tokio_util::io::ReaderStream;
 
 use super::error::Error;
 use super::model::{Iptc, MediaUpdate, Upload, UploadSource, Uploaded, Visibility};
-use super::transport::{Answer, Api};
+use super::transport::{Answer, Api, dispatch};
 use super::{Client, Result, checked_id};
 
 const UPLOAD: &str = "POST /psapi/v3/mem/image/upload";
@@ -28,10 +23,7 @@ const UPLOAD_SOURCE: &str = "GET upload source";
 const SESSION: &str = "GET /psapi/v3/mem/user/session";
 const PATCH_IPTC: &str = "PATCH /psapi/v4.0/media/{media_id}/iptc";
 const PATCH_MEDIA: &str = "PATCH /psapi/v4.0/media/{media_id}";
-const ADD_CHILD: &str = "POST /psapi/v4.0/galleries/{gallery_id}/children";
 const REMOVE_CHILD: &str = "DELETE /psapi/v4.0/galleries/{gallery_id}/children/{media_id}";
-const GALLERY_VISIBILITY: &str = "POST /psapi/v3/mem/gallery/{gallery_id}/visibility/update";
-const DELETE_MEDIA: &str = "DELETE /psapi/v4.0/media/{media_id}";
 
 /// Read size of a streamed upload file.
 const CHUNK: usize = 64 * 1024;
@@ -94,11 +86,7 @@ impl Client {
         let id = ["image_id", "media_id", "id"]
             .iter()
             .find_map(|k| image.get(*k).and_then(Value::as_str))
-            .ok_or_else(|| Error::Decode {
-                endpoint: UPLOAD,
-                status: answer.status,
-                reason: "no image id in the answer".to_owned(),
-            })?;
+            .ok_or_else(|| Error::missing(UPLOAD, answer.status, "no image id in the answer"))?;
         Ok(Uploaded {
             id: id.to_owned(),
             file_size: image.get("file_size").and_then(Value::as_u64),
@@ -116,13 +104,11 @@ impl Client {
             }
             UploadSource::Url(source) => {
                 // A plain GET: PhotoShelter credentials must not go to a third party.
-                let response = self
+                let request = self
                     .http
                     .get(source.clone())
-                    .timeout(self.config.upload_timeout)
-                    .send()
-                    .await
-                    .map_err(|e| Error::from_reqwest(UPLOAD_SOURCE, e))?;
+                    .timeout(self.config.upload_timeout);
+                let response = dispatch(UPLOAD_SOURCE, request).await?;
                 let status = response.status();
                 if !status.is_success() {
                     return Err(Error::Http {
@@ -145,7 +131,7 @@ impl Client {
         match &upload.content_type {
             Some(mime) => part
                 .mime_str(mime)
-                .map_err(|_| Error::Config("invalid upload content type")),
+                .map_err(|e| Error::config_from("the upload content type is not a MIME type", e)),
             None => Ok(part),
         }
     }
@@ -205,17 +191,6 @@ impl Client {
         self.update_media(media_id, &update).await
     }
 
-    /// Adds an existing media item to a gallery.
-    pub async fn add_to_gallery(&self, gallery_id: &str, media_id: &str) -> Result<()> {
-        let gallery = checked_id("gallery", gallery_id)?;
-        let media = checked_id("media", media_id)?;
-        let body = json!({"data": {"type": "media", "id": media}});
-        let path = format!("/psapi/v4.0/galleries/{gallery}/children");
-        self.v4_json(ADD_CHILD, reqwest::Method::POST, &path, Some(body))
-            .await
-            .map(drop)
-    }
-
     /// Removes a media item from a gallery (the item itself stays).
     pub async fn remove_from_gallery(&self, gallery_id: &str, media_id: &str) -> Result<()> {
         let gallery = checked_id("gallery", gallery_id)?;
@@ -224,42 +199,5 @@ impl Client {
         self.v4_json(REMOVE_CHILD, reqwest::Method::DELETE, &path, None)
             .await
             .map(drop)
-    }
-
-    /// Sets who may see a gallery.
-    pub async fn set_gallery_visibility(
-        &self,
-        gallery_id: &str,
-        visibility: Visibility,
-    ) -> Result<()> {
-        let gallery = checked_id("gallery", gallery_id)?;
-        let url = self.url(&format!(
-            "/psapi/v3/mem/gallery/{gallery}/visibility/update"
-        ));
-        let answer = self
-            .send(Api::V3, GALLERY_VISIBILITY, || async {
-                Ok(self
-                    .http
-                    .post(&url)
-                    .timeout(self.config.timeout)
-                    .form(&[("mode", visibility.as_str())]))
-            })
-            .await?;
-        answer.v3_data(GALLERY_VISIBILITY).map(drop)
-    }
-
-    /// Deletes a media item. Returns `false` when it was already gone (404), so a
-    /// redelivered deletion is not an error.
-    pub async fn delete_media(&self, media_id: &str) -> Result<bool> {
-        let id = checked_id("media", media_id)?;
-        let path = format!("/psapi/v4.0/media/{id}");
-        match self
-            .v4_json(DELETE_MEDIA, reqwest::Method::DELETE, &path, None)
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(e) if e.status() == Some(StatusCode::NOT_FOUND) => Ok(false),
-            Err(e) => Err(e),
-        }
     }
 }

@@ -15,7 +15,7 @@ use url::Url;
 
 use super::SmintioClient;
 use super::config::AdapterConfig;
-use super::error::Error;
+use super::error::{ConfigError, Error};
 use super::http::{send, with_retry};
 use super::model::{Change, PushAck};
 
@@ -29,11 +29,13 @@ pub(crate) struct AdapterPush {
 impl AdapterPush {
     pub(crate) fn new(config: &AdapterConfig) -> Result<Self, Error> {
         for name in [&config.signature_header, &config.timestamp_header] {
-            HeaderName::try_from(name.as_str())
-                .map_err(|_| Error::Config(format!("`{name}` is not a valid header name")))?;
+            HeaderName::try_from(name.as_str()).map_err(|source| ConfigError::HeaderName {
+                name: name.clone(),
+                source,
+            })?;
         }
         let key = SigningKey::from_bytes(config.signing_secret.expose_secret().as_bytes().to_vec())
-            .map_err(|_| Error::Config("the data-adapter signing secret is empty".into()))?;
+            .map_err(|source| ConfigError::SigningSecret { source })?;
         let scheme =
             HmacScheme::timestamp_dot_body(&config.signature_header, &config.timestamp_header);
         Ok(Self {
@@ -52,9 +54,7 @@ impl SmintioClient {
     /// Deliver `changes` to the data adapter in one signed request.
     pub async fn push_changes(&self, changes: &[Change]) -> Result<PushAck, Error> {
         let Some(adapter) = &self.inner.adapter else {
-            return Err(Error::Config(
-                "no data-adapter webhook is configured".into(),
-            ));
+            return Err(ConfigError::NoAdapter.into());
         };
         if changes.is_empty() {
             return Ok(PushAck { accepted: Some(0) });

@@ -25,8 +25,9 @@ impl SmintioClient {
     }
 
     /// `GetLicensePurchaseTransactionsForSync(continuation_uuid, limit)`: one page of the
-    /// feed, starting after `continuation` (`None`: from the beginning).
-    pub async fn license_purchase_transactions(
+    /// feed, starting after `continuation` (`None`: from the beginning). Read it through
+    /// [`SmintioClient::feed`], which knows when to stop.
+    pub(crate) async fn license_purchase_transactions(
         &self,
         continuation: Option<&str>,
         limit: u32,
@@ -43,16 +44,6 @@ impl SmintioClient {
         }
         self.api_get("get license purchase transactions", url, &query)
             .await
-    }
-
-    /// Page through the feed from `continuation` until a page has `count == 0`.
-    pub fn feed(&self, continuation: Option<String>, limit: u32) -> FeedPager<'_> {
-        FeedPager {
-            client: self,
-            continuation,
-            limit,
-            drained: false,
-        }
     }
 
     /// `GetLicensePurchaseTransactionBinariesForSync(cpt, lpt)`: the files of one transaction,
@@ -104,7 +95,7 @@ impl SmintioClient {
 
     /// Send with the cached access token; on 401/403 refresh it and try exactly once more,
     /// as the SDKs do.
-    pub(crate) async fn authorized(
+    async fn authorized(
         &self,
         operation: Operation,
         build: impl Fn(&IssuedToken) -> RequestBuilder,
@@ -119,41 +110,5 @@ impl SmintioClient {
             }
             other => other,
         }
-    }
-}
-
-/// Pages of the license-purchase-transaction feed. Persist a page's `continuation_uuid`
-/// only after the page was written to the target, so a crash repeats it rather than
-/// losing it.
-pub struct FeedPager<'a> {
-    client: &'a SmintioClient,
-    continuation: Option<String>,
-    limit: u32,
-    drained: bool,
-}
-
-impl FeedPager<'_> {
-    /// The next non-empty page, or `None` once the server answered `count == 0`.
-    pub async fn next_page(&mut self) -> Result<Option<LicensePurchaseTransactionPage>, Error> {
-        if self.drained {
-            return Ok(None);
-        }
-        let page = self
-            .client
-            .license_purchase_transactions(self.continuation.as_deref(), self.limit)
-            .await?;
-        if let Some(next) = &page.continuation_uuid {
-            self.continuation = Some(next.clone());
-        }
-        if page.count == 0 {
-            self.drained = true;
-            return Ok(None);
-        }
-        Ok(Some(page))
-    }
-
-    /// Where the next page starts (the last continuation the server returned).
-    pub fn continuation(&self) -> Option<&str> {
-        self.continuation.as_deref()
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use url::Url;
 
-use super::Error;
+use super::error::ConfigError;
 
 /// Default header carrying our data-adapter signature (contract; Smint.io's recipe uses
 /// `X-My-Signature`, the real name is arranged with Smint.io).
@@ -36,9 +36,6 @@ pub struct ClientConfig {
     pub adapter: Option<AdapterConfig>,
     /// Timeout of one API request (connect + answer + body).
     pub timeout: Duration,
-    /// Timeout of one whole binary download; stalls are caught earlier by `timeout`
-    /// applied between reads.
-    pub download_timeout: Duration,
     /// Refresh the access token this long before it expires, so no call races its expiry.
     pub token_refresh_margin: Duration,
     /// In-process retries of 429 and transport failures.
@@ -46,33 +43,9 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// The production URLs of `tenant` with default timeouts and retries.
-    pub fn for_tenant(
-        tenant: &str,
-        client_id: impl Into<String>,
-        client_secret: SecretString,
-        refresh_token: SecretString,
-    ) -> Result<Self, Error> {
-        let tenant = tenant.trim();
-        if tenant.is_empty()
-            || !tenant
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-')
-        {
-            return Err(Error::Config(format!(
-                "tenant id `{tenant}` is not a host label"
-            )));
-        }
-        Ok(Self::new(
-            parse_url(&format!("https://{tenant}.smint.io"))?,
-            parse_url(&format!("https://{tenant}.clapi.smint.io/consumer/v1"))?,
-            client_id,
-            client_secret,
-            refresh_token,
-        ))
-    }
-
-    /// Explicit URLs (the sandbox serves both under one origin).
+    /// A connection to the given URLs (production: `https://{tenant}.smint.io` and
+    /// `https://{tenant}.clapi.smint.io/consumer/v1`; the sandbox serves both under one
+    /// origin) with default timeouts and retries.
     pub fn new(
         identity_url: Url,
         clapi_url: Url,
@@ -88,7 +61,6 @@ impl ClientConfig {
             refresh_token,
             adapter: None,
             timeout: Duration::from_secs(30),
-            download_timeout: Duration::from_secs(30 * 60),
             token_refresh_margin: Duration::from_secs(60),
             retry: RetryPolicy::default(),
         }
@@ -166,16 +138,14 @@ impl RetryPolicy {
     }
 }
 
-fn parse_url(s: &str) -> Result<Url, Error> {
-    Url::parse(s).map_err(|e| Error::Config(format!("`{s}` is not a URL: {e}")))
-}
-
 /// `base` with `segments` appended, each percent-encoded, keeping every segment of `base`
 /// (`Url::join` would drop the last one when `base` has no trailing slash, losing `/v1`).
-pub(crate) fn endpoint(base: &Url, segments: &[&str]) -> Result<Url, Error> {
+pub(crate) fn endpoint(base: &Url, segments: &[&str]) -> Result<Url, ConfigError> {
     let mut url = base.clone();
     url.path_segments_mut()
-        .map_err(|()| Error::Config(format!("`{base}` cannot be a base URL")))?
+        .map_err(|()| ConfigError::NotABase {
+            scheme: base.scheme().to_owned(),
+        })?
         .pop_if_empty()
         .extend(segments);
     Ok(url)
@@ -187,21 +157,6 @@ mod tests {
 
     fn secret(s: &str) -> SecretString {
         SecretString::from(s.to_owned())
-    }
-
-    #[test]
-    fn builds_the_documented_tenant_urls() {
-        let config = ClientConfig::for_tenant("acme", "id", secret("s"), secret("r")).unwrap();
-        assert_eq!(config.identity_url.as_str(), "https://acme.smint.io/");
-        assert_eq!(
-            config.clapi_url.as_str(),
-            "https://acme.clapi.smint.io/consumer/v1"
-        );
-    }
-
-    #[test]
-    fn rejects_a_tenant_that_is_not_a_host_label() {
-        assert!(ClientConfig::for_tenant("a/b", "id", secret("s"), secret("r")).is_err());
     }
 
     #[test]
@@ -221,13 +176,17 @@ mod tests {
 
     #[test]
     fn debug_output_shows_no_secret() {
-        let config =
-            ClientConfig::for_tenant("acme", "id", secret("top-secret-1"), secret("top-secret-2"))
-                .unwrap()
-                .with_adapter(AdapterConfig::new(
-                    Url::parse("https://adapter.example/hook").unwrap(),
-                    secret("top-secret-3"),
-                ));
+        let config = ClientConfig::new(
+            Url::parse("https://acme.smint.io").unwrap(),
+            Url::parse("https://acme.clapi.smint.io/consumer/v1").unwrap(),
+            "id",
+            secret("top-secret-1"),
+            secret("top-secret-2"),
+        )
+        .with_adapter(AdapterConfig::new(
+            Url::parse("https://adapter.example/hook").unwrap(),
+            secret("top-secret-3"),
+        ));
         let debug = format!("{config:?}");
         assert!(!debug.contains("top-secret"), "{debug}");
     }

@@ -21,7 +21,7 @@ pub enum Error {
     Timeout { operation: Operation },
 
     /// No connection could be made (DNS, refused, TLS handshake, reset while sending).
-    #[error("{operation}: connection failed: {source}")]
+    #[error("{operation}: connection failed")]
     Connect {
         operation: Operation,
         #[source]
@@ -29,7 +29,7 @@ pub enum Error {
     },
 
     /// The connection broke while the response body was being read.
-    #[error("{operation}: transfer failed: {source}")]
+    #[error("{operation}: transfer failed")]
     Transfer {
         operation: Operation,
         #[source]
@@ -49,7 +49,7 @@ pub enum Error {
     },
 
     /// A 2xx answer whose body is not what the (assumed) API shape says.
-    #[error("{operation}: undecodable response body: {source}")]
+    #[error("{operation}: undecodable response body")]
     Decode {
         operation: Operation,
         #[source]
@@ -57,27 +57,19 @@ pub enum Error {
     },
 
     /// Our own request body could not be serialized.
-    #[error("{operation}: cannot encode the request body: {source}")]
+    #[error("{operation}: cannot encode the request body")]
     Encode {
         operation: Operation,
         #[source]
         source: serde_json::Error,
     },
 
-    /// Writing a downloaded binary to the caller's sink failed.
-    #[error("{operation}: writing the download failed: {source}")]
-    Sink {
-        operation: Operation,
-        #[source]
-        source: std::io::Error,
-    },
-
-    /// The configuration cannot work (bad URL, empty secret, header name not valid).
-    #[error("invalid Smint.io client configuration: {0}")]
-    Config(String),
+    /// The configuration cannot work; the source says what is wrong.
+    #[error("invalid Smint.io client configuration")]
+    Config(#[from] ConfigError),
 
     /// A request could not be built or sent for a reason that retrying will not fix.
-    #[error("{operation}: request failed: {source}")]
+    #[error("{operation}: request failed")]
     Request {
         operation: Operation,
         #[source]
@@ -85,15 +77,42 @@ pub enum Error {
     },
 }
 
+/// What is wrong with a client configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A data-adapter header name (`signature_header`, `timestamp_header`) is not one.
+    #[error("`{name}` is not a valid header name")]
+    HeaderName {
+        name: String,
+        #[source]
+        source: reqwest::header::InvalidHeaderName,
+    },
+    /// The data-adapter signing secret cannot be a key (it is empty).
+    #[error("the data-adapter signing secret cannot be used")]
+    SigningSecret {
+        #[source]
+        source: assetrelay_signature::SecretError,
+    },
+    /// A push was asked of a client configured without a data adapter.
+    #[error("no data-adapter webhook is configured")]
+    NoAdapter,
+    /// The HTTP client (TLS backend, connection pool) could not be set up.
+    #[error("the HTTP client cannot be built")]
+    HttpClient {
+        #[source]
+        source: reqwest::Error,
+    },
+    /// A configured URL cannot have paths appended (e.g. `mailto:`); only its scheme is
+    /// named, as the rest of a URL may hold credentials.
+    #[error("a `{scheme}:` URL cannot be a base URL")]
+    NotABase { scheme: String },
+}
+
 impl Error {
-    /// Worth retrying later: timeouts, connection and transfer failures, 5xx, 408, 429,
-    /// and failures of the local sink (a full disk may be freed; the remote is fine).
+    /// Worth retrying later: timeouts, connection and transfer failures, 5xx, 408, 429.
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Timeout { .. }
-            | Self::Connect { .. }
-            | Self::Transfer { .. }
-            | Self::Sink { .. } => true,
+            Self::Timeout { .. } | Self::Connect { .. } | Self::Transfer { .. } => true,
             Self::Status { status, .. } => assetrelay_http_failure::is_transient_status(*status),
             Self::Decode { .. } | Self::Encode { .. } | Self::Config(_) | Self::Request { .. } => {
                 false
@@ -223,6 +242,72 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "token refresh: HTTP 400 Bad Request: invalid_grant"
+        );
+    }
+
+    /// Every message in the chain, outermost first, as a log line joins them.
+    fn chain(err: &dyn std::error::Error) -> Vec<String> {
+        let mut out = vec![err.to_string()];
+        let mut next = err.source();
+        while let Some(cause) = next {
+            out.push(cause.to_string());
+            next = cause.source();
+        }
+        out
+    }
+
+    #[test]
+    fn says_what_failed_and_leaves_the_cause_to_the_source_chain() {
+        let source = serde_json::from_str::<u8>("x").unwrap_err();
+        let cause = source.to_string();
+        let err = Error::Decode {
+            operation: "get generic metadata",
+            source,
+        };
+
+        assert_eq!(
+            err.to_string(),
+            "get generic metadata: undecodable response body"
+        );
+        let line = chain(&err).join(": ");
+        assert_eq!(line.matches(&cause).count(), 1, "{line}");
+    }
+
+    #[tokio::test]
+    async fn a_connection_failure_prints_its_cause_once() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = closed.local_addr().unwrap();
+        drop(closed);
+        let refused = reqwest::Client::new()
+            .get(format!("http://{address}/"))
+            .send()
+            .await
+            .unwrap_err();
+
+        let err = Error::from_reqwest("token refresh", refused);
+
+        assert!(matches!(err, Error::Connect { .. }), "{err:?}");
+        assert_eq!(err.to_string(), "token refresh: connection failed");
+        let cause = std::error::Error::source(&err).unwrap().to_string();
+        let line = chain(&err).join(": ");
+        assert_eq!(line.matches(&cause).count(), 1, "{line}");
+    }
+
+    #[test]
+    fn a_configuration_error_names_the_problem_and_keeps_its_cause() {
+        let source = reqwest::header::HeaderName::try_from("bad header").unwrap_err();
+        let err = Error::from(ConfigError::HeaderName {
+            name: "bad header".into(),
+            source,
+        });
+
+        assert_eq!(
+            chain(&err),
+            [
+                "invalid Smint.io client configuration",
+                "`bad header` is not a valid header name",
+                "invalid HTTP header name",
+            ]
         );
     }
 }

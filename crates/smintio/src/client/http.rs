@@ -14,9 +14,11 @@ use super::error::{Error, Operation};
 /// Longest error detail we keep; bodies are the server's, their length is not ours to trust.
 const MAX_DETAIL: usize = 200;
 
-/// Send `request`; any non-2xx answer becomes [`Error::Status`].
+/// Send `request` with the trace context of the delivery being handled; any non-2xx
+/// answer becomes [`Error::Status`]. Every Smint.io request goes through here.
 pub(crate) async fn send(operation: Operation, request: RequestBuilder) -> Result<Response, Error> {
     let response = request
+        .headers(assetrelay_http_failure::trace::outbound_headers())
         .send()
         .await
         .map_err(|e| Error::from_reqwest(operation, e))?;

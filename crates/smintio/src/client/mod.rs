@@ -4,10 +4,11 @@
 //! - [`error`]: the one [`Error`] type, classified transient / permanent.
 //! - [`model`]: CLAPI-C and Portals wire models.
 //! - `auth`: OAuth2 refresh-token grant with a cached, proactively refreshed access token.
-//! - `clapi`: generic metadata, the license-purchase-transaction feed, binaries.
-//! - `download`: streaming a binary's pre-signed `download_url`.
+//! - `clapi`: generic metadata, one page of the license-purchase-transaction feed, binaries.
+//! - `feed`: [`FeedPager`], reading the feed page by page without re-reading a page forever.
 //! - `adapter`: pushing `AssetUpdate` / `AssetDeletion` changes to our Portals data adapter.
-//! - `http`: sending, error bodies, `Retry-After`, in-process retry (backon).
+//! - `http`: sending (with the delivery's trace context), error bodies, `Retry-After`,
+//!   in-process retry (backon).
 //!
 //! Which endpoints are documented and which are assumed is listed in
 //! `docs/platforms.md`; each path in the code names its source.
@@ -16,8 +17,8 @@ mod adapter;
 mod auth;
 mod clapi;
 pub mod config;
-mod download;
 pub mod error;
+mod feed;
 mod http;
 pub mod model;
 
@@ -25,10 +26,9 @@ use std::sync::Arc;
 
 use secrecy::SecretString;
 
-pub use assetrelay_http_failure::{Failure, is_transient_status};
-pub use clapi::FeedPager;
 pub use config::{AdapterConfig, ClientConfig, DEFAULT_PAGE_SIZE, RetryPolicy};
-pub use error::Error;
+pub use error::{ConfigError, Error};
+pub use feed::{FeedPage, FeedPager};
 pub use model::*;
 
 use adapter::AdapterPush;
@@ -61,13 +61,12 @@ impl SmintioClient {
     /// Build the client; fails only on configuration that cannot work.
     pub fn new(config: ClientConfig) -> Result<Self, Error> {
         let http = reqwest::Client::builder()
-            // Applied between reads, so a stalled download fails even under its long
-            // overall timeout.
+            // Between reads as well: a body that stalls half-way fails too.
             .read_timeout(config.timeout)
             .connect_timeout(config.timeout)
             .user_agent(concat!("assetrelay-smintio/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+            .map_err(|source| ConfigError::HttpClient { source })?;
         // DOC (SDK source): `https://{tenant}.smint.io/connect/token`.
         let token_url = config::endpoint(&config.identity_url, &["connect", "token"])?;
         let auth = Auth::new(
@@ -98,9 +97,5 @@ impl SmintioClient {
     /// Successful token refreshes since the client was built (for metrics and tests).
     pub fn token_refreshes(&self) -> u64 {
         self.inner.auth.refreshes()
-    }
-
-    pub fn config(&self) -> &ClientConfig {
-        &self.inner.config
     }
 }

@@ -44,17 +44,6 @@ pub struct LocalizedMetadataElement {
     pub metadata_element: MetadataElement,
 }
 
-/// The value for `culture`, falling back to English as the SDKs do.
-pub fn localized<'a>(strings: &'a [LocalizedString], culture: &str) -> Option<&'a str> {
-    let find = |c: &str| {
-        strings
-            .iter()
-            .find(|s| s.culture.eq_ignore_ascii_case(c))
-            .map(|s| s.value.as_str())
-    };
-    find(culture).or_else(|| find("en"))
-}
-
 /// Decode an optional date-time. The wire format is not public (research "Unknown" #2):
 /// RFC 3339 with an offset is assumed; a date-time without offset is read as UTC rather
 /// than failing the whole transaction.
@@ -96,16 +85,5 @@ mod tests {
                 .is_none()
         );
         assert!(serde_json::from_str::<Dated>("{}").unwrap().at.is_none());
-    }
-
-    #[test]
-    fn falls_back_to_english() {
-        let strings = vec![
-            LocalizedString::new("en", "Default"),
-            LocalizedString::new("de", "Standard"),
-        ];
-        assert_eq!(localized(&strings, "de"), Some("Standard"));
-        assert_eq!(localized(&strings, "fr"), Some("Default"));
-        assert_eq!(localized(&[], "fr"), None);
     }
 }

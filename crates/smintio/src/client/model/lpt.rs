@@ -118,14 +118,6 @@ impl LicensePurchaseTransaction {
         }
         seen_false.then_some(false)
     }
-
-    /// The license text at the transaction level, else the offering's.
-    pub fn effective_license_text(&self) -> Option<&[LocalizedString]> {
-        self.license_text
-            .as_ref()
-            .or_else(|| self.offering.as_ref().and_then(|o| o.license_text.as_ref()))
-            .and_then(|t| t.effective_text.as_deref())
-    }
 }
 
 /// `LocalizedContentElementDetail`: the licensed content.

@@ -21,4 +21,4 @@ pub use lpt::{
     LicensePurchaseTransactionPage, LicenseTerm, LicenseText, Offering, ReleaseDetails, SyncBinary,
 };
 pub use metadata::GenericMetadata;
-pub use portals::{AssetDataObject, Change, ChangeBatch, ChangeType, PortalsContentType, PushAck};
+pub use portals::{AssetDataObject, Change, ChangeType, PortalsContentType, PushAck};

@@ -23,12 +23,6 @@ pub type LocalizedStringArrays = BTreeMap<String, Vec<String>>;
 /// The language key Portals falls back to.
 pub const DEFAULT_CULTURE: &str = "x-default";
 
-/// What one webhook delivery carries.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChangeBatch {
-    pub changes: Vec<Change>,
-}
-
 /// `ChangeModel`, restricted to assets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
