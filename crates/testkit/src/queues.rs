@@ -1,6 +1,8 @@
 //! Reading queues back: counts, and messages with their headers as text.
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use assetrelay_broker::lapin::message::Delivery;
@@ -93,26 +95,30 @@ impl Queues {
     /// Poll until `queue` holds `expected` ready messages, at most [`PATIENCE`]; returns
     /// the last count, so `assert_eq!(q.wait_ready(..., 2).await, 2)` shows what it was.
     pub async fn wait_ready(&self, queue: &str, expected: u32) -> u32 {
-        let mut last = 0;
         let what = format!("{queue} holds {expected} ready message(s)");
-        let _ = wait_until(&what, PATIENCE, async || {
-            last = self.ready(queue).await;
-            last == expected
-        })
-        .await;
-        last
+        self.wait_count(&what, expected, || self.ready(queue)).await
     }
 
     /// Poll until `queue` has `expected` consumers; returns the last count.
     pub async fn wait_consumers(&self, queue: &str, expected: u32) -> u32 {
-        let mut last = 0;
         let what = format!("{queue} has {expected} consumer(s)");
-        let _ = wait_until(&what, PATIENCE, async || {
-            last = self.consumers(queue).await;
-            last == expected
+        self.wait_count(&what, expected, || self.consumers(queue))
+            .await
+    }
+
+    async fn wait_count<F, Fut>(&self, what: &str, expected: u32, count: F) -> u32
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = u32>,
+    {
+        let last = AtomicU32::new(0);
+        let _ = wait_until(what, PATIENCE, || async {
+            let n = count().await;
+            last.store(n, Ordering::SeqCst);
+            n == expected
         })
         .await;
-        last
+        last.load(Ordering::SeqCst)
     }
 
     /// Take the next ready message, if there is one now. Taking removes it (`no_ack`).
@@ -126,9 +132,7 @@ impl Queues {
     /// Take the next message, waiting up to `timeout` for one to arrive.
     pub async fn take_within(&self, queue: &str, timeout: Duration) -> Option<Taken> {
         let what = format!("a message is in {queue}");
-        wait_for(&what, timeout, async || self.take(queue).await)
-            .await
-            .ok()
+        wait_for(&what, timeout, || self.take(queue)).await.ok()
     }
 
     /// Take every ready message, in queue order.
