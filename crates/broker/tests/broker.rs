@@ -9,6 +9,7 @@ use assetrelay_broker::lapin::options::QueueDeclareOptions;
 use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
 use assetrelay_broker::{Broker, BrokerError, BrokerSettings, PublishError, Publisher, Topology};
 use assetrelay_contract::{CloudEvent, Flow, Normalized, OutgoingMessage, Platform, header};
+use assetrelay_testkit::declare::capped_queue;
 use assetrelay_testkit::{Queues, TopologyGuard, start_broker};
 
 /// Names for a test, deleted when it ends; declared by the test itself.
@@ -314,23 +315,7 @@ async fn a_publish_the_broker_refuses_to_store_is_reported_nacked() {
         .unwrap();
     // A full queue that rejects new messages: RabbitMQ answers basic.nack.
     let full = format!("{}.full", t.prefix);
-    let mut args = FieldTable::default();
-    args.insert("x-max-length".into(), AMQPValue::LongLongInt(0));
-    args.insert(
-        "x-overflow".into(),
-        AMQPValue::LongString(LongString::from("reject-publish")),
-    );
-    channel
-        .queue_declare(
-            full.as_str().into(),
-            QueueDeclareOptions {
-                durable: true,
-                ..Default::default()
-            },
-            args,
-        )
-        .await
-        .unwrap();
+    capped_queue(&channel, &full, 0).await;
     channel
         .queue_bind(
             full.as_str().into(),

@@ -5,8 +5,8 @@
 mod support;
 
 use assetrelay_broker::lapin::ExchangeKind;
-use assetrelay_broker::lapin::options::QueueDeclareOptions;
-use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
+use assetrelay_broker::lapin::types::FieldTable;
+use assetrelay_testkit::declare::capped_queue;
 use assetrelay_testkit::{ChaosProxy, wait_until};
 use support::*;
 
@@ -199,23 +199,7 @@ async fn a_nacked_publish_is_a_503() {
         .unwrap();
     // A full queue that rejects new messages makes RabbitMQ nack the publish.
     let full = format!("{}.full", app.topology.prefix);
-    let mut args = FieldTable::default();
-    args.insert("x-max-length".into(), AMQPValue::LongLongInt(0));
-    args.insert(
-        "x-overflow".into(),
-        AMQPValue::LongString(LongString::from("reject-publish")),
-    );
-    channel
-        .queue_declare(
-            full.as_str().into(),
-            QueueDeclareOptions {
-                durable: true,
-                ..Default::default()
-            },
-            args,
-        )
-        .await
-        .unwrap();
+    capped_queue(&channel, &full, 0).await;
     channel
         .queue_bind(
             full.as_str().into(),

@@ -8,11 +8,11 @@ mod support_replay;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use assetrelay_broker::lapin::options::{QueueDeclareOptions, QueueDeleteOptions};
-use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
+use assetrelay_broker::lapin::options::QueueDeleteOptions;
 use assetrelay_contract::{Flow, header};
 use assetrelay_ops::OpsError;
 use assetrelay_ops::replay::{ReplayProgress, ReplayRequest, replay};
+use assetrelay_testkit::declare::capped_queue;
 use support_replay::{Archive, TestEvent, assert_replayed_exactly, event, hours_ago, mixed, run};
 
 #[tokio::test]
@@ -219,23 +219,7 @@ async fn counts_copies_the_broker_refused_as_unconfirmed() {
         .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
         .await
         .unwrap();
-    let mut args = FieldTable::default();
-    args.insert("x-max-length".into(), AMQPValue::LongLongInt(1));
-    args.insert(
-        "x-overflow".into(),
-        AMQPValue::LongString(LongString::from("reject-publish")),
-    );
-    channel
-        .queue_declare(
-            queue.as_str().into(),
-            QueueDeclareOptions {
-                durable: true,
-                ..Default::default()
-            },
-            args,
-        )
-        .await
-        .unwrap();
+    capped_queue(&channel, &queue, 1).await;
 
     let summary = run(
         archive,

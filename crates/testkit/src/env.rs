@@ -67,9 +67,9 @@ mod tests {
 
     #[test]
     fn unique_prefixes_start_with_their_label_and_differ() {
-        let (a, b) = (unique_prefix("x-test"), unique_prefix("x-test"));
+        let (a, b) = (unique_prefix("unit-test"), unique_prefix("unit-test"));
         assert!(
-            a.starts_with("x-test-") && b.starts_with("x-test-"),
+            a.starts_with("unit-test-") && b.starts_with("unit-test-"),
             "{a} {b}"
         );
         assert_ne!(a, b);
