@@ -103,7 +103,11 @@ async fn a_message_dead_lettered_by_the_broker_is_listed_as_delivery_limit() {
         .unwrap();
 
     assert_eq!(message.reason.as_deref(), Some(DELIVERY_LIMIT));
-    assert!(message.parked_at.is_some(), "x-death carries the time");
+    assert!(
+        message.parked_at.is_some(),
+        "the broker's {} header carries the time",
+        header::DEATH
+    );
     assert_eq!(message.subject.as_deref(), Some("asset-evt-poison"));
     bed.finish().await;
 }
