@@ -9,8 +9,7 @@ use assetrelay_broker::lapin::options::QueueDeclareOptions;
 use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
 use assetrelay_broker::{Broker, BrokerError, BrokerSettings, PublishError, Publisher, Topology};
 use assetrelay_contract::{CloudEvent, Flow, Normalized, OutgoingMessage, Platform, header};
-use assetrelay_testkit::declare::capped_queue;
-use assetrelay_testkit::{Queues, TopologyGuard, start_broker};
+use assetrelay_testkit::{Queues, TopologyGuard, declare, start_broker};
 
 /// Names for a test, deleted when it ends; declared by the test itself.
 fn topology() -> TopologyGuard {
@@ -131,15 +130,7 @@ async fn a_publish_with_no_bound_queue_is_reported_unroutable() {
     let broker = start_broker("broker-test", None).await;
     // Only the exchange: nothing is bound, so a mandatory publish comes back.
     let channel = broker.channel().await.unwrap();
-    channel
-        .exchange_declare(
-            t.exchange().as_str().into(),
-            assetrelay_broker::lapin::ExchangeKind::Topic,
-            Default::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
+    declare::exchange(&channel, &t.exchange()).await;
     let publisher = Publisher::new(broker.clone(), 1, Duration::from_secs(5));
 
     let err = publisher
@@ -304,28 +295,11 @@ async fn a_publish_the_broker_refuses_to_store_is_reported_nacked() {
     let t = topology();
     let broker = start_broker("broker-test", None).await;
     let channel = broker.channel().await.unwrap();
-    channel
-        .exchange_declare(
-            t.exchange().as_str().into(),
-            assetrelay_broker::lapin::ExchangeKind::Topic,
-            Default::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
+    declare::exchange(&channel, &t.exchange()).await;
     // A full queue that rejects new messages: RabbitMQ answers basic.nack.
     let full = format!("{}.full", t.prefix);
-    capped_queue(&channel, &full, 0).await;
-    channel
-        .queue_bind(
-            full.as_str().into(),
-            t.exchange().as_str().into(),
-            "#".into(),
-            Default::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
+    declare::capped_queue(&channel, &full, 0).await;
+    declare::bind_everything(&channel, &full, &t.exchange()).await;
     let publisher = Publisher::new(broker.clone(), 1, Duration::from_secs(5));
 
     let err = publisher

@@ -4,10 +4,7 @@
 
 mod support;
 
-use assetrelay_broker::lapin::ExchangeKind;
-use assetrelay_broker::lapin::types::FieldTable;
-use assetrelay_testkit::declare::capped_queue;
-use assetrelay_testkit::{ChaosProxy, wait_until};
+use assetrelay_testkit::{ChaosProxy, declare, wait_until};
 use support::*;
 
 async fn status_of(app: &TestApp, path: &str) -> u16 {
@@ -58,15 +55,7 @@ async fn an_unroutable_event_is_a_503_not_a_silent_202() {
         TestApp::spawn_with(&[("ASSETRELAY_TOPOLOGY__DECLARE_ON_START", "false")]).await;
     // Only the exchange exists: nothing is bound, not even the archive.
     let (_c, channel) = test_channel().await;
-    channel
-        .exchange_declare(
-            prefix_owner.topology.exchange().as_str().into(),
-            ExchangeKind::Topic,
-            Default::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
+    declare::exchange(&channel, &prefix_owner.topology.exchange()).await;
 
     let response = prefix_owner
         .post_signed("photoshelter", &ps_body("d-u", "media.updated"))
@@ -188,28 +177,11 @@ async fn a_nacked_publish_is_a_503() {
     let app = TestApp::spawn_with(&[("ASSETRELAY_TOPOLOGY__DECLARE_ON_START", "false")]).await;
     let (_c, channel) = test_channel().await;
     let exchange = app.topology.exchange();
-    channel
-        .exchange_declare(
-            exchange.as_str().into(),
-            ExchangeKind::Topic,
-            Default::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
+    declare::exchange(&channel, &exchange).await;
     // A full queue that rejects new messages makes RabbitMQ nack the publish.
     let full = format!("{}.full", app.topology.prefix);
-    capped_queue(&channel, &full, 0).await;
-    channel
-        .queue_bind(
-            full.as_str().into(),
-            exchange.as_str().into(),
-            "#".into(),
-            Default::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
+    declare::capped_queue(&channel, &full, 0).await;
+    declare::bind_everything(&channel, &full, &exchange).await;
 
     let response = app
         .post_signed("photoshelter", &ps_body("d-n", "media.updated"))

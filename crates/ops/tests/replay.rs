@@ -12,7 +12,7 @@ use assetrelay_broker::lapin::options::QueueDeleteOptions;
 use assetrelay_contract::{Flow, header};
 use assetrelay_ops::OpsError;
 use assetrelay_ops::replay::{ReplayProgress, ReplayRequest, replay};
-use assetrelay_testkit::declare::capped_queue;
+use assetrelay_testkit::declare;
 use support_replay::{Archive, TestEvent, assert_replayed_exactly, event, hours_ago, mixed, run};
 
 #[tokio::test]
@@ -219,7 +219,7 @@ async fn counts_copies_the_broker_refused_as_unconfirmed() {
         .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
         .await
         .unwrap();
-    capped_queue(&channel, &queue, 1).await;
+    declare::capped_queue(&channel, &queue, 1).await;
 
     let summary = run(
         archive,

@@ -1,8 +1,8 @@
 //! Broker objects a test sets up beside its topology, to make the broker misbehave.
 
-use assetrelay_broker::lapin::Channel;
 use assetrelay_broker::lapin::options::QueueDeclareOptions;
 use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
+use assetrelay_broker::lapin::{Channel, ExchangeKind};
 
 /// A durable queue `name` that holds `capacity` messages and refuses more: with
 /// `x-overflow = reject-publish` the broker answers a publish it cannot store with
@@ -22,6 +22,34 @@ pub async fn capped_queue(channel: &Channel, name: &str, capacity: i64) {
         .queue_declare(name.into(), durable, arguments)
         .await
         .unwrap_or_else(|e| panic!("cannot declare {name}: {e}"));
+}
+
+/// A topic exchange `name` alone, e.g. a topology's exchange with nothing bound to it: a
+/// mandatory publish to it comes back unroutable.
+pub async fn exchange(channel: &Channel, name: &str) {
+    channel
+        .exchange_declare(
+            name.into(),
+            ExchangeKind::Topic,
+            Default::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("cannot declare exchange {name}: {e}"));
+}
+
+/// Bind `queue` to `exchange` for every routing key (`#`).
+pub async fn bind_everything(channel: &Channel, queue: &str, exchange: &str) {
+    channel
+        .queue_bind(
+            queue.into(),
+            exchange.into(),
+            "#".into(),
+            Default::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("cannot bind {queue} to {exchange}: {e}"));
 }
 
 #[cfg(test)]
