@@ -19,6 +19,7 @@ use assetrelay_config::Config;
 use assetrelay_contract::Flow;
 use assetrelay_sandbox::{AppState, SandboxConfig};
 use assetrelay_signature::{StandardWebhooksSigner, decode_whsec};
+use assetrelay_testkit::wait_until;
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
@@ -401,19 +402,4 @@ async fn create_media(ctx: &Ctx, n: usize) -> anyhow::Result<Vec<String>> {
 
 async fn consumers(broker: &Broker, queue: &str) -> anyhow::Result<u32> {
     Ok(broker.queue_counts(queue).await?.consumers)
-}
-
-async fn wait_until<F, Fut>(what: &str, timeout: Duration, check: F) -> anyhow::Result<()>
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        if check().await {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    bail!("timed out after {timeout:?} waiting until {what}")
 }

@@ -1,53 +1,23 @@
-//! Against the real RabbitMQ on 127.0.0.1:5672 (AMQP_URL overrides), one prefix per test.
+//! Against the real RabbitMQ (`AMQP_URL`, else 127.0.0.1:5672), one topology per test,
+//! deleted however the test ends.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed assertion
 
 use std::time::Duration;
 
-use assetrelay_broker::lapin::options::{BasicGetOptions, QueueDeclareOptions};
+use assetrelay_broker::lapin::BasicProperties;
+use assetrelay_broker::lapin::options::QueueDeclareOptions;
 use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
-use assetrelay_broker::lapin::{BasicProperties, Connection, ConnectionProperties};
 use assetrelay_broker::{Broker, BrokerError, BrokerSettings, PublishError, Publisher, Topology};
 use assetrelay_contract::{CloudEvent, Flow, Normalized, OutgoingMessage, Platform, header};
+use assetrelay_testkit::{Queues, TopologyGuard, declare, start_broker};
 
-fn url() -> String {
-    std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
-}
-
-fn topology() -> Topology {
-    Topology {
-        prefix: format!("test-{}", uuid::Uuid::new_v4().simple()),
-        retry_tiers_secs: vec![1],
+/// Names for a test, deleted when it ends; declared by the test itself.
+fn topology() -> TopologyGuard {
+    TopologyGuard::new(Topology {
         scheduler_tiers_secs: vec![1],
         delivery_limit: 3,
-        archive_max_age: "1h".into(),
-    }
-}
-
-async fn started(topology: Option<Topology>) -> Broker {
-    let broker = Broker::start(
-        BrokerSettings::new(
-            url().parse().unwrap(),
-            "broker-test",
-            Duration::from_millis(500),
-        ),
-        topology,
-    );
-    assert!(
-        broker.wait_ready(Duration::from_secs(20)).await,
-        "broker not reachable at {}",
-        url()
-    );
-    broker
-}
-
-async fn cleanup(topology: &Topology) {
-    let connection = Connection::connect(&url(), ConnectionProperties::default())
-        .await
-        .unwrap();
-    topology
-        .delete(&connection.create_channel().await.unwrap())
-        .await
-        .unwrap();
+        ..assetrelay_testkit::topology("broker-test")
+    })
 }
 
 fn event(platform: &str, kind: &str) -> CloudEvent {
@@ -77,63 +47,27 @@ fn message(topology: &Topology, routing_key: &str) -> OutgoingMessage {
     }
 }
 
-async fn ready_count(broker: &Broker, queue: &str) -> u32 {
-    let channel = broker.channel().await.unwrap();
-    let q = channel
-        .queue_declare(
-            queue.into(),
-            QueueDeclareOptions {
-                passive: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
-    q.message_count()
-}
-
-async fn wait_count(broker: &Broker, queue: &str, expected: u32) -> u32 {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let n = ready_count(broker, queue).await;
-        if n == expected || tokio::time::Instant::now() > deadline {
-            return n;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test]
 async fn a_routable_publish_is_confirmed_and_lands_in_the_flow_queue() {
     let t = topology();
-    let broker = started(Some(t.clone())).await;
+    let broker = start_broker("broker-test", Some(t.clone())).await;
     let publisher = Publisher::new(broker.clone(), 2, Duration::from_secs(5));
+    let queues = Queues::on(broker.clone());
 
     publisher
         .publish(&message(&t, "photoshelter.demo.asset.updated"))
         .await
         .unwrap();
 
-    assert_eq!(
-        wait_count(&broker, &t.work_queue(Flow::ToSmint), 1).await,
-        1
-    );
-    assert_eq!(
-        ready_count(&broker, &t.work_queue(Flow::ToPhotoshelter)).await,
-        0
-    );
-    assert_eq!(
-        ready_count(&broker, &t.work_queue(Flow::Lifecycle)).await,
-        0
-    );
-    cleanup(&t).await;
+    assert_eq!(queues.wait_ready(&t.work_queue(Flow::ToSmint), 1).await, 1);
+    assert_eq!(queues.ready(&t.work_queue(Flow::ToPhotoshelter)).await, 0);
+    assert_eq!(queues.ready(&t.work_queue(Flow::Lifecycle)).await, 0);
 }
 
 #[tokio::test]
 async fn expiry_events_reach_the_lifecycle_queue_and_to_smint() {
     let t = topology();
-    let broker = started(Some(t.clone())).await;
+    let broker = start_broker("broker-test", Some(t.clone())).await;
     let publisher = Publisher::new(broker.clone(), 1, Duration::from_secs(5));
 
     publisher
@@ -141,21 +75,18 @@ async fn expiry_events_reach_the_lifecycle_queue_and_to_smint() {
         .await
         .unwrap();
 
+    let queues = Queues::on(broker.clone());
     assert_eq!(
-        wait_count(&broker, &t.work_queue(Flow::Lifecycle), 1).await,
+        queues.wait_ready(&t.work_queue(Flow::Lifecycle), 1).await,
         1
     );
-    assert_eq!(
-        wait_count(&broker, &t.work_queue(Flow::ToSmint), 1).await,
-        1
-    );
-    cleanup(&t).await;
+    assert_eq!(queues.wait_ready(&t.work_queue(Flow::ToSmint), 1).await, 1);
 }
 
 #[tokio::test]
 async fn a_smintio_asset_event_is_unroutable_because_no_flow_handles_it() {
     let t = topology();
-    let broker = started(Some(t.clone())).await;
+    let broker = start_broker("broker-test", Some(t.clone())).await;
     let publisher = Publisher::new(broker.clone(), 1, Duration::from_secs(5));
 
     let err = publisher
@@ -164,7 +95,6 @@ async fn a_smintio_asset_event_is_unroutable_because_no_flow_handles_it() {
         .unwrap_err();
 
     assert!(matches!(err, PublishError::Unroutable { .. }), "{err:?}");
-    cleanup(&t).await;
 }
 
 /// DESIGN §6.1: an event no flow queue is bound for is refused (the ingress answers 503),
@@ -172,7 +102,7 @@ async fn a_smintio_asset_event_is_unroutable_because_no_flow_handles_it() {
 #[tokio::test]
 async fn an_event_whose_flow_queue_is_gone_is_unroutable_although_the_archive_exists() {
     let t = topology();
-    let broker = started(None).await;
+    let broker = start_broker("broker-test", None).await;
     t.declare(&broker.channel().await.unwrap()).await.unwrap();
     broker
         .channel()
@@ -192,24 +122,15 @@ async fn an_event_whose_flow_queue_is_gone_is_unroutable_although_the_archive_ex
         .unwrap_err();
 
     assert!(matches!(err, PublishError::Unroutable { .. }), "{err:?}");
-    cleanup(&t).await;
 }
 
 #[tokio::test]
 async fn a_publish_with_no_bound_queue_is_reported_unroutable() {
     let t = topology();
-    let broker = started(None).await;
+    let broker = start_broker("broker-test", None).await;
     // Only the exchange: nothing is bound, so a mandatory publish comes back.
     let channel = broker.channel().await.unwrap();
-    channel
-        .exchange_declare(
-            t.exchange().as_str().into(),
-            assetrelay_broker::lapin::ExchangeKind::Topic,
-            Default::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
+    declare::exchange(&channel, &t.exchange()).await;
     let publisher = Publisher::new(broker.clone(), 1, Duration::from_secs(5));
 
     let err = publisher
@@ -227,16 +148,12 @@ async fn a_publish_with_no_bound_queue_is_reported_unroutable() {
         ),
         "{err:?}"
     );
-    channel
-        .exchange_delete(t.exchange().as_str().into(), Default::default())
-        .await
-        .unwrap();
 }
 
 #[tokio::test]
 async fn publishing_to_a_missing_exchange_is_a_closed_channel_and_the_next_publish_recovers() {
     let t = topology();
-    let broker = started(Some(t.clone())).await;
+    let broker = start_broker("broker-test", Some(t.clone())).await;
     let publisher = Publisher::new(broker.clone(), 1, Duration::from_secs(5));
     let mut missing = message(&t, "photoshelter.demo.asset.updated");
     missing.exchange = format!("{}-missing", t.exchange());
@@ -248,13 +165,12 @@ async fn publishing_to_a_missing_exchange_is_a_closed_channel_and_the_next_publi
         .publish(&message(&t, "photoshelter.demo.asset.updated"))
         .await
         .unwrap();
-    cleanup(&t).await;
 }
 
 #[tokio::test]
 async fn a_channel_error_does_not_reconnect_the_whole_connection() {
     let t = topology();
-    let broker = started(Some(t.clone())).await;
+    let broker = start_broker("broker-test", Some(t.clone())).await;
     let publisher = Publisher::new(broker.clone(), 1, Duration::from_secs(5));
     let generation = broker.generation();
     let mut missing = message(&t, "photoshelter.demo.asset.updated");
@@ -273,13 +189,12 @@ async fn a_channel_error_does_not_reconnect_the_whole_connection() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    cleanup(&t).await;
 }
 
 #[tokio::test]
 async fn every_published_event_is_archived_in_the_stream() {
     let t = topology();
-    let broker = started(Some(t.clone())).await;
+    let broker = start_broker("broker-test", Some(t.clone())).await;
     let publisher = Publisher::new(broker.clone(), 1, Duration::from_secs(5));
     let license = event("smintio", "license.updated");
     let deleted = event("photoshelter", "asset.deleted");
@@ -316,22 +231,20 @@ async fn every_published_event_is_archived_in_the_stream() {
     }
     assert_eq!(seen, [license.routing_key(), deleted.routing_key()]);
     drop(consumer);
-    cleanup(&t).await;
 }
 
 #[tokio::test]
 async fn declaring_the_topology_twice_is_harmless() {
     let t = topology();
-    let broker = started(Some(t.clone())).await;
+    let broker = start_broker("broker-test", Some(t.clone())).await;
     t.declare(&broker.channel().await.unwrap()).await.unwrap();
     t.declare(&broker.channel().await.unwrap()).await.unwrap();
-    cleanup(&t).await;
 }
 
 #[tokio::test]
 async fn a_queue_declared_with_another_type_is_reported_by_name() {
     let t = topology();
-    let broker = started(None).await;
+    let broker = start_broker("broker-test", None).await;
     let channel = broker.channel().await.unwrap();
     // A classic queue where the design wants a quorum queue.
     channel
@@ -355,7 +268,6 @@ async fn a_queue_declared_with_another_type_is_reported_by_name() {
         matches!(&err, BrokerError::Declare { object, .. } if *object == t.work_queue(Flow::ToSmint)),
         "{err:?}"
     );
-    cleanup(&t).await;
 }
 
 #[tokio::test]
@@ -371,57 +283,23 @@ async fn an_unreachable_broker_reports_not_connected() {
     let publisher = Publisher::new(broker.clone(), 1, Duration::from_secs(1));
     assert!(!broker.is_ready());
     let err = publisher
-        .publish(&message(&topology(), "x"))
+        .publish(&message(&assetrelay_testkit::topology("broker-test"), "x"))
         .await
         .unwrap_err();
     assert!(matches!(err, PublishError::NotConnected(_)), "{err:?}");
     broker.close().await;
-    let _ = BasicGetOptions::default();
 }
 
 #[tokio::test]
 async fn a_publish_the_broker_refuses_to_store_is_reported_nacked() {
     let t = topology();
-    let broker = started(None).await;
+    let broker = start_broker("broker-test", None).await;
     let channel = broker.channel().await.unwrap();
-    channel
-        .exchange_declare(
-            t.exchange().as_str().into(),
-            assetrelay_broker::lapin::ExchangeKind::Topic,
-            Default::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
+    declare::exchange(&channel, &t.exchange()).await;
     // A full queue that rejects new messages: RabbitMQ answers basic.nack.
     let full = format!("{}.full", t.prefix);
-    let mut args = FieldTable::default();
-    args.insert("x-max-length".into(), AMQPValue::LongLongInt(0));
-    args.insert(
-        "x-overflow".into(),
-        AMQPValue::LongString(LongString::from("reject-publish")),
-    );
-    channel
-        .queue_declare(
-            full.as_str().into(),
-            QueueDeclareOptions {
-                durable: true,
-                ..Default::default()
-            },
-            args,
-        )
-        .await
-        .unwrap();
-    channel
-        .queue_bind(
-            full.as_str().into(),
-            t.exchange().as_str().into(),
-            "#".into(),
-            Default::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
+    declare::capped_queue(&channel, &full, 0).await;
+    declare::bind_everything(&channel, &full, &t.exchange()).await;
     let publisher = Publisher::new(broker.clone(), 1, Duration::from_secs(5));
 
     let err = publisher
@@ -432,10 +310,6 @@ async fn a_publish_the_broker_refuses_to_store_is_reported_nacked() {
     assert!(matches!(err, PublishError::Nacked), "{err:?}");
     channel
         .queue_delete(full.as_str().into(), Default::default())
-        .await
-        .unwrap();
-    channel
-        .exchange_delete(t.exchange().as_str().into(), Default::default())
         .await
         .unwrap();
 }

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use assetrelay_broker::{Broker, BrokerSettings};
+use assetrelay_testkit::wait_until;
 
 const PASSWORD: &str = "s3cr3tpw";
 
@@ -48,15 +49,11 @@ async fn an_unreachable_broker_is_logged_by_host_port_and_vhost_without_the_pass
     let settings = BrokerSettings::new(url, "log-test", Duration::from_millis(100));
 
     let broker = Broker::start(settings.clone(), None);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while logs.text().matches("broker not available").count() < 2 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no retry logged: {}",
-            logs.text()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let retried = wait_until("a retry is logged", Duration::from_secs(10), || async {
+        logs.text().matches("broker not available").count() >= 2
+    })
+    .await;
+    assert!(retried.is_ok(), "{retried:?}: {}", logs.text());
     broker.close().await;
 
     let text = logs.text();

@@ -5,18 +5,11 @@
 
 use std::path::Path;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use assetrelay_broker::{Broker, BrokerSettings, Topology};
+use assetrelay_broker::Topology;
+use assetrelay_testkit::{TopologyGuard, free_port, terminate, unique_prefix, wait_for};
 use tokio::io::{AsyncBufReadExt, BufReader};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Three consecutive free ports for the flows' metrics listeners.
 fn free_port_run() -> u16 {
@@ -33,7 +26,11 @@ fn free_port_run() -> u16 {
 #[tokio::test]
 async fn dev_runs_the_whole_system_with_the_demo_and_stops_cleanly() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let prefix = format!("dev-test-{}", uuid::Uuid::new_v4().simple());
+    let prefix = unique_prefix("dev-test");
+    let env = [("ASSETRELAY_TOPOLOGY__PREFIX".to_owned(), prefix.clone())].into();
+    let config = assetrelay_config::load(Some(&root.join("config/example.toml")), &env).unwrap();
+    // What `dev` declares, deleted however the test ends.
+    let _topology = TopologyGuard::new(Topology::from_config(&config.topology));
     let (ingress, sandbox, metrics) = (free_port(), free_port(), free_port_run());
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_assetrelay"))
         .current_dir(&root)
@@ -64,22 +61,15 @@ async fn dev_runs_the_whole_system_with_the_demo_and_stops_cleanly() {
 
     let http = reqwest::Client::new();
     let assets_url = format!("http://127.0.0.1:{sandbox}/_sandbox/smintio/assets");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let assets: Option<serde_json::Value> = match http.get(&assets_url).send().await {
-            Ok(r) => r.json().await.ok(),
-            Err(_) => None,
-        };
-        // The demo seeds two approved images; the unapproved one must not appear.
-        if assets
-            .as_ref()
-            .and_then(|a| a.as_array())
-            .is_some_and(|a| a.len() >= 2)
-        {
+    // The demo seeds two approved images; the unapproved one must not appear.
+    let names = wait_for(
+        "the demo's approved images reach Smint.io",
+        Duration::from_secs(60),
+        || async {
+            let assets: serde_json::Value =
+                http.get(&assets_url).send().await.ok()?.json().await.ok()?;
+            let assets = assets.as_array().filter(|a| a.len() >= 2)?;
             let names: Vec<String> = assets
-                .unwrap()
-                .as_array()
-                .unwrap()
                 .iter()
                 .filter_map(|a| {
                     a.pointer("/asset_data_object/Name/x-default")?
@@ -87,15 +77,12 @@ async fn dev_runs_the_whole_system_with_the_demo_and_stops_cleanly() {
                         .map(str::to_owned)
                 })
                 .collect();
-            assert!(!names.iter().any(|n| n.contains("Draft")), "{names:?}");
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the demo's approved images did not reach Smint.io within 60 s"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+            Some(names)
+        },
+    )
+    .await
+    .unwrap();
+    assert!(!names.iter().any(|n| n.contains("Draft")), "{names:?}");
     let metrics_text = http
         .get(format!("http://127.0.0.1:{metrics}/metrics"))
         .send()
@@ -109,18 +96,7 @@ async fn dev_runs_the_whole_system_with_the_demo_and_stops_cleanly() {
         "{metrics_text}"
     );
 
-    let pid = child.id().unwrap().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
-        .await
-        .unwrap()
-        .unwrap();
+    let status = terminate(&mut child, Duration::from_secs(30)).await;
     let lines = log.await.unwrap();
     assert!(
         status.success(),
@@ -132,17 +108,4 @@ async fn dev_runs_the_whole_system_with_the_demo_and_stops_cleanly() {
         "{}",
         lines.join("\n")
     );
-
-    let env = [("ASSETRELAY_TOPOLOGY__PREFIX".to_owned(), prefix.clone())].into();
-    let config = assetrelay_config::load(Some(&root.join("config/example.toml")), &env).unwrap();
-    let broker = Broker::start(
-        BrokerSettings::from_config(&config.broker, "dev-test-cleanup"),
-        None,
-    );
-    assert!(broker.wait_ready(Duration::from_secs(10)).await);
-    Topology::from_config(&config.topology)
-        .delete(&broker.channel().await.unwrap())
-        .await
-        .unwrap();
-    broker.close().await;
 }

@@ -2,64 +2,53 @@
 //! against the real RabbitMQ with a topology prefix of its own.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed assertion
 
+use std::ops::Deref;
 use std::process::Output;
-use std::time::Duration;
 
-use assetrelay_broker::lapin::options::QueueDeclareOptions;
-use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
-use assetrelay_broker::lapin::{BasicProperties, Connection, ConnectionProperties};
-use assetrelay_broker::{Broker, BrokerSettings, Publisher, Topology};
+use assetrelay_broker::Topology;
+use assetrelay_broker::lapin::BasicProperties;
 use assetrelay_config::TopologyConfig;
-use assetrelay_contract::{Flow, OutgoingMessage};
+use assetrelay_contract::amqp::Parking;
+use assetrelay_contract::{Flow, Headers, OutgoingMessage, header};
+use assetrelay_testkit::{TestBed, amqp_url, unique_prefix};
 
 const FLOW: Flow = Flow::ToSmint;
 
-fn amqp_url() -> String {
-    std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
-}
+/// The configuration's topology (default tiers) under a prefix of its own, declared, and
+/// deleted however the test ends; queue readers through `Deref`.
+struct Bed(TestBed);
 
-/// The configuration's topology (default tiers) under a prefix of its own, declared.
-struct Bed {
-    topology: Topology,
-    broker: Broker,
-    publisher: Publisher,
+impl Deref for Bed {
+    type Target = TestBed;
+    fn deref(&self) -> &TestBed {
+        &self.0
+    }
 }
 
 impl Bed {
     async fn start() -> Self {
         let topology = Topology::from_config(&TopologyConfig {
-            prefix: format!("ops-cli-test-{}", uuid::Uuid::new_v4().simple()),
+            prefix: unique_prefix("ops-cli-test"),
             ..TopologyConfig::default()
         });
-        let broker = Broker::start(
-            BrokerSettings::new(
-                amqp_url().parse().unwrap(),
-                "cli-parked-test",
-                Duration::from_millis(500),
-            ),
-            Some(topology.clone()),
-        );
-        assert!(broker.wait_ready(Duration::from_secs(20)).await);
-        let publisher = Publisher::new(broker.clone(), 1, Duration::from_secs(10));
-        Self {
-            topology,
-            broker,
-            publisher,
-        }
+        Self(TestBed::declare(topology).await)
     }
 
     fn parked(&self) -> String {
         self.topology.parked_queue(FLOW)
     }
 
+    /// Park a message as the consumer does (`Headers::mark_parked`).
     async fn park(&self, id: &str, reason: &str) {
-        let mut headers = FieldTable::default();
-        let text = |s: &str| AMQPValue::LongString(LongString::from(s));
-        headers.insert("x-error".into(), text(reason));
-        headers.insert("x-error-detail".into(), text("no such asset"));
-        headers.insert("x-status".into(), AMQPValue::LongLongInt(404));
-        headers.insert("x-attempts".into(), AMQPValue::LongLongInt(1));
-        headers.insert("x-parked-at".into(), text("2024-05-01T10:00:00.000Z"));
+        let mut headers = Headers::default();
+        let parking = Parking {
+            class: reason,
+            detail: "no such asset",
+            status: Some(404),
+            attempts: 1,
+            flow: FLOW,
+        };
+        headers.mark_parked(&parking, "2024-05-01T10:00:00Z".parse().unwrap());
         let body = serde_json::json!({"id": id, "type": "photoshelter.asset.updated", "subject": format!("I-{id}"), "data": {}});
         self.publisher
             .publish(&OutgoingMessage {
@@ -69,27 +58,10 @@ impl Bed {
                 properties: BasicProperties::default()
                     .with_message_id(id.into())
                     .with_delivery_mode(2)
-                    .with_headers(headers),
+                    .with_headers(headers.into_table()),
             })
             .await
             .unwrap();
-    }
-
-    async fn ready(&self, queue: &str) -> u32 {
-        let channel = self.broker.channel().await.unwrap();
-        let q = channel
-            .queue_declare(
-                queue.into(),
-                QueueDeclareOptions {
-                    passive: true,
-                    ..Default::default()
-                },
-                FieldTable::default(),
-            )
-            .await
-            .unwrap();
-        let _ = channel.close(200, "done".into()).await;
-        q.message_count()
     }
 
     /// Run `assetrelay <args>` against this topology; only the variables set here count.
@@ -102,28 +74,6 @@ impl Bed {
             .output()
             .await
             .unwrap()
-    }
-}
-
-impl Drop for Bed {
-    fn drop(&mut self) {
-        let topology = self.topology.clone();
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                let connection = Connection::connect(&amqp_url(), ConnectionProperties::default())
-                    .await
-                    .unwrap();
-                let _ = topology
-                    .delete(&connection.create_channel().await.unwrap())
-                    .await;
-                let _ = connection.close(200, "done".into()).await;
-            });
-        })
-        .join();
     }
 }
 
@@ -173,7 +123,8 @@ async fn show_prints_headers_and_body_and_fails_for_an_unknown_event() {
     assert!(found.status.success(), "{}", stderr(&found));
     let text = stdout(&found);
     assert!(text.contains("reason      not_found (HTTP 404)"), "{text}");
-    assert!(text.contains("x-error-detail: no such asset"), "{text}");
+    let detail = format!("{}: no such asset", header::ERROR_DETAIL);
+    assert!(text.contains(&detail), "{text}");
     assert!(text.contains("\"subject\": \"I-evt-1\""), "{text}");
     assert!(!missing.status.success());
     assert!(stderr(&missing).contains("evt-404"), "{}", stderr(&missing));

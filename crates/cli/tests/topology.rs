@@ -9,24 +9,17 @@ use assetrelay_broker::lapin::options::{QueueBindOptions, QueueDeleteOptions};
 use assetrelay_broker::lapin::types::FieldTable;
 use assetrelay_broker::lapin::{Connection, ConnectionProperties};
 use assetrelay_config::TopologyConfig;
-
-fn amqp_url() -> String {
-    std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
-}
-
-fn management_url() -> String {
-    std::env::var("MANAGEMENT_URL").unwrap_or_else(|_| "http://guest:guest@127.0.0.1:15672".into())
-}
+use assetrelay_testkit::{TopologyGuard, amqp_url, management_url, unique_prefix};
 
 /// The names the binary derives from the prefix; deleted when dropped.
-struct Names(Topology);
+struct Names(TopologyGuard);
 
 impl Names {
     fn new() -> Self {
-        Self(Topology::from_config(&TopologyConfig {
-            prefix: format!("ops-cli-test-{}", uuid::Uuid::new_v4().simple()),
+        Self(TopologyGuard::new(Topology::from_config(&TopologyConfig {
+            prefix: unique_prefix("ops-cli-test"),
             ..TopologyConfig::default()
-        }))
+        })))
     }
 
     async fn cli(&self, args: &[&str]) -> Output {
@@ -39,28 +32,6 @@ impl Names {
             .output()
             .await
             .unwrap()
-    }
-}
-
-impl Drop for Names {
-    fn drop(&mut self) {
-        let topology = self.0.clone();
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                let connection = Connection::connect(&amqp_url(), ConnectionProperties::default())
-                    .await
-                    .unwrap();
-                let _ = topology
-                    .delete(&connection.create_channel().await.unwrap())
-                    .await;
-                let _ = connection.close(200, "done".into()).await;
-            });
-        })
-        .join();
     }
 }
 

@@ -4,12 +4,7 @@
 
 mod support;
 
-use std::time::Duration;
-
-use assetrelay_broker::lapin::ExchangeKind;
-use assetrelay_broker::lapin::options::QueueDeclareOptions;
-use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
-use support::proxy::ChaosProxy;
+use assetrelay_testkit::{ChaosProxy, declare, wait_until};
 use support::*;
 
 async fn status_of(app: &TestApp, path: &str) -> u16 {
@@ -20,17 +15,6 @@ async fn status_of(app: &TestApp, path: &str) -> u16 {
         .unwrap()
         .status()
         .as_u16()
-}
-
-async fn eventually(mut check: impl AsyncFnMut() -> bool) -> bool {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    while tokio::time::Instant::now() < deadline {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
 }
 
 fn assert_unavailable(response: &reqwest::Response) {
@@ -71,15 +55,7 @@ async fn an_unroutable_event_is_a_503_not_a_silent_202() {
         TestApp::spawn_with(&[("ASSETRELAY_TOPOLOGY__DECLARE_ON_START", "false")]).await;
     // Only the exchange exists: nothing is bound, not even the archive.
     let (_c, channel) = test_channel().await;
-    channel
-        .exchange_declare(
-            prefix_owner.topology.exchange().as_str().into(),
-            ExchangeKind::Topic,
-            Default::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
+    declare::exchange(&channel, &prefix_owner.topology.exchange()).await;
 
     let response = prefix_owner
         .post_signed("photoshelter", &ps_body("d-u", "media.updated"))
@@ -98,7 +74,7 @@ async fn an_unroutable_event_is_a_503_not_a_silent_202() {
 
 #[tokio::test]
 async fn losing_the_broker_gives_503_and_readyz_503_then_recovers_without_restart() {
-    let proxy = ChaosProxy::start("127.0.0.1:5672".parse().unwrap()).await;
+    let proxy = ChaosProxy::to_broker().await;
     let url = proxy.amqp_url();
     let app = TestApp::spawn_with(&[("ASSETRELAY_BROKER__URL", &url)]).await;
     assert_eq!(
@@ -109,20 +85,22 @@ async fn losing_the_broker_gives_503_and_readyz_503_then_recovers_without_restar
     );
 
     proxy.cut();
-    assert!(
-        eventually(async || status_of(&app, "/readyz").await == 503).await,
-        "readyz never went 503"
-    );
+    wait_until("readyz answers 503", PATIENCE, || async {
+        status_of(&app, "/readyz").await == 503
+    })
+    .await
+    .unwrap();
     assert_unavailable(
         &app.post_signed("photoshelter", &ps_body("during", "media.updated"))
             .await,
     );
 
     proxy.restore();
-    assert!(
-        eventually(async || status_of(&app, "/readyz").await == 200).await,
-        "readyz never recovered"
-    );
+    wait_until("readyz answers 200 again", PATIENCE, || async {
+        status_of(&app, "/readyz").await == 200
+    })
+    .await
+    .unwrap();
     let after = app
         .post_signed("photoshelter", &ps_body("after", "media.updated"))
         .await;
@@ -147,18 +125,18 @@ async fn beyond_the_concurrency_limit_requests_get_503_instead_of_queueing() {
     // Wait until the held request occupies the only slot.
     let metrics_url = app.url("/metrics");
     let http = app.http.clone();
-    assert!(
-        eventually(async || http
-            .get(&metrics_url)
+    wait_until("one request is in flight", PATIENCE, || async {
+        http.get(&metrics_url)
             .send()
             .await
             .unwrap()
             .text()
             .await
             .unwrap()
-            .contains("assetrelay_ingress_in_flight_requests 1"))
-        .await
-    );
+            .contains("assetrelay_ingress_in_flight_requests 1")
+    })
+    .await
+    .unwrap();
 
     let refused = app
         .post_signed("photoshelter", &ps_body("d-c", "media.updated"))
@@ -199,44 +177,11 @@ async fn a_nacked_publish_is_a_503() {
     let app = TestApp::spawn_with(&[("ASSETRELAY_TOPOLOGY__DECLARE_ON_START", "false")]).await;
     let (_c, channel) = test_channel().await;
     let exchange = app.topology.exchange();
-    channel
-        .exchange_declare(
-            exchange.as_str().into(),
-            ExchangeKind::Topic,
-            Default::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
+    declare::exchange(&channel, &exchange).await;
     // A full queue that rejects new messages makes RabbitMQ nack the publish.
     let full = format!("{}.full", app.topology.prefix);
-    let mut args = FieldTable::default();
-    args.insert("x-max-length".into(), AMQPValue::LongLongInt(0));
-    args.insert(
-        "x-overflow".into(),
-        AMQPValue::LongString(LongString::from("reject-publish")),
-    );
-    channel
-        .queue_declare(
-            full.as_str().into(),
-            QueueDeclareOptions {
-                durable: true,
-                ..Default::default()
-            },
-            args,
-        )
-        .await
-        .unwrap();
-    channel
-        .queue_bind(
-            full.as_str().into(),
-            exchange.as_str().into(),
-            "#".into(),
-            Default::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
+    declare::capped_queue(&channel, &full, 0).await;
+    declare::bind_everything(&channel, &full, &exchange).await;
 
     let response = app
         .post_signed("photoshelter", &ps_body("d-n", "media.updated"))

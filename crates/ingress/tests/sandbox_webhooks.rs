@@ -65,7 +65,7 @@ async fn webhooks_signed_by_the_sandbox_are_accepted_and_published() {
     let to_smint = take(&app.topology.work_queue(Flow::ToSmint))
         .await
         .expect("photoshelter event");
-    let event: Value = serde_json::from_slice(&to_smint.delivery.data).unwrap();
+    let event: Value = serde_json::from_slice(&to_smint.body).unwrap();
     assert_eq!(event["type"], "asset.updated");
     assert_eq!(event["subject"], media["id"]);
     let mut license_keys = vec![];
@@ -73,7 +73,7 @@ async fn webhooks_signed_by_the_sandbox_are_accepted_and_published() {
         let m = take(&app.topology.work_queue(Flow::ToPhotoshelter))
             .await
             .expect("smintio event");
-        license_keys.push(m.delivery.routing_key.to_string());
+        license_keys.push(m.routing_key);
     }
     license_keys.sort();
     assert_eq!(

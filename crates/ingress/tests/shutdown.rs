@@ -10,16 +10,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use assetrelay_testkit::{free_port, terminate, wait_until};
 use support::*;
 
 #[tokio::test]
 async fn sigterm_under_load_loses_no_request_that_got_a_202() {
-    let prefix = unique_prefix();
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let listen = format!("127.0.0.1:{port}");
+    let prefix = unique_prefix(LABEL);
+    let topology =
+        assetrelay_testkit::TopologyGuard::new(assetrelay_broker::Topology::from_config(
+            &assetrelay_config::load(Some(&example_config()), &test_env(&prefix, &[]))
+                .unwrap()
+                .topology,
+        ));
+    let listen = format!("127.0.0.1:{}", free_port());
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_assetrelay-ingress"))
         .arg("--config")
         .arg(example_config())
@@ -37,16 +40,11 @@ async fn sigterm_under_load_loses_no_request_that_got_a_202() {
         .unwrap();
     let base = format!("http://{listen}");
     let http = reqwest::Client::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !matches!(http.get(format!("{base}/readyz")).send().await, Ok(r) if r.status() == 200) {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "ingress did not become ready: {:?} {}",
-            child.try_wait(),
-            env!("CARGO_BIN_EXE_assetrelay-ingress")
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let ready = wait_until("the ingress is ready", Duration::from_secs(30), || async {
+        matches!(http.get(format!("{base}/readyz")).send().await, Ok(r) if r.status() == 200)
+    })
+    .await;
+    assert!(ready.is_ok(), "{ready:?}: {:?}", child.try_wait());
 
     let accepted = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let sent = Arc::new(AtomicUsize::new(0));
@@ -79,33 +77,21 @@ async fn sigterm_under_load_loses_no_request_that_got_a_202() {
             }
         }));
     }
-    while accepted.lock().unwrap().len() < 200 {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    wait_until(
+        "200 requests are accepted",
+        Duration::from_secs(30),
+        || async { accepted.lock().unwrap().len() >= 200 },
+    )
+    .await
+    .unwrap();
 
-    let pid = child.id().unwrap().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
-        .await
-        .expect("ingress did not exit")
-        .unwrap();
+    let status = terminate(&mut child, Duration::from_secs(30)).await;
     for w in workers {
         w.await.unwrap();
     }
 
     assert!(status.success(), "exit status {status:?}");
     let accepted: HashSet<String> = accepted.lock().unwrap().iter().cloned().collect();
-    let topology = assetrelay_broker::Topology::from_config(
-        &assetrelay_config::load(Some(&example_config()), &test_env(&prefix, &[]))
-            .unwrap()
-            .topology,
-    );
     let queued: HashSet<String> =
         drain_ids(&topology.work_queue(assetrelay_contract::Flow::ToSmint))
             .await
@@ -122,5 +108,5 @@ async fn sigterm_under_load_loses_no_request_that_got_a_202() {
         accepted.len() < sent.load(Ordering::SeqCst),
         "shutdown happened after all the load was done"
     );
-    delete_topology(&topology).await;
+    topology.delete().await.unwrap();
 }

@@ -6,9 +6,11 @@ mod support;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use assetrelay_contract::header;
 use assetrelay_ops::OpsError;
 use assetrelay_ops::parked::{self, DELIVERY_LIMIT, ParkedFilter, ParkedOutcome};
-use support::{FLOW, PATIENCE, TestBed, start_broker};
+use assetrelay_testkit::{PATIENCE, start_broker, wait_until};
+use support::{FLOW, TestBed};
 
 fn by_reason(reason: &str) -> ParkedFilter {
     ParkedFilter {
@@ -81,7 +83,7 @@ async fn show_finds_one_message_by_event_id_and_removes_nothing() {
     assert_eq!(found.detail.as_deref(), Some("the platform said no"));
     assert_eq!(found.connection.as_deref(), Some("c1"));
     assert_eq!(
-        found.headers.get("x-flow").map(String::as_str),
+        found.headers.get(header::FLOW).map(String::as_str),
         Some("to-smint")
     );
     assert_eq!(found.body["id"], "evt-2");
@@ -101,7 +103,11 @@ async fn a_message_dead_lettered_by_the_broker_is_listed_as_delivery_limit() {
         .unwrap();
 
     assert_eq!(message.reason.as_deref(), Some(DELIVERY_LIMIT));
-    assert!(message.parked_at.is_some(), "x-death carries the time");
+    assert!(
+        message.parked_at.is_some(),
+        "the broker's {} header carries the time",
+        header::DEATH
+    );
     assert_eq!(message.subject.as_deref(), Some("asset-evt-poison"));
     bed.finish().await;
 }
@@ -142,20 +148,23 @@ async fn replay_moves_exactly_the_selected_messages_to_the_work_queue() {
         .filter_map(|t| t.message_id.clone())
         .collect();
     assert_eq!(sorted(ids), ["evt-a1", "evt-a2"]);
-    let replay_ids: BTreeSet<_> = replayed.iter().map(|t| t.header("x-replay-id")).collect();
+    let replay_ids: BTreeSet<_> = replayed
+        .iter()
+        .map(|t| t.header(header::REPLAY_ID))
+        .collect();
     assert_eq!(replay_ids.len(), 1, "one replay id per replay");
     for copy in &replayed {
-        assert!(copy.header("x-replay-id").is_some());
-        assert!(copy.header("x-replayed-at").is_some());
-        assert_eq!(copy.header("x-attempt"), Some("0"));
-        assert_eq!(copy.header("x-error"), None);
-        assert_eq!(copy.header("x-error-detail"), None);
-        assert_eq!(copy.header("x-parked-at"), None);
+        assert!(copy.header(header::REPLAY_ID).is_some());
+        assert!(copy.header(header::REPLAYED_AT).is_some());
+        assert_eq!(copy.header(header::ATTEMPT), Some("0"));
+        assert_eq!(copy.header(header::ERROR), None);
+        assert_eq!(copy.header(header::ERROR_DETAIL), None);
+        assert_eq!(copy.header(header::PARKED_AT), None);
         assert_eq!(
-            copy.header("x-first-seen"),
+            copy.header(header::FIRST_SEEN),
             Some("2024-01-01T00:00:00.000Z")
         );
-        assert_eq!(copy.header("x-connection"), Some("c1"));
+        assert_eq!(copy.header(header::CONNECTION), Some("c1"));
         assert_eq!(copy.properties.delivery_mode(), &Some(2));
         let body: serde_json::Value = serde_json::from_slice(&copy.body).unwrap();
         assert_eq!(
@@ -259,7 +268,7 @@ async fn an_interrupted_replay_loses_no_message() {
     .await;
     assert_eq!(bed.wait_ready(&bed.parked(), TOTAL).await, TOTAL);
 
-    let doomed = start_broker("ops-test-doomed-replay").await;
+    let doomed = start_broker("ops-test-doomed-replay", None).await;
     let publisher = assetrelay_broker::Publisher::new(doomed.clone(), 2, Duration::from_secs(10));
     let all = ParkedFilter {
         all: true,
@@ -280,11 +289,11 @@ async fn an_interrupted_replay_loses_no_message() {
     );
 
     // The broker requeues the unacked messages when the connection closes.
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while bed.ready(&bed.parked()).await + bed.ready(&bed.work()).await < TOTAL {
-        assert!(tokio::time::Instant::now() < deadline, "messages missing");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_until("every message is back in a queue", PATIENCE, || async {
+        bed.ready(&bed.parked()).await + bed.ready(&bed.work()).await >= TOTAL
+    })
+    .await
+    .unwrap();
     let in_work = bed.drain_ids(&bed.work()).await;
     let in_parked = bed.drain_ids(&bed.parked()).await;
     assert!(

@@ -10,6 +10,7 @@ use assetrelay_broker::lapin::types::{AMQPValue, FieldTable};
 use assetrelay_contract::Flow;
 use assetrelay_ops::OpsError;
 use assetrelay_ops::topology_check::{self, Drift};
+use assetrelay_testkit::block_on_own_thread;
 use support::{TestBed, management_url, text};
 
 async fn delete_queue(bed: &TestBed, name: &str) {
@@ -259,19 +260,12 @@ impl LivePolicy {
 
 impl Drop for LivePolicy {
     fn drop(&mut self) {
-        let path = self.path.clone();
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                let _ = management_request(reqwest::Method::DELETE, &path)
-                    .send()
-                    .await;
-            });
-        })
-        .join();
+        let path = &self.path;
+        block_on_own_thread(|| async move {
+            let _ = management_request(reqwest::Method::DELETE, path)
+                .send()
+                .await;
+        });
     }
 }
 

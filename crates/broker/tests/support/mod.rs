@@ -1,36 +1,26 @@
-//! Test harness: a unique topology per test on the real RabbitMQ (127.0.0.1:5672, or
-//! `AMQP_URL`), a closure handler that records what it saw, queue readers, and a TCP proxy
-//! that can cut the consumer's connection.
+//! Test harness: a consumer test bed on the testkit's (a topology of its own on the real
+//! RabbitMQ, deleted however the test ends), and a closure handler that records what it saw.
 #![allow(dead_code)]
 
 pub mod capture;
-pub mod proxy;
 
-use std::collections::BTreeMap;
 use std::future::Future;
+use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use assetrelay_broker::lapin::options::{BasicAckOptions, BasicGetOptions, QueueDeclareOptions};
-use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
-use assetrelay_broker::lapin::{BasicProperties, Connection, ConnectionProperties};
+use assetrelay_broker::lapin::BasicProperties;
 use assetrelay_broker::{
-    Broker, BrokerError, BrokerSettings, Consumer, ConsumerSettings, Delivery, Handled, Handler,
-    HandlerError, Publisher, Topology,
+    Broker, BrokerError, Consumer, ConsumerSettings, Delivery, Handled, Handler, HandlerError,
+    Publisher, Topology,
 };
-use assetrelay_contract::{Flow, OutgoingMessage};
+use assetrelay_contract::{Flow, Headers, OutgoingMessage};
+pub use assetrelay_testkit::PATIENCE;
+use assetrelay_testkit::{amqp_url, start_broker_at, wait_for};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub const FLOW: Flow = Flow::ToSmint;
-/// Every topology these tests declare starts with this, so leftovers are easy to spot.
-pub const PREFIX: &str = "test-consumer-";
-/// Upper bound for anything a test waits for.
-pub const PATIENCE: Duration = Duration::from_secs(20);
-
-pub fn amqp_url() -> String {
-    std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
-}
 
 /// Settings with room to spare; tests override what they exercise.
 pub fn settings() -> ConsumerSettings {
@@ -43,48 +33,29 @@ pub fn settings() -> ConsumerSettings {
     }
 }
 
-pub async fn start_broker(url: &str, name: &str, topology: Option<Topology>) -> Broker {
-    let broker = Broker::start(
-        BrokerSettings::new(url.parse().unwrap(), name, Duration::from_millis(500)),
-        topology,
-    );
-    assert!(
-        broker.wait_ready(PATIENCE).await,
-        "broker not reachable at {url}"
-    );
-    broker
-}
+/// The testkit's bed (`consumer-test-<uuid>`, declared) with consumers of [`FLOW`] to run
+/// on it; queue readers and the topology through `Deref`.
+pub struct TestBed(assetrelay_testkit::TestBed);
 
-/// A declared topology with its own prefix, and a direct connection to look at it.
-pub struct TestBed {
-    pub topology: Topology,
-    pub admin: Broker,
-    pub publisher: Publisher,
-    finished: bool,
+impl Deref for TestBed {
+    type Target = assetrelay_testkit::TestBed;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl TestBed {
     pub async fn start(retry_tiers_secs: &[u64]) -> Self {
         let topology = Topology {
-            prefix: format!("{PREFIX}{}", uuid::Uuid::new_v4().simple()),
             retry_tiers_secs: retry_tiers_secs.to_vec(),
-            scheduler_tiers_secs: vec![],
-            delivery_limit: 5,
-            archive_max_age: "1h".into(),
+            ..assetrelay_testkit::topology("consumer-test")
         };
-        let admin = start_broker(&amqp_url(), "consumer-test-admin", Some(topology.clone())).await;
-        let publisher = Publisher::new(admin.clone(), 1, Duration::from_secs(5));
-        Self {
-            topology,
-            admin,
-            publisher,
-            finished: false,
-        }
+        Self(assetrelay_testkit::TestBed::declare(topology).await)
     }
 
     /// A broker for consumers, at `url` (the real one, or a proxy in front of it).
     pub async fn broker_at(&self, url: &str) -> Broker {
-        start_broker(url, "consumer-test", Some(self.topology.clone())).await
+        start_broker_at(url, "consumer-test", Some(self.topology.clone())).await
     }
 
     /// A consumer of [`FLOW`] on its own connection, already running.
@@ -127,14 +98,11 @@ impl TestBed {
         self.topology.retry_queue(FLOW, secs)
     }
 
-    /// Publish (confirmed) to the work queue, as the ingress would.
+    /// Publish (confirmed) to the work queue, as the ingress would; `headers` as text.
     pub async fn publish(&self, id: &str, body: &[u8], headers: &[(&str, &str)]) {
-        let mut table = FieldTable::default();
+        let mut table = Headers::default();
         for (name, value) in headers {
-            table.insert(
-                (*name).into(),
-                AMQPValue::LongString(LongString::from(*value)),
-            );
+            table.set_text(name, value);
         }
         let message = OutgoingMessage {
             exchange: String::new(),
@@ -145,138 +113,14 @@ impl TestBed {
                 .with_content_type("application/json".into())
                 .with_timestamp(1_700_000_000)
                 .with_delivery_mode(2)
-                .with_headers(table),
+                .with_headers(table.into_table()),
         };
         self.publisher.publish(&message).await.unwrap();
     }
 
-    /// Ready messages (not counting unacked ones) and consumers of `queue`.
-    pub async fn queue(&self, queue: &str) -> (u32, u32) {
-        let channel = self.admin.channel().await.unwrap();
-        let q = channel
-            .queue_declare(
-                queue.into(),
-                QueueDeclareOptions {
-                    passive: true,
-                    ..Default::default()
-                },
-                FieldTable::default(),
-            )
-            .await
-            .unwrap();
-        (q.message_count(), q.consumer_count())
-    }
-
-    pub async fn ready(&self, queue: &str) -> u32 {
-        self.queue(queue).await.0
-    }
-
-    /// Poll until `queue` holds `expected` ready messages; returns the last count.
-    pub async fn wait_ready(&self, queue: &str, expected: u32) -> u32 {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        loop {
-            let n = self.ready(queue).await;
-            if n == expected || tokio::time::Instant::now() > deadline {
-                return n;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    pub async fn wait_consumers(&self, queue: &str, expected: u32) -> u32 {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        loop {
-            let n = self.queue(queue).await.1;
-            if n == expected || tokio::time::Instant::now() > deadline {
-                return n;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Take one message off `queue` (basic.get + ack).
-    pub async fn take(&self, queue: &str) -> Taken {
-        let channel = self.admin.channel().await.unwrap();
-        let message = channel
-            .basic_get(queue.into(), BasicGetOptions::default())
-            .await
-            .unwrap()
-            .unwrap_or_else(|| panic!("{queue} is empty"));
-        message
-            .delivery
-            .acker
-            .ack(BasicAckOptions::default())
-            .await
-            .unwrap();
-        let properties = message.delivery.properties;
-        let headers = properties
-            .headers()
-            .iter()
-            .flat_map(|t| t.inner())
-            .filter_map(|(k, v)| {
-                let text = match v {
-                    AMQPValue::LongString(s) => String::from_utf8_lossy(s.as_bytes()).into_owned(),
-                    AMQPValue::LongLongInt(n) => n.to_string(),
-                    AMQPValue::LongInt(n) => n.to_string(),
-                    _ => return None,
-                };
-                Some((k.to_string(), text))
-            })
-            .collect();
-        Taken {
-            body: message.delivery.data,
-            properties,
-            headers,
-        }
-    }
-
-    /// Delete the topology; every test ends with this.
-    pub async fn finish(mut self) {
-        self.admin.close().await;
-        delete(&self.topology).await.unwrap();
-        self.finished = true;
-    }
-}
-
-/// A failed test still removes its queues, from a thread of its own (this one may be
-/// unwinding inside the test's runtime).
-impl Drop for TestBed {
-    fn drop(&mut self) {
-        if self.finished {
-            return;
-        }
-        let topology = self.topology.clone();
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            let _ = runtime.block_on(delete(&topology));
-        })
-        .join();
-    }
-}
-
-async fn delete(topology: &Topology) -> Result<(), BrokerError> {
-    let connection = Connection::connect(&amqp_url(), ConnectionProperties::default())
-        .await
-        .map_err(BrokerError::Connect)?;
-    let deleted = topology.delete(&connection.create_channel().await?).await;
-    let _ = connection.close(200, "done".into()).await;
-    deleted
-}
-
-/// A message read back from a queue.
-pub struct Taken {
-    pub body: Vec<u8>,
-    pub properties: BasicProperties,
-    /// String and integer headers as text.
-    pub headers: BTreeMap<String, String>,
-}
-
-impl Taken {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).map(String::as_str)
+    /// Delete the topology, reporting a failure; a test that panics leaves it to `Drop`.
+    pub async fn finish(self) {
+        self.0.finish().await;
     }
 }
 
@@ -315,19 +159,31 @@ impl Seen {
 
     /// Poll until at least `n` deliveries were seen; panics after [`PATIENCE`].
     pub async fn wait_for(&self, n: usize) -> Vec<Delivery> {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        loop {
+        let seen = wait_for(&format!("{n} deliveries are seen"), PATIENCE, || async {
             let all = self.all();
-            if all.len() >= n {
-                return all;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "saw {} deliveries, expected {n}",
-                all.len()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+            (all.len() >= n).then_some(all)
+        })
+        .await;
+        seen.unwrap_or_else(|e| panic!("{e}; saw {:?}", self.ids()))
+    }
+
+    /// Poll until a delivery of `message_id` was seen; panics after [`PATIENCE`].
+    pub async fn wait_for_id(&self, message_id: &str) -> Vec<Delivery> {
+        let what = format!("{message_id} is seen");
+        let seen = wait_for(&what, PATIENCE, || async {
+            let all = self.all();
+            let found = all
+                .iter()
+                .any(|d| d.message_id.as_deref() == Some(message_id));
+            found.then_some(all)
+        })
+        .await;
+        seen.unwrap_or_else(|e| panic!("{e}; saw {:?}", self.ids()))
+    }
+
+    /// The message ids seen, in order (a redelivered message appears again).
+    pub fn ids(&self) -> Vec<Option<String>> {
+        self.all().into_iter().map(|d| d.message_id).collect()
     }
 }
 

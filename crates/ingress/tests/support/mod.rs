@@ -1,29 +1,24 @@
-//! Test harness: the real ingress on 127.0.0.1:0 with a unique broker prefix per test,
-//! signing helpers, queue readers, and a TCP proxy that can cut the broker connection.
+//! Test harness: the real ingress on 127.0.0.1:0 with a topology of its own per test
+//! (deleted however the test ends), signing helpers and queue readers on the testkit.
 #![allow(dead_code)]
-
-pub mod proxy;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
 
 use assetrelay_broker::Topology;
-use assetrelay_broker::lapin::message::BasicGetMessage;
-use assetrelay_broker::lapin::options::{BasicGetOptions, QueueDeclareOptions};
-use assetrelay_broker::lapin::types::FieldTable;
 use assetrelay_broker::lapin::{Channel, Connection, ConnectionProperties};
 use assetrelay_contract::Flow;
 use assetrelay_ingress::Ingress;
 use assetrelay_signature::{StandardWebhooksSigner, decode_whsec};
+pub use assetrelay_testkit::{PATIENCE, Taken, amqp_url, unique_prefix};
+use assetrelay_testkit::{Queues, TestBed};
 use tokio_util::sync::CancellationToken;
 
 pub const PS_SECRET: &str = "whsec_ZGV2LXBob3Rvc2hlbHRlci13ZWJob29rLXNlY3JldA==";
 pub const SMINT_SECRET: &str = "whsec_ZGV2LXNtaW50aW8td2ViaG9vay1zZWNyZXQtMDAwMA==";
 
-pub fn amqp_url() -> String {
-    std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
-}
+/// What every topology of these tests is called: `ingress-test-<uuid>`.
+pub const LABEL: &str = "ingress-test";
 
 pub fn example_config() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/example.toml")
@@ -46,10 +41,6 @@ pub fn test_env(prefix: &str, extra: &[(&str, &str)]) -> BTreeMap<String, String
     env
 }
 
-pub fn unique_prefix() -> String {
-    format!("test-{}", uuid::Uuid::new_v4().simple())
-}
-
 pub struct TestApp {
     pub base: String,
     pub topology: Topology,
@@ -57,6 +48,8 @@ pub struct TestApp {
     pub ingress_broker: assetrelay_broker::Broker,
     pub task: tokio::task::JoinHandle<std::io::Result<()>>,
     pub http: reqwest::Client,
+    /// The ingress declares the topology; the bed deletes it.
+    pub bed: TestBed,
 }
 
 impl TestApp {
@@ -71,15 +64,16 @@ impl TestApp {
     }
 
     pub async fn spawn_opts(extra: &[(&str, &str)], wait_ready: bool) -> Self {
-        let prefix = unique_prefix();
+        let prefix = unique_prefix(LABEL);
         let config =
             assetrelay_config::load(Some(&example_config()), &test_env(&prefix, extra)).unwrap();
         let topology = Topology::from_config(&config.topology);
+        let bed = TestBed::adopt(topology.clone()).await;
         let ingress = Ingress::build(&config).unwrap();
         let broker = ingress.broker().clone();
         if wait_ready {
             assert!(
-                broker.wait_ready(Duration::from_secs(20)).await,
+                broker.wait_ready(PATIENCE).await,
                 "broker not reachable at {}",
                 amqp_url()
             );
@@ -95,6 +89,7 @@ impl TestApp {
             ingress_broker: broker,
             task,
             http: reqwest::Client::new(),
+            bed,
         }
     }
 
@@ -135,7 +130,7 @@ impl TestApp {
     pub async fn stop(self) {
         self.shutdown.cancel();
         let _ = self.task.await;
-        delete_topology(&self.topology).await;
+        self.bed.finish().await;
     }
 }
 
@@ -153,6 +148,7 @@ pub fn ps_body(id: &str, event: &str) -> String {
     )
 }
 
+/// A connection of the test's own, to set up what a test needs on the broker.
 pub async fn test_channel() -> (Connection, Channel) {
     let connection = Connection::connect(&amqp_url(), ConnectionProperties::default())
         .await
@@ -161,65 +157,27 @@ pub async fn test_channel() -> (Connection, Channel) {
     (connection, channel)
 }
 
-pub async fn delete_topology(topology: &Topology) {
-    let (_c, channel) = test_channel().await;
-    let _ = topology.delete(&channel).await;
-}
-
-/// Take one message from `queue` (waiting up to 10 s for it to appear).
-pub async fn take(queue: &str) -> Option<BasicGetMessage> {
-    let (_c, channel) = test_channel().await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(m) = channel
-            .basic_get(queue.into(), BasicGetOptions { no_ack: true })
-            .await
-            .unwrap()
-        {
-            return Some(m);
-        }
-        if tokio::time::Instant::now() > deadline {
-            return None;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+/// Take one message from `queue`, waiting up to [`PATIENCE`] for it to appear.
+pub async fn take(queue: &str) -> Option<Taken> {
+    let queues = Queues::connect().await;
+    let taken = queues.take_within(queue, PATIENCE).await;
+    queues.close().await;
+    taken
 }
 
 /// Ready messages in `queue` right now.
 pub async fn depth(queue: &str) -> u32 {
-    let (_c, channel) = test_channel().await;
-    channel
-        .queue_declare(
-            queue.into(),
-            QueueDeclareOptions {
-                passive: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
-        )
-        .await
-        .unwrap()
-        .message_count()
+    let queues = Queues::connect().await;
+    let ready = queues.ready(queue).await;
+    queues.close().await;
+    ready
 }
 
 /// Drain every ready message id from `queue`.
 pub async fn drain_ids(queue: &str) -> Vec<String> {
-    let (_c, channel) = test_channel().await;
-    let mut ids = Vec::new();
-    while let Some(m) = channel
-        .basic_get(queue.into(), BasicGetOptions { no_ack: true })
-        .await
-        .unwrap()
-    {
-        ids.push(
-            m.delivery
-                .properties
-                .message_id()
-                .as_ref()
-                .map(|s| s.to_string())
-                .unwrap_or_default(),
-        );
-    }
+    let queues = Queues::connect().await;
+    let ids = queues.drain_ids(queue).await;
+    queues.close().await;
     ids
 }
 

@@ -1,56 +1,35 @@
-//! Test harness: a topology with its own prefix (`ops-test-<uuid>`) on the real RabbitMQ
-//! (127.0.0.1:5672, or `AMQP_URL`; management API at `MANAGEMENT_URL`), helpers to park
-//! messages the way the consumer does and to read queues back, and a guard that deletes
-//! the topology even when a test fails.
+//! Test harness: the testkit's bed with a topology of its own (`ops-test-<uuid>`, deleted
+//! however the test ends) on the real RabbitMQ (`AMQP_URL`, management API at
+//! `MANAGEMENT_URL`), and helpers to park messages the way the consumer does.
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
-use std::time::Duration;
+use std::ops::Deref;
 
-use assetrelay_broker::lapin::options::{
-    BasicAckOptions, BasicGetOptions, BasicNackOptions, QueueDeclareOptions,
-};
-use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
-use assetrelay_broker::lapin::{BasicProperties, Connection, ConnectionProperties};
-use assetrelay_broker::{Broker, BrokerError, BrokerSettings, Publisher, Topology};
+use assetrelay_broker::Topology;
+use assetrelay_broker::lapin::BasicProperties;
+use assetrelay_broker::lapin::options::{BasicGetOptions, BasicNackOptions};
+use assetrelay_broker::lapin::types::{AMQPValue, LongString};
 use assetrelay_config::ManagementUrl;
-use assetrelay_contract::{Flow, OutgoingMessage};
+use assetrelay_contract::amqp::Parking;
+use assetrelay_contract::{Flow, Headers, OutgoingMessage, header};
+use assetrelay_testkit::{PATIENCE, wait_until};
 
-/// Every topology these tests declare starts with this, so leftovers are easy to spot.
-pub const PREFIX: &str = "ops-test-";
 pub const FLOW: Flow = Flow::ToSmint;
-/// Upper bound for anything a test waits for.
-pub const PATIENCE: Duration = Duration::from_secs(20);
 
-pub fn amqp_url() -> String {
-    std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
-}
-
+/// The management API the topology check reads, parsed as the configuration parses it.
 pub fn management_url() -> ManagementUrl {
-    std::env::var("MANAGEMENT_URL")
-        .unwrap_or_else(|_| "http://guest:guest@127.0.0.1:15672".into())
-        .parse()
-        .unwrap()
+    assetrelay_testkit::management_url().parse().unwrap()
 }
 
-pub async fn start_broker(name: &str) -> Broker {
-    let broker = Broker::start(
-        BrokerSettings::new(
-            amqp_url().parse().unwrap(),
-            name,
-            Duration::from_millis(500),
-        ),
-        None,
-    );
-    assert!(broker.wait_ready(PATIENCE).await, "broker not reachable");
-    broker
-}
+/// The testkit's bed with the flow names of [`FLOW`] and parking helpers; queue readers,
+/// topology, broker and publisher through `Deref`.
+pub struct TestBed(assetrelay_testkit::TestBed);
 
-pub struct TestBed {
-    pub topology: Topology,
-    pub broker: Broker,
-    pub publisher: Publisher,
-    finished: bool,
+impl Deref for TestBed {
+    type Target = assetrelay_testkit::TestBed;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl TestBed {
@@ -63,23 +42,15 @@ impl TestBed {
         bed
     }
 
-    /// Names only; nothing declared yet.
+    /// Names only; nothing declared yet (deleted all the same).
     pub async fn undeclared() -> Self {
         let topology = Topology {
-            prefix: format!("{PREFIX}{}", uuid::Uuid::new_v4().simple()),
             retry_tiers_secs: vec![5, 60],
             scheduler_tiers_secs: vec![60],
             delivery_limit: 1,
-            archive_max_age: "1h".into(),
+            ..assetrelay_testkit::topology("ops-test")
         };
-        let broker = start_broker("ops-test").await;
-        let publisher = Publisher::new(broker.clone(), 2, Duration::from_secs(10));
-        Self {
-            topology,
-            broker,
-            publisher,
-            finished: false,
-        }
+        Self(assetrelay_testkit::TestBed::adopt(topology).await)
     }
 
     pub fn work(&self) -> String {
@@ -89,61 +60,56 @@ impl TestBed {
         self.topology.parked_queue(FLOW)
     }
 
-    /// Put a message into the parked queue as the consumer parks one (see
-    /// `assetrelay_broker::consumer::republish`), parked at `parked_at`.
+    /// Put a message into the parked queue as the consumer parks one (the contract's
+    /// `Headers::mark_parked`), first seen 2024-01-01 and parked at `parked_at` (RFC 3339).
     pub async fn park(&self, id: &str, reason: &str, parked_at: &str) {
-        let mut headers = FieldTable::default();
-        for (name, value) in [
-            ("x-error", reason),
-            ("x-error-detail", "the platform said no"),
-            ("x-flow", FLOW.as_str()),
-            ("x-first-seen", "2024-01-01T00:00:00.000Z"),
-            ("x-parked-at", parked_at),
-            ("x-connection", "c1"),
-        ] {
-            headers.insert(name.into(), text(value));
-        }
-        headers.insert("x-status".into(), AMQPValue::LongLongInt(404));
-        headers.insert("x-attempts".into(), AMQPValue::LongLongInt(3));
-        headers.insert("x-attempt".into(), AMQPValue::LongLongInt(2));
+        let mut headers = Headers::default();
+        headers.set_text(header::CONNECTION, "c1");
+        headers.set_text(header::FIRST_SEEN, "2024-01-01T00:00:00.000Z");
+        headers.set_number(header::ATTEMPT, 2);
+        let parking = Parking {
+            class: reason,
+            detail: "the platform said no",
+            status: Some(404),
+            attempts: 3,
+            flow: FLOW,
+        };
+        headers.mark_parked(&parking, parked_at.parse().unwrap());
         self.publish(&self.parked(), id, headers).await;
     }
 
     /// Park a message the way the broker does when the delivery limit is exhausted:
     /// through the work queue, returned until the broker dead-letters it.
     pub async fn park_by_delivery_limit(&self, id: &str) {
-        let mut headers = FieldTable::default();
-        headers.insert("x-connection".into(), text("c1"));
+        let mut headers = Headers::default();
+        headers.set_text(header::CONNECTION, "c1");
         let before = self.ready(&self.parked()).await;
         self.publish(&self.work(), id, headers).await;
         let channel = self.broker.channel().await.unwrap();
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        while self.ready(&self.parked()).await == before {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "never dead-lettered"
-            );
-            if let Some(got) = channel
+        wait_until("the broker dead-letters the message", PATIENCE, || async {
+            if self.ready(&self.parked()).await > before {
+                return true;
+            }
+            let got = channel
                 .basic_get(self.work().as_str().into(), BasicGetOptions::default())
                 .await
-                .unwrap()
-            {
-                got.delivery
-                    .acker
-                    .nack(BasicNackOptions {
-                        multiple: false,
-                        requeue: true,
-                    })
-                    .await
-                    .unwrap();
-            } else {
-                tokio::time::sleep(Duration::from_millis(20)).await;
+                .unwrap();
+            if let Some(got) = got {
+                let requeue = BasicNackOptions {
+                    multiple: false,
+                    requeue: true,
+                };
+                got.delivery.acker.nack(requeue).await.unwrap();
             }
-        }
+            false
+        })
+        .await
+        .unwrap();
         let _ = channel.close(200, "done".into()).await;
     }
 
-    pub async fn publish(&self, queue: &str, id: &str, headers: FieldTable) {
+    /// Publish a CloudEvent with id `id` straight to `queue` (confirmed).
+    pub async fn publish(&self, queue: &str, id: &str, headers: Headers) {
         let message = OutgoingMessage {
             exchange: String::new(),
             routing_key: queue.to_owned(),
@@ -153,140 +119,14 @@ impl TestBed {
                 .with_content_type("application/cloudevents+json".into())
                 .with_type("photoshelter.asset.updated".into())
                 .with_delivery_mode(2)
-                .with_headers(headers),
+                .with_headers(headers.into_table()),
         };
         self.publisher.publish(&message).await.unwrap();
     }
 
-    /// Ready messages in `queue`.
-    pub async fn ready(&self, queue: &str) -> u32 {
-        let channel = self.broker.channel().await.unwrap();
-        let declared = channel
-            .queue_declare(
-                queue.into(),
-                QueueDeclareOptions {
-                    passive: true,
-                    ..Default::default()
-                },
-                FieldTable::default(),
-            )
-            .await
-            .unwrap();
-        let _ = channel.close(200, "done".into()).await;
-        declared.message_count()
-    }
-
-    /// Poll until `queue` holds `expected` ready messages; returns the last count.
-    pub async fn wait_ready(&self, queue: &str, expected: u32) -> u32 {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        loop {
-            let n = self.ready(queue).await;
-            if n == expected || tokio::time::Instant::now() > deadline {
-                return n;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Take every ready message off `queue` (get + ack).
-    pub async fn drain(&self, queue: &str) -> Vec<Taken> {
-        let channel = self.broker.channel().await.unwrap();
-        let mut taken = Vec::new();
-        while let Some(got) = channel
-            .basic_get(queue.into(), BasicGetOptions::default())
-            .await
-            .unwrap()
-        {
-            got.delivery
-                .acker
-                .ack(BasicAckOptions::default())
-                .await
-                .unwrap();
-            let properties = got.delivery.properties;
-            let headers = properties
-                .headers()
-                .iter()
-                .flat_map(|t| t.inner())
-                .filter_map(|(k, v)| {
-                    let text = match v {
-                        AMQPValue::LongString(s) => {
-                            String::from_utf8_lossy(s.as_bytes()).into_owned()
-                        }
-                        AMQPValue::LongLongInt(n) => n.to_string(),
-                        AMQPValue::LongInt(n) => n.to_string(),
-                        _ => return None,
-                    };
-                    Some((k.to_string(), text))
-                })
-                .collect();
-            taken.push(Taken {
-                message_id: properties.message_id().as_ref().map(|m| m.to_string()),
-                body: got.delivery.data,
-                properties,
-                headers,
-            });
-        }
-        let _ = channel.close(200, "done".into()).await;
-        taken
-    }
-
-    /// Event ids of every message in `queue`, removing them.
-    pub async fn drain_ids(&self, queue: &str) -> Vec<String> {
-        self.drain(queue)
-            .await
-            .into_iter()
-            .filter_map(|t| t.message_id)
-            .collect()
-    }
-
-    /// Delete the topology; every test ends with this.
-    pub async fn finish(mut self) {
-        self.broker.close().await;
-        delete(&self.topology).await.unwrap();
-        self.finished = true;
-    }
-}
-
-/// A failed test still removes its queues, from a thread of its own (this one may be
-/// unwinding inside the test's runtime).
-impl Drop for TestBed {
-    fn drop(&mut self) {
-        if self.finished {
-            return;
-        }
-        let topology = self.topology.clone();
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            let _ = runtime.block_on(delete(&topology));
-        })
-        .join();
-    }
-}
-
-pub async fn delete(topology: &Topology) -> Result<(), BrokerError> {
-    let connection = Connection::connect(&amqp_url(), ConnectionProperties::default())
-        .await
-        .map_err(BrokerError::Connect)?;
-    let deleted = topology.delete(&connection.create_channel().await?).await;
-    let _ = connection.close(200, "done".into()).await;
-    deleted
-}
-
-/// A message read back from a queue.
-pub struct Taken {
-    pub message_id: Option<String>,
-    pub body: Vec<u8>,
-    pub properties: BasicProperties,
-    /// String and integer headers as text.
-    pub headers: BTreeMap<String, String>,
-}
-
-impl Taken {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).map(String::as_str)
+    /// Delete the topology, reporting a failure; a test that panics leaves it to `Drop`.
+    pub async fn finish(self) {
+        self.0.finish().await;
     }
 }
 

@@ -1,68 +1,42 @@
-//! Harness for the replay tests: a private topology (`replay-test-<uuid>`) on the real
-//! broker, archived CloudEvents, and helpers to read what landed in the flow queues.
+//! Harness for the replay tests: the testkit's bed with a topology of its own
+//! (`replay-test-<uuid>`, deleted however the test ends) on the real broker, archived
+//! CloudEvents, and helpers to read what landed in the flow queues.
+// Each test binary uses part of it.
+#![allow(dead_code)]
 
-use std::collections::BTreeMap;
-use std::future::Future;
-use std::panic::AssertUnwindSafe;
-use std::time::Duration;
+use std::collections::BTreeSet;
+use std::ops::Deref;
 
-use assetrelay_broker::lapin::options::{BasicGetOptions, QueueDeclareOptions, QueuePurgeOptions};
-use assetrelay_broker::lapin::types::{AMQPValue, FieldTable, LongString};
+use assetrelay_broker::Topology;
+use assetrelay_broker::lapin::options::QueuePurgeOptions;
 use assetrelay_broker::lapin::{BasicProperties, Channel};
-use assetrelay_broker::{Broker, BrokerSettings, Publisher, Topology};
-use assetrelay_contract::header;
-use assetrelay_contract::{Flow, OutgoingMessage};
+use assetrelay_contract::{Flow, Headers, OutgoingMessage, header};
+use assetrelay_ops::OpsError;
+use assetrelay_ops::replay::{ReplayRequest, ReplaySummary, replay};
+use assetrelay_testkit::{Taken, TestBed};
 use chrono::{DateTime, SecondsFormat, Utc};
-use futures::FutureExt;
 
-pub const URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+/// A declared topology with an archive; queue readers, broker, publisher and topology
+/// through `Deref`.
+pub struct Archive(TestBed);
 
-pub struct Archive {
-    pub broker: Broker,
-    pub publisher: Publisher,
-    pub topology: Topology,
+impl Deref for Archive {
+    type Target = TestBed;
+    fn deref(&self) -> &TestBed {
+        &self.0
+    }
 }
 
-/// Run `test` against a fresh topology, then delete it (streams too), even if it panicked.
-pub async fn with_archive<F, Fut>(test: F)
-where
-    F: FnOnce(&'static Archive) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let topology = Topology {
-        prefix: format!("replay-test-{}", uuid::Uuid::new_v4().simple()),
-        // Replay needs the archive and the work queues; tiers would only slow the tests.
-        retry_tiers_secs: Vec::new(),
-        scheduler_tiers_secs: Vec::new(),
-        delivery_limit: 5,
-        archive_max_age: "1D".into(),
-    };
-    let broker = Broker::start(
-        BrokerSettings::new(
-            URL.parse().unwrap(),
-            "assetrelay-ops-replay-test",
-            Duration::from_secs(1),
-        ),
-        Some(topology.clone()),
-    );
-    assert!(
-        broker.wait_ready(Duration::from_secs(20)).await,
-        "RabbitMQ at {URL} is not reachable"
-    );
-    let publisher = Publisher::new(broker.clone(), 4, Duration::from_secs(5));
-    // Leaked so the test future can borrow it for 'static; one small struct per test.
-    let archive: &'static Archive = Box::leak(Box::new(Archive {
-        broker,
-        publisher,
-        topology,
-    }));
-    let outcome = AssertUnwindSafe(test(archive)).catch_unwind().await;
-    let channel = archive.channel().await;
-    archive.topology.delete(&channel).await.unwrap();
-    let _ = channel.close(200, "done".into()).await;
-    archive.broker.close().await;
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
+impl Archive {
+    pub async fn start() -> Self {
+        let topology = Topology {
+            // Replay needs the archive and the work queues; tiers would only slow the tests.
+            retry_tiers_secs: Vec::new(),
+            scheduler_tiers_secs: Vec::new(),
+            archive_max_age: "1D".into(),
+            ..assetrelay_testkit::topology("replay-test")
+        };
+        Self(TestBed::declare(topology).await)
     }
 }
 
@@ -118,9 +92,9 @@ impl TestEvent {
 
     /// As the ingress publishes it (`OutgoingMessage::for_event`).
     pub fn properties(&self) -> BasicProperties {
-        let mut headers = FieldTable::default();
-        headers.insert(header::CONNECTION.into(), text(self.connection));
-        headers.insert(header::TRACEPARENT.into(), text(&traceparent(&self.id)));
+        let mut headers = Headers::default();
+        headers.set_text(header::CONNECTION, self.connection);
+        headers.set_text(header::TRACEPARENT, &traceparent(&self.id));
         BasicProperties::default()
             .with_message_id(self.id.as_str().into())
             .with_content_type("application/cloudevents+json".into())
@@ -128,30 +102,13 @@ impl TestEvent {
             .with_timestamp(u64::try_from(self.archived_at.timestamp()).unwrap())
             .with_type(self.event_type.into())
             .with_app_id("assetrelay-ingress".into())
-            .with_headers(headers)
+            .with_headers(headers.into_table())
     }
 }
 
 pub fn traceparent(id: &str) -> String {
     let hex: String = id.bytes().map(|b| format!("{b:02x}")).collect();
     format!("00-{:0>32}-00f067aa0ba902b7-01", &hex[..hex.len().min(32)])
-}
-
-fn text(value: &str) -> AMQPValue {
-    AMQPValue::LongString(LongString::from(value))
-}
-
-/// One message taken from a queue.
-#[derive(Debug, Clone)]
-pub struct Received {
-    pub message_id: Option<String>,
-    pub content_type: Option<String>,
-    pub delivery_mode: Option<u8>,
-    pub timestamp: Option<u64>,
-    pub event_type: Option<String>,
-    pub body: Vec<u8>,
-    /// Every header: strings as text, other values in their debug form.
-    pub headers: BTreeMap<String, String>,
 }
 
 impl Archive {
@@ -189,57 +146,77 @@ impl Archive {
 
     /// Messages ready in `flow`'s work queue.
     pub async fn depth(&self, flow: Flow) -> u32 {
-        let channel = self.channel().await;
-        let queue = channel
-            .queue_declare(
-                self.topology.work_queue(flow).as_str().into(),
-                QueueDeclareOptions {
-                    passive: true,
-                    ..Default::default()
-                },
-                FieldTable::default(),
-            )
-            .await
-            .unwrap();
-        let _ = channel.close(200, "counted".into()).await;
-        queue.message_count()
+        self.ready(&self.topology.work_queue(flow)).await
     }
 
     /// Take every message from `flow`'s work queue.
-    pub async fn drain(&self, flow: Flow) -> Vec<Received> {
-        let channel = self.channel().await;
-        let mut received = Vec::new();
-        let queue = self.topology.work_queue(flow);
-        while let Some(message) = channel
-            .basic_get(queue.as_str().into(), BasicGetOptions { no_ack: true })
-            .await
-            .unwrap()
-        {
-            let properties = &message.delivery.properties;
-            received.push(Received {
-                message_id: properties.message_id().as_ref().map(|s| s.to_string()),
-                content_type: properties.content_type().as_ref().map(|s| s.to_string()),
-                delivery_mode: *properties.delivery_mode(),
-                timestamp: *properties.timestamp(),
-                event_type: properties.kind().as_ref().map(|s| s.to_string()),
-                body: message.delivery.data.clone(),
-                headers: properties
-                    .headers()
-                    .iter()
-                    .flat_map(|t| t.inner())
-                    .map(|(k, v)| {
-                        let value = match v {
-                            AMQPValue::LongString(s) => {
-                                String::from_utf8_lossy(s.as_bytes()).into_owned()
-                            }
-                            other => format!("{other:?}"),
-                        };
-                        (k.to_string(), value)
-                    })
-                    .collect(),
-            });
-        }
-        let _ = channel.close(200, "drained".into()).await;
-        received
+    pub async fn drain_flow(&self, flow: Flow) -> Vec<Taken> {
+        self.drain(&self.topology.work_queue(flow)).await
     }
+}
+
+pub fn hours_ago(hours: i64) -> DateTime<Utc> {
+    Utc::now() - chrono::Duration::hours(hours)
+}
+
+/// Seven events across platforms, connections, types and subjects, archived now. a7 is a
+/// Smint.io asset event, which no flow is bound to (an older ingress accepted those).
+pub fn mixed() -> Vec<TestEvent> {
+    vec![
+        event("a1", "photoshelter", "acme", "asset.updated", "I1"),
+        event("a2", "photoshelter", "acme", "asset.approved", "I2"),
+        event("a3", "photoshelter", "beta", "asset.updated", "I3"),
+        event("a4", "smintio", "acme", "license.purchased", "L1"),
+        event("a5", "smintio", "beta", "license.cancelled", "L2"),
+        event("a6", "photoshelter", "acme", "asset.deleted", "I4"),
+        event("a7", "smintio", "beta", "asset.expired", "S1"),
+    ]
+}
+
+pub async fn run(archive: &Archive, request: &ReplayRequest) -> Result<ReplaySummary, OpsError> {
+    replay(
+        &archive.broker,
+        &archive.publisher,
+        &archive.topology,
+        request,
+        &|_| {},
+    )
+    .await
+}
+
+/// The replayed copies are exactly `expected` (ids), all in `flow`'s queue, none elsewhere.
+pub async fn assert_replayed_exactly(
+    archive: &Archive,
+    summary: &ReplaySummary,
+    flow: Flow,
+    expected: &[&str],
+) -> Vec<Taken> {
+    assert_eq!(summary.matched, expected.len() as u64, "{summary:?}");
+    assert_eq!(summary.published, expected.len() as u64, "{summary:?}");
+    assert_eq!(summary.unconfirmed, 0);
+    for other in Flow::ALL.into_iter().filter(|&f| f != flow) {
+        assert_eq!(
+            archive.depth(other).await,
+            0,
+            "{} was touched",
+            other.as_str()
+        );
+    }
+    let received = archive.drain_flow(flow).await;
+    let ids: BTreeSet<String> = received
+        .iter()
+        .filter_map(|r| r.message_id.clone())
+        .collect();
+    let expected: BTreeSet<String> = expected.iter().map(|s| (*s).to_owned()).collect();
+    assert_eq!(ids, expected);
+    assert_eq!(received.len(), expected.len(), "duplicates: {received:?}");
+    for copy in &received {
+        assert_eq!(
+            copy.header(header::REPLAY_ID),
+            Some(summary.replay_id.as_str())
+        );
+        let at = copy.header(header::REPLAYED_AT).expect("the replay time");
+        assert!(DateTime::parse_from_rfc3339(at).is_ok(), "{at}");
+    }
+    received
 }
