@@ -126,6 +126,7 @@ pub fn set_private(id: &str) -> Mock {
             json!({"data": {"attributes": {"mode": "private"}}}),
         ))
         .respond_with(v4(json!({"id": id, "type": "image", "attributes": {}})))
+        .named(format!("PATCH /media/{id} mode=private"))
 }
 
 /// Any `PATCH /media/{id}` (visibility, expiry, releases).
@@ -133,6 +134,7 @@ pub fn any_media_update(id: &str) -> Mock {
     Mock::given(method("PATCH"))
         .and(path(format!("/psapi/v4.0/media/{id}")))
         .respond_with(v4(json!({"id": id, "type": "image", "attributes": {}})))
+        .named(format!("any PATCH /media/{id}"))
 }
 
 /// `DELETE /galleries/{gallery}/children/{id}`.
@@ -142,6 +144,7 @@ pub fn remove_from_gallery(gallery: &str, id: &str) -> Mock {
             "/psapi/v4.0/galleries/{gallery}/children/{id}"
         )))
         .respond_with(ResponseTemplate::new(204))
+        .named(format!("DELETE /galleries/{gallery}/children/{id}"))
 }
 
 /// `PATCH /media/{id}/iptc` whose attributes include `attributes`.
@@ -152,6 +155,7 @@ pub fn update_iptc(id: &str, attributes: Value) -> Mock {
             json!({"data": {"attributes": attributes}}),
         ))
         .respond_with(v4(json!({"id": id, "type": "iptc", "attributes": {}})))
+        .named(format!("PATCH /media/{id}/iptc"))
 }
 
 /// The multipart upload of `file_name` into `gallery`, answered with the new id.
@@ -161,6 +165,7 @@ pub fn upload(gallery: &str, file_name: &str, new_id: &str) -> Mock {
         .and(body_string_contains(format!("filename=\"{file_name}\"")))
         .and(body_string_contains(gallery.to_owned()))
         .respond_with(v3_ok(json!({"Image": {"image_id": new_id}})))
+        .named(format!("upload {file_name} into {gallery}"))
 }
 
 /// Any upload at all.
@@ -168,6 +173,7 @@ pub fn any_upload() -> Mock {
     Mock::given(method("POST"))
         .and(path("/psapi/v3/mem/image/upload"))
         .respond_with(v3_ok(json!({"Image": {"image_id": "I0000UNEXPECTED1"}})))
+        .named("any upload")
 }
 
 fn get(p: &str) -> wiremock::MockBuilder {

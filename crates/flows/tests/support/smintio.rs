@@ -101,6 +101,7 @@ pub fn binaries(server: &MockServer, uuid: &str) -> Mock {
             "recommended_file_name": "lake-at-dawn.jpg",
             "version": 1
         }])))
+        .named(format!("binaries of {uuid}"))
 }
 
 /// Where the pre-signed download URL of a test binary points.
@@ -117,6 +118,7 @@ pub fn download(uuid: &str) -> Mock {
                 .insert_header("content-type", "image/jpeg")
                 .set_body_string("JFIF: a stand-in for the licensed file"),
         )
+        .named(format!("download of {uuid}"))
 }
 
 /// A data-adapter push of one change: `AssetUpdate` or `AssetDeletion` of `asset_id`.
@@ -128,6 +130,7 @@ pub fn push(change_type: &str, asset_id: &str) -> Mock {
             "UnscopedAssetIdentifier": asset_id
         }]})))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"accepted": 1})))
+        .named(format!("push {change_type} of {asset_id}"))
 }
 
 /// Any data-adapter push, answered with `response`.
@@ -135,4 +138,5 @@ pub fn any_push(response: ResponseTemplate) -> Mock {
     Mock::given(method("POST"))
         .and(path(ADAPTER))
         .respond_with(response)
+        .named("any data-adapter push")
 }
