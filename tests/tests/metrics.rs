@@ -1,5 +1,6 @@
-//! DESIGN §10: the metric names docs/operations.md lists are the ones the binaries serve.
-//! Each binary runs as its own process, so its `/metrics` holds its own families only.
+//! DESIGN §10: the metric names docs/operations.md lists are the ones the binaries serve
+//! (each binary as its own process, so its `/metrics` holds its own families only), and a
+//! flow's operations listener serves health, readiness and metrics.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -133,6 +134,62 @@ async fn the_documented_metric_families_are_exactly_those_the_binaries_serve() {
     );
     for (_, mut process) in processes {
         process.kill_9().await;
+    }
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn each_flow_binary_serves_health_readiness_and_metrics() {
+    let options = Options {
+        flows: vec![
+            (assetrelay_contract::Flow::Lifecycle, 1),
+            (assetrelay_contract::Flow::ToPhotoshelter, 1),
+        ],
+        ..Options::default()
+    };
+    let mut stack = Stack::start(options).await;
+    let ops = stack
+        .add_flow_with_ops(assetrelay_contract::Flow::ToSmint)
+        .await;
+    let id = stack
+        .control
+        .create_media(json!({"file_name": "m.jpg", "galleries": [stack.galleries.approved]}))
+        .await
+        .unwrap();
+    stack.smint_asset_appears(&id).await;
+    let http = reqwest::Client::new();
+    assert_eq!(
+        http.get(format!("http://{ops}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        http.get(format!("http://{ops}/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let metrics = http
+        .get(format!("http://{ops}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for needle in [
+        "assetrelay_flow_messages_total{flow=\"to-smint\",connection=\"demo\",outcome=\"ok\"}",
+        "assetrelay_flow_handler_seconds_bucket{flow=\"to-smint\"",
+        "assetrelay_flow_in_flight{flow=\"to-smint\"}",
+        "assetrelay_platform_call_seconds_bucket{platform=\"smintio\",operation=\"push_changes\",status=\"ok\"",
+        "assetrelay_platform_call_seconds_bucket{platform=\"photoshelter\",operation=\"media\",status=\"ok\"",
+    ] {
+        assert!(metrics.contains(needle), "missing {needle} in:\n{metrics}");
     }
     stack.stop().await;
 }
