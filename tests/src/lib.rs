@@ -2,26 +2,48 @@
 //! topology prefix per test on the real RabbitMQ, and helpers to wait for effects.
 //! Everything a test observes goes through the sandbox's control API, the way an operator
 //! would look at the platforms.
+//!
+//! Modules: [`client_b`] (the second connection), [`looks`] (what the platforms hold),
+//! [`quiet`] (what is still going on, and
+//! [`Stack::settle`]), [`binaries`] (real flow and ingress processes against a stack),
+//! [`webhooks`] (webhooks the test signs and sends itself), [`metrics`] (Prometheus text
+//! and the metric names docs/operations.md lists).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod binaries;
+pub mod client_b;
+pub mod looks;
+pub mod metrics;
+pub mod quiet;
+pub mod webhooks;
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use assetrelay_broker::lapin::options::{BasicAckOptions, BasicGetOptions};
-use assetrelay_broker::lapin::types::FieldTable;
-use assetrelay_broker::{Broker, BrokerSettings, Topology};
+use assetrelay_broker::{Broker, BrokerSettings, Publisher, Topology};
 use assetrelay_cli::control::SandboxControl;
 use assetrelay_cli::seed::Galleries;
 use assetrelay_cli::stack::{Part, start_flow, start_ingress, start_sandbox, use_sandbox};
 use assetrelay_config::{Config, ConnectionRules, MediaMatch};
-use assetrelay_contract::Flow;
+use assetrelay_contract::amqp::text_headers;
+use assetrelay_contract::{CloudEvent, Flow, OutgoingMessage};
 use assetrelay_sandbox::SandboxConfig;
 use tokio::net::TcpListener;
 
 pub use assetrelay_cli;
 pub use serde_json::{Value, json};
+
+/// Where a stack's sandbox sends its webhooks when a test wants to send them itself
+/// ([`Options::sandbox_webhooks`]): nothing listens on port 1, so each delivery fails fast.
+const NOWHERE: &str = "http://127.0.0.1:1";
+
+/// The AMQP `app_id` of what the tests publish themselves.
+const PRODUCER: &str = "assetrelay-e2e";
 
 pub fn amqp_url() -> String {
     std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
@@ -52,14 +74,18 @@ pub fn test_config(prefix: &str, extra: &[(&str, &str)]) -> Config {
 
 /// How a test wants the stack.
 pub struct Options {
-    /// Replicas per flow.
+    /// Replicas per flow, in this process.
     pub flows: Vec<(Flow, usize)>,
     /// Extra environment overrides.
     pub env: Vec<(&'static str, &'static str)>,
     /// Changes the rules after the demo galleries exist.
     pub rules: fn(&mut ConnectionRules, &Galleries),
-    /// Add connection `client_b`, with its own sandbox, credentials, galleries and rules.
+    /// Add connection `client_b`, with its own sandbox, credentials, galleries, rules and
+    /// id space.
     pub second_connection: bool,
+    /// `false`: the demo sandbox's webhooks go nowhere, so the only webhooks the ingress
+    /// gets are those the test sends itself ([`Stack::resend_webhook`]).
+    pub sandbox_webhooks: bool,
 }
 
 impl Default for Options {
@@ -69,6 +95,7 @@ impl Default for Options {
             env: Vec::new(),
             rules: default_rules,
             second_connection: false,
+            sandbox_webhooks: true,
         }
     }
 }
@@ -96,107 +123,6 @@ pub fn default_rules(rules: &mut ConnectionRules, g: &Galleries) {
     rules.distribution.allow_restrictive = true;
 }
 
-/// Connection `client_b`: another PhotoShelter organization and Smint.io tenant with
-/// credentials of its own (the sandbox serving it accepts only these).
-const CLIENT_B_ENV: &[(&str, &str)] = &[
-    (
-        "ASSETRELAY_CONNECTIONS__CLIENT_B__PHOTOSHELTER__WEBHOOK__SCHEME",
-        "standard-webhooks",
-    ),
-    (
-        "ASSETRELAY_CONNECTIONS__CLIENT_B__PHOTOSHELTER__WEBHOOK__SECRETS",
-        "[\"whsec_Y2xpZW50LWItcGhvdG9zaGVsdGVyLXNlY3JldA==\"]",
-    ),
-    (
-        "ASSETRELAY_CONNECTIONS__CLIENT_B__SMINTIO__WEBHOOK__SCHEME",
-        "standard-webhooks",
-    ),
-    (
-        "ASSETRELAY_CONNECTIONS__CLIENT_B__SMINTIO__WEBHOOK__SECRETS",
-        "[\"whsec_Y2xpZW50LWItc21pbnRpby1zZWNyZXQtMDA=\"]",
-    ),
-    (
-        "ASSETRELAY_CONNECTIONS__CLIENT_B__PHOTOSHELTER__API__BASE_URL",
-        "http://127.0.0.1:1",
-    ),
-    (
-        "ASSETRELAY_CONNECTIONS__CLIENT_B__PHOTOSHELTER__API__API_KEY",
-        "client-b-ps-key",
-    ),
-    (
-        "ASSETRELAY_CONNECTIONS__CLIENT_B__PHOTOSHELTER__API__AUTH__MODE",
-        "token",
-    ),
-    (
-        "ASSETRELAY_CONNECTIONS__CLIENT_B__PHOTOSHELTER__API__AUTH__EMAIL",
-        "ops@client-b.example",
-    ),
-    (
-        "ASSETRELAY_CONNECTIONS__CLIENT_B__PHOTOSHELTER__API__AUTH__PASSWORD",
-        "client-b-password",
-    ),
-    (
-        "ASSETRELAY_CONNECTIONS__CLIENT_B__PHOTOSHELTER__API__AUTH__ORG_ID",
-        "O0000CLIENTB0001",
-    ),
-    (
-        "ASSETRELAY_CONNECTIONS__CLIENT_B__SMINTIO__API__IDENTITY_URL",
-        "http://127.0.0.1:1",
-    ),
-    (
-        "ASSETRELAY_CONNECTIONS__CLIENT_B__SMINTIO__API__CLAPI_URL",
-        "http://127.0.0.1:1/consumer/v1",
-    ),
-    (
-        "ASSETRELAY_CONNECTIONS__CLIENT_B__SMINTIO__API__CLIENT_ID",
-        "client-b",
-    ),
-    (
-        "ASSETRELAY_CONNECTIONS__CLIENT_B__SMINTIO__API__CLIENT_SECRET",
-        "client-b-secret",
-    ),
-    (
-        "ASSETRELAY_CONNECTIONS__CLIENT_B__SMINTIO__API__REFRESH_TOKEN",
-        "client-b-refresh",
-    ),
-    (
-        "ASSETRELAY_CONNECTIONS__CLIENT_B__SMINTIO__API__ADAPTER__WEBHOOK_URL",
-        "http://127.0.0.1:1/portals/data-adapter/webhook",
-    ),
-    (
-        "ASSETRELAY_CONNECTIONS__CLIENT_B__SMINTIO__API__ADAPTER__SECRET",
-        "client-b-adapter-secret",
-    ),
-    (
-        "ASSETRELAY_CONNECTIONS__CLIENT_B__SMINTIO__API__ADAPTER__SIGNATURE_HEADER",
-        "X-Assetrelay-Signature",
-    ),
-    (
-        "ASSETRELAY_CONNECTIONS__CLIENT_B__SMINTIO__API__ADAPTER__TIMESTAMP_HEADER",
-        "X-Assetrelay-Timestamp",
-    ),
-];
-
-fn client_b_sandbox() -> SandboxConfig {
-    use secrecy::SecretString;
-    let mut config = SandboxConfig::for_tests();
-    config.connection = "client_b".into();
-    config.photoshelter_webhook = assetrelay_sandbox::WebhookSigning::standard(
-        "whsec_Y2xpZW50LWItcGhvdG9zaGVsdGVyLXNlY3JldA==",
-    );
-    config.smintio_webhook =
-        assetrelay_sandbox::WebhookSigning::standard("whsec_Y2xpZW50LWItc21pbnRpby1zZWNyZXQtMDA=");
-    config.photoshelter.api_key = SecretString::from("client-b-ps-key");
-    config.photoshelter.email = "ops@client-b.example".into();
-    config.photoshelter.password = SecretString::from("client-b-password");
-    config.photoshelter.org_id = "O0000CLIENTB0001".into();
-    config.smintio.client_id = "client-b".into();
-    config.smintio.client_secret = SecretString::from("client-b-secret");
-    config.smintio.refresh_token = SecretString::from("client-b-refresh");
-    config.data_adapter.secret = SecretString::from("client-b-adapter-secret");
-    config
-}
-
 /// A running system for one test.
 pub struct Stack {
     pub control: SandboxControl,
@@ -212,6 +138,10 @@ pub struct Stack {
     topology_deleted: bool,
     /// The test's connection for looking at queues (not the services').
     inspector: Broker,
+    /// The broker's management API, for what AMQP does not tell (unacked deliveries).
+    management: quiet::Management,
+    /// The operations listeners of the flow binaries this stack started.
+    binary_ops: Mutex<Vec<SocketAddr>>,
     /// The test's own platform clients (one login per connection, reused by every look).
     readers: assetrelay_flows::shared::connections::Connections,
 }
@@ -255,10 +185,12 @@ impl Stack {
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
             .with_test_writer()
             .try_init();
+        // Installed before any flow runs: `settle` reads the flows' in-flight gauge.
+        let _ = assetrelay_telemetry::metrics_handle();
         let prefix = format!("e2e-{}", uuid::Uuid::new_v4().simple());
         let mut env = options.env.clone();
         if options.second_connection {
-            env.extend_from_slice(CLIENT_B_ENV);
+            env.extend_from_slice(client_b::CLIENT_B_ENV);
         }
         let mut config = test_config(&prefix, &env);
         let ingress_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -266,7 +198,12 @@ impl Stack {
         let ingress_url = format!("http://{}", ingress_listener.local_addr().unwrap());
         let sandbox_url = format!("http://{}", sandbox_listener.local_addr().unwrap());
         config.ingress.listen = ingress_listener.local_addr().unwrap();
-        let sandbox = start_sandbox(SandboxConfig::for_tests(), sandbox_listener, &ingress_url);
+        let webhooks_to = if options.sandbox_webhooks {
+            ingress_url.as_str()
+        } else {
+            NOWHERE
+        };
+        let sandbox = start_sandbox(SandboxConfig::for_tests(), sandbox_listener, webhooks_to);
         use_sandbox(&mut config, Some("demo"), &sandbox_url).unwrap();
         let control = SandboxControl::new(&sandbox_url);
         let galleries = assetrelay_cli::seed::galleries(&control).await.unwrap();
@@ -276,7 +213,7 @@ impl Stack {
         if options.second_connection {
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let url = format!("http://{}", listener.local_addr().unwrap());
-            let part = start_sandbox(client_b_sandbox(), listener, &ingress_url);
+            let part = start_sandbox(client_b::client_b_sandbox(), listener, &ingress_url);
             use_sandbox(&mut config, Some("client_b"), &url).unwrap();
             let control_b = SandboxControl::new(&url);
             let galleries_b = assetrelay_cli::seed::galleries(&control_b).await.unwrap();
@@ -293,13 +230,11 @@ impl Stack {
                 parts.push(start_flow(&config, *flow, None).unwrap());
             }
         }
-        let config_broker = config.broker.clone();
         let readers = assetrelay_flows::shared::connections::Connections::from_config(&config);
         let stack = Self {
             control,
             galleries,
             topology: Topology::from_config(&config.topology),
-            config,
             ingress_url,
             parts,
             sandbox: Some(sandbox),
@@ -307,26 +242,16 @@ impl Stack {
             topology_deleted: false,
             readers,
             inspector: Broker::start(
-                BrokerSettings::from_config(&config_broker, "e2e-test"),
+                BrokerSettings::from_config(&config.broker, "e2e-test"),
                 None,
             ),
+            management: quiet::Management::new(&config.broker.management_url),
+            binary_ops: Mutex::new(Vec::new()),
+            config,
         };
         // Every flow consumes before the test makes its first change.
         for (flow, replicas) in &options.flows {
-            let queue = stack.topology.work_queue(*flow);
-            stack
-                .wait_for(
-                    &format!("{replicas} consumer(s) on {queue}"),
-                    Duration::from_secs(20),
-                    || async {
-                        stack
-                            .consumers(&queue)
-                            .await
-                            .ok()
-                            .filter(|n| *n as usize >= *replicas)
-                    },
-                )
-                .await;
+            stack.wait_for_consumers(*flow, *replicas).await;
         }
         stack
     }
@@ -341,8 +266,7 @@ impl Stack {
     }
 
     /// Start one more replica of `flow` with its operations listener; its address.
-    pub async fn add_flow_with_ops(&mut self, flow: Flow) -> std::net::SocketAddr {
-        let _ = assetrelay_telemetry::metrics_handle();
+    pub async fn add_flow_with_ops(&mut self, flow: Flow) -> SocketAddr {
         let ops = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = ops.local_addr().unwrap();
         self.parts
@@ -379,35 +303,14 @@ impl Stack {
 
     /// Publish `event` (confirmed) straight into `flow`'s work queue, as a redelivery or a
     /// replay would bring it.
-    pub async fn publish_to_flow(&self, flow: Flow, event: &assetrelay_contract::CloudEvent) {
-        use assetrelay_broker::lapin::BasicProperties;
-        use assetrelay_broker::lapin::types::{AMQPValue, LongString};
-        let broker = self.broker().await;
-        let publisher =
-            assetrelay_broker::Publisher::new(broker.clone(), 1, Duration::from_secs(5));
-        let mut headers = FieldTable::default();
-        headers.insert(
-            "x-connection".into(),
-            AMQPValue::LongString(LongString::from(event.assetrelayconnection.as_str())),
-        );
-        headers.insert(
-            "traceparent".into(),
-            AMQPValue::LongString(LongString::from(event.traceparent.as_str())),
-        );
-        let message = assetrelay_contract::OutgoingMessage {
-            exchange: String::new(),
-            routing_key: self.topology.work_queue(flow),
-            body: event.to_json(),
-            properties: BasicProperties::default()
-                .with_message_id(event.id.as_str().into())
-                .with_content_type(assetrelay_contract::CLOUDEVENTS_CONTENT_TYPE.into())
-                .with_delivery_mode(2)
-                .with_headers(headers),
-        };
+    pub async fn publish_to_flow(&self, flow: Flow, event: &CloudEvent) {
+        let publisher = Publisher::new(self.broker().await, 1, Duration::from_secs(5));
+        let message =
+            OutgoingMessage::for_event(event, "", &self.topology.work_queue(flow), PRODUCER);
         publisher.publish(&message).await.unwrap();
     }
 
-    /// Messages and consumers of a queue.
+    /// Ready messages and consumers of a queue (exact, from the broker).
     pub async fn queue_stats(&self, queue: &str) -> anyhow::Result<(u32, u32)> {
         let counts = self.broker().await.queue_counts(queue).await?;
         Ok((counts.messages, counts.consumers))
@@ -415,6 +318,23 @@ impl Stack {
 
     pub async fn consumers(&self, queue: &str) -> anyhow::Result<u32> {
         Ok(self.queue_stats(queue).await?.1)
+    }
+
+    /// Wait until at least `n` consumers consume `flow`'s work queue.
+    pub async fn wait_for_consumers(&self, flow: Flow, n: usize) {
+        let queue = self.topology.work_queue(flow);
+        self.wait_for(
+            &format!("{n} consumer(s) on {queue}"),
+            Duration::from_secs(30),
+            || async {
+                self.consumers(&queue)
+                    .await
+                    .ok()
+                    .filter(|c| *c as usize >= n)
+                    .map(|_| ())
+            },
+        )
+        .await;
     }
 
     /// Take every message of `queue` (acknowledging it): headers as strings and body.
@@ -427,17 +347,7 @@ impl Stack {
             .await
             .unwrap()
         {
-            let headers = message
-                .properties
-                .headers()
-                .as_ref()
-                .map(|h| {
-                    h.inner()
-                        .iter()
-                        .map(|(k, v)| (k.to_string(), header_text(v)))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let headers = text_headers(&message.properties);
             let body = serde_json::from_slice(&message.data).unwrap_or(Value::Null);
             message.ack(BasicAckOptions::default()).await.unwrap();
             out.push((headers, body));
@@ -465,110 +375,17 @@ impl Stack {
         }
     }
 
-    /// The Smint.io asset once it exists.
-    pub async fn smint_asset_appears(&self, external_id: &str) -> Value {
-        self.wait_for(
-            &format!("Smint.io asset {external_id}"),
-            Duration::from_secs(30),
-            || async { self.control.smint_asset(external_id).await.unwrap() },
-        )
-        .await
+    /// Every sandbox of this stack: `demo`'s, then `client_b`'s if it runs.
+    fn sandboxes(&self) -> impl Iterator<Item = &SandboxControl> {
+        std::iter::once(&self.control).chain(self.second.as_ref().map(|(c, _, _)| c))
     }
 
-    /// Media ids in a PhotoShelter gallery whose file name starts with `prefix`, read
-    /// through the PhotoShelter API as the flows read it.
-    pub async fn gallery_media(&self, gallery: &str, prefix: &str) -> Vec<String> {
-        self.gallery_media_of("demo", gallery, prefix).await
-    }
-
-    /// [`Self::gallery_media`] of another connection.
-    pub async fn gallery_media_of(
-        &self,
-        connection: &str,
-        gallery: &str,
-        prefix: &str,
-    ) -> Vec<String> {
-        let reader = self.readers.get(connection).unwrap();
-        reader
-            .photoshelter
-            .gallery_children(gallery)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|m| {
-                m.file_name
-                    .as_deref()
-                    .is_some_and(|n| n.starts_with(prefix))
-            })
-            .map(|m| m.id)
-            .collect()
-    }
-
-    /// The sandbox's full state of every media item made from license `uuid` that is still
-    /// in the distribution gallery.
-    pub async fn distributed_copies(&self, uuid: &str) -> Vec<Value> {
-        let mut copies = Vec::new();
-        for id in self
-            .gallery_media(&self.galleries.distribution, &format!("smintio-{uuid}-"))
-            .await
-        {
-            if let Some(media) = self.control.media(&id).await.unwrap() {
-                copies.push(media);
-            }
-        }
-        copies
-    }
-
-    /// Wait until nothing is queued or in flight in any flow for `quiet` in a row.
-    pub async fn settle(&self, quiet: Duration) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let mut since: Option<Instant> = None;
-        loop {
-            let mut busy = false;
-            for flow in Flow::ALL {
-                for q in [self.topology.work_queue(flow)].into_iter().chain(
-                    self.topology
-                        .retry_tiers_secs
-                        .iter()
-                        .map(|&t| self.topology.retry_queue(flow, t)),
-                ) {
-                    if self.queue_stats(&q).await.map(|s| s.0 > 0).unwrap_or(false) {
-                        busy = true;
-                    }
-                }
-            }
-            let webhooks_pending = self
-                .control
-                .get("/_sandbox/webhooks?status=pending")
-                .await
-                .ok()
-                .and_then(|v| v.as_array().map(|a| !a.is_empty()))
-                .unwrap_or(false);
-            busy |= webhooks_pending;
-            match (busy, since) {
-                (true, _) => since = None,
-                (false, None) => since = Some(Instant::now()),
-                (false, Some(t)) if t.elapsed() >= quiet => return,
-                _ => {}
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the system did not settle within 60 s"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-}
-
-fn header_text(value: &assetrelay_broker::lapin::types::AMQPValue) -> String {
-    use assetrelay_broker::lapin::types::AMQPValue;
-    match value {
-        AMQPValue::LongString(s) => s.to_string(),
-        AMQPValue::ShortString(s) => s.to_string(),
-        AMQPValue::LongLongInt(n) => n.to_string(),
-        AMQPValue::LongInt(n) => n.to_string(),
-        AMQPValue::ShortInt(n) => n.to_string(),
-        AMQPValue::LongUInt(n) => n.to_string(),
-        other => format!("{other:?}"),
+    /// Remember a flow binary's operations listener, so [`Stack::activity`] sees its
+    /// handlers.
+    fn watch_binary(&self, ops: SocketAddr) {
+        self.binary_ops
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(ops);
     }
 }

@@ -101,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .merge(smintio::control_router())
         .merge(control::router())
         .layer(faults)
+        .layer(axum::middleware::from_fn(log::with_traceparent))
         .with_state(state)
 }
 

@@ -1,9 +1,12 @@
 //! The write log: every write the simulated platforms received, in arrival order, so tests
-//! and demos can assert what assetrelay did (`GET /_sandbox/log[?surface=…]`).
+//! and demos can assert what assetrelay did (`GET /_sandbox/log[?surface=…]`), with the
+//! request's W3C `traceparent` when it carried one ([`with_traceparent`]).
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use axum::extract::{Query, State};
+use axum::extract::{Query, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
@@ -26,6 +29,30 @@ pub struct LogEntry {
     pub path: String,
     /// Whatever the platform module found worth keeping (ids, changed fields, …).
     pub detail: serde_json::Value,
+    /// The request's `traceparent` header, if it had one: shows whether a write carries
+    /// the trace of the webhook that caused it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
+}
+
+/// The W3C Trace Context header a caller propagates its trace in.
+pub const TRACEPARENT_HEADER: &str = "traceparent";
+
+tokio::task_local! {
+    /// The `traceparent` of the request being handled, set by [`with_traceparent`] so
+    /// [`WriteLog::record`] finds it without every handler passing its headers along.
+    static TRACEPARENT: Option<String>;
+}
+
+/// Middleware: makes the request's `traceparent` header visible to [`WriteLog::record`]
+/// while the request is handled (handlers record in the request's own task).
+pub async fn with_traceparent(request: Request, next: Next) -> Response {
+    let traceparent = request
+        .headers()
+        .get(TRACEPARENT_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    TRACEPARENT.scope(traceparent, next.run(request)).await
 }
 
 /// Append-only, shared log of writes. Cloning shares the same log.
@@ -40,6 +67,7 @@ impl WriteLog {
     pub fn record(&self, surface: &str, method: &str, path: &str, detail: serde_json::Value) {
         // A panic elsewhere while holding the lock cannot leave a Vec half-pushed, so the
         // data behind a poisoned lock is still sound.
+        let traceparent = TRACEPARENT.try_with(Clone::clone).ok().flatten();
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         let seq = entries.len() as u64 + 1;
         entries.push(LogEntry {
@@ -49,6 +77,7 @@ impl WriteLog {
             method: method.to_owned(),
             path: path.to_owned(),
             detail,
+            traceparent,
         });
     }
 

@@ -40,7 +40,19 @@ pub async fn apply(State(faults): State<Faults>, request: Request, next: Next) -
         tokio::time::sleep(latency).await;
     }
     match action {
-        Action::Pass => next.run(request).await,
+        Action::Pass => {
+            let answer_delay = faults.answer_delay(surface, pattern.as_deref(), &path);
+            let response = next.run(request).await;
+            if !answer_delay.is_zero() {
+                // Released when the sandbox stops, like a hanging request: a graceful
+                // shutdown waits for every answer.
+                tokio::select! {
+                    () = tokio::time::sleep(answer_delay) => {}
+                    () = faults.stop.cancelled() => {}
+                }
+            }
+            response
+        }
         Action::Hang => {
             faults.stop.cancelled().await;
             error_response(surface, &path, StatusCode::SERVICE_UNAVAILABLE)

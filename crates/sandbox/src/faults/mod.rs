@@ -1,5 +1,5 @@
 //! Fault injection for the platform surfaces: error rate, 429 rate (with `Retry-After`),
-//! added latency, and hanging requests, per surface and optionally per endpoint (the axum
+//! added latency, a delayed answer after the request was applied, and hanging requests, per surface and optionally per endpoint (the axum
 //! route pattern, e.g. `/psapi/v4.0/media/{media_id}`, or a literal path). The control
 //! API under `/_sandbox/` is never faulted.
 //!
@@ -51,6 +51,11 @@ pub struct FaultRule {
     /// Delay added before the request is handled (or failed).
     #[serde(default)]
     pub latency_ms: u64,
+    /// Delay added after the request was handled, before its answer leaves: the write is
+    /// applied (and in the write log) while the client still waits, so a test can stop
+    /// the client between its write and what it does after the answer.
+    #[serde(default)]
+    pub answer_delay_ms: u64,
     /// Never answer (until the sandbox stops), so the client's timeout fires.
     #[serde(default)]
     pub hang: bool,
@@ -74,6 +79,7 @@ impl FaultRule {
             rate_limit_rate: 0.0,
             retry_after_secs: default_retry_after(),
             latency_ms: 0,
+            answer_delay_ms: 0,
             hang: false,
         }
     }
@@ -178,21 +184,21 @@ impl Faults {
         }
     }
 
-    /// The latency to add and the action for one request to `surface`, given its route
-    /// pattern (if a route matched) and its literal path. An endpoint rule matches either.
-    pub fn decide(
-        &self,
+    /// The rule for one request to `surface`, given its route pattern (if a route
+    /// matched) and its literal path: an endpoint rule matching either, else the
+    /// surface's rule.
+    fn rule_for(
+        inner: &Inner,
         surface: Platform,
         pattern: Option<&str>,
         path: &str,
-    ) -> (Duration, Action) {
-        let mut inner = self.lock();
+    ) -> Option<FaultRule> {
         let targets = |r: &FaultRule| {
             r.endpoint
                 .as_deref()
                 .is_some_and(|e| Some(e) == pattern || e == path)
         };
-        let rule = inner
+        inner
             .rules
             .iter()
             .find(|r| r.surface == surface && targets(r))
@@ -202,8 +208,26 @@ impl Faults {
                     .iter()
                     .find(|r| r.surface == surface && r.endpoint.is_none())
             })
-            .cloned();
-        let Some(rule) = rule else {
+            .cloned()
+    }
+
+    /// How long the answer to a handled request waits before it leaves (see
+    /// [`FaultRule::answer_delay_ms`]).
+    pub fn answer_delay(&self, surface: Platform, pattern: Option<&str>, path: &str) -> Duration {
+        Self::rule_for(&self.lock(), surface, pattern, path)
+            .map_or(Duration::ZERO, |r| Duration::from_millis(r.answer_delay_ms))
+    }
+
+    /// The latency to add and the action for one request to `surface`, given its route
+    /// pattern (if a route matched) and its literal path. An endpoint rule matches either.
+    pub fn decide(
+        &self,
+        surface: Platform,
+        pattern: Option<&str>,
+        path: &str,
+    ) -> (Duration, Action) {
+        let mut inner = self.lock();
+        let Some(rule) = Self::rule_for(&inner, surface, pattern, path) else {
             return (Duration::ZERO, Action::Pass);
         };
         let latency = Duration::from_millis(rule.latency_ms);

@@ -237,3 +237,45 @@ async fn an_invalid_fault_rule_is_refused_and_changes_nothing() {
     assert_eq!(settings["rules"], json!([]));
     sandbox.stop().await;
 }
+
+/// A v3 login: the simplest request the sandbox applies and logs as a write.
+fn login(base: &str) -> reqwest::RequestBuilder {
+    reqwest::Client::new()
+        .post(format!("{base}/psapi/v3/mem/authenticate"))
+        .header("X-PS-Api-Key", "ps-dev-api-key")
+        .form(&[
+            ("email", "dev@example.com"),
+            ("password", "dev-password"),
+            ("mode", "token"),
+        ])
+}
+
+#[tokio::test]
+async fn an_answer_delay_holds_the_answer_after_the_write_is_applied() {
+    let sandbox = spawn(SandboxConfig::for_tests()).await.unwrap();
+    let set = set_faults(
+        &sandbox.base_url,
+        json!({"surface": "photoshelter", "endpoint": "/psapi/v3/mem/authenticate",
+               "answer_delay_ms": 60_000}),
+    )
+    .await;
+    assert_eq!(set.status(), 200);
+
+    let mut answer = tokio::spawn(login(&sandbox.base_url).send());
+    let log = sandbox.state().log;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while log.entries(Some("photoshelter")).is_empty() {
+        assert!(Instant::now() < deadline, "the login was never applied");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    let held = tokio::time::timeout(Duration::from_millis(300), &mut answer).await;
+    assert!(held.is_err(), "the answer left with the write: {held:?}");
+    // Stopping releases the held answer, so the sandbox stops at once.
+    let stopped = tokio::time::timeout(Duration::from_secs(5), sandbox.stop()).await;
+    assert!(
+        stopped.is_ok(),
+        "the held answer kept the sandbox from stopping"
+    );
+    answer.abort();
+}

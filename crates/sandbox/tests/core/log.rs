@@ -70,3 +70,38 @@ async fn clearing_the_log_restarts_the_sequence() {
     assert_eq!((all[0].seq, all[0].path.as_str()), (1, "/y"));
     sandbox.stop().await;
 }
+
+#[tokio::test]
+async fn a_write_records_the_traceparent_its_request_carried() {
+    let sandbox = spawn(SandboxConfig::for_tests()).await.unwrap();
+    let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let login = |traced: bool| {
+        let request = reqwest::Client::new()
+            .post(format!("{}/psapi/v3/mem/authenticate", sandbox.base_url))
+            .header("X-PS-Api-Key", "ps-dev-api-key")
+            .form(&[
+                ("email", "dev@example.com"),
+                ("password", "dev-password"),
+                ("mode", "token"),
+            ]);
+        if traced {
+            request.header("traceparent", traceparent)
+        } else {
+            request
+        }
+    };
+    assert_eq!(login(true).send().await.unwrap().status(), 200);
+    assert_eq!(login(false).send().await.unwrap().status(), 200);
+
+    let log: Vec<serde_json::Value> = reqwest::get(format!("{}/_sandbox/log", sandbox.base_url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert_eq!(log[0]["traceparent"], json!(traceparent));
+    assert!(log[1].get("traceparent").is_none(), "{log:?}");
+    sandbox.stop().await;
+}
