@@ -152,7 +152,6 @@ async fn traced_writes(stack: &Stack, surface: &str) -> Vec<(String, Option<Stri
 }
 
 #[tokio::test]
-#[ignore = "needs outbound traceparent (clients)"]
 async fn a_webhooks_trace_context_reaches_the_platform_writes_it_causes() {
     // The sandbox's own webhooks go nowhere: the test sends them, each with a trace.
     let stack = Stack::start(Options {
