@@ -14,7 +14,7 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
-use axum::{Json, Router, middleware};
+use axum::{Router, middleware};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
@@ -53,6 +53,8 @@ pub struct Route {
 #[derive(Debug, Clone, Copy)]
 enum Handler {
     Health,
+    Ready,
+    Metrics,
     OpenApi,
     Flows,
     ParkedList,
@@ -64,7 +66,9 @@ enum Handler {
 
 const fn route(method: MethodFilter, path: &'static str, handler: Handler) -> Route {
     let (access, timeout) = match handler {
-        Handler::Health | Handler::OpenApi => (Access::Public, READ_TIMEOUT),
+        Handler::Health | Handler::Ready | Handler::Metrics | Handler::OpenApi => {
+            (Access::Public, READ_TIMEOUT)
+        }
         Handler::Flows | Handler::ParkedList | Handler::ParkedShow => (Access::Token, READ_TIMEOUT),
         Handler::ParkedReplay | Handler::ParkedPurge | Handler::ArchiveReplay => {
             (Access::Token, OPERATION_TIMEOUT)
@@ -82,6 +86,8 @@ const fn route(method: MethodFilter, path: &'static str, handler: Handler) -> Ro
 /// Every route the admin serves.
 pub const ROUTES: &[Route] = &[
     route(MethodFilter::GET, "/healthz", Handler::Health),
+    route(MethodFilter::GET, "/readyz", Handler::Ready),
+    route(MethodFilter::GET, "/metrics", Handler::Metrics),
     route(MethodFilter::GET, "/openapi.yaml", Handler::OpenApi),
     route(MethodFilter::GET, "/v1/flows", Handler::Flows),
     route(
@@ -111,7 +117,9 @@ impl Route {
     fn method_router(&self) -> MethodRouter<AdminState> {
         let method = self.method;
         match self.handler {
-            Handler::Health => on(method, health),
+            Handler::Health => on(method, assetrelay_telemetry::endpoints::healthz),
+            Handler::Ready => on(method, ready),
+            Handler::Metrics => on(method, assetrelay_telemetry::endpoints::metrics),
             Handler::OpenApi => on(method, openapi),
             Handler::Flows => on(method, flows::flows),
             Handler::ParkedList => on(method, parked::list),
@@ -174,8 +182,9 @@ fn request_span(request: &Request) -> tracing::Span {
     )
 }
 
-async fn health() -> Json<serde_json::Value> {
-    Json(serde_json::json!({"status": "ok"}))
+/// Ready while the broker connection is up (every admin operation needs it).
+async fn ready(axum::extract::State(state): axum::extract::State<AdminState>) -> Response {
+    assetrelay_telemetry::endpoints::readyz(&[state.broker.readiness_check()])
 }
 
 async fn openapi() -> Response {

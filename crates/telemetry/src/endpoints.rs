@@ -36,11 +36,13 @@ pub fn router<S: Clone + Send + Sync + 'static>(checks: Vec<ReadinessCheck>) -> 
         .route("/metrics", get(metrics))
 }
 
-async fn healthz() -> Response {
+/// `GET /healthz`, for binaries that build their routes themselves.
+pub async fn healthz() -> Response {
     (StatusCode::OK, axum::Json(json!({ "status": "ok" }))).into_response()
 }
 
-fn readyz(checks: &[ReadinessCheck]) -> Response {
+/// `GET /readyz` over `checks`, for binaries that build their routes themselves.
+pub fn readyz(checks: &[ReadinessCheck]) -> Response {
     let missing: Vec<&str> = checks.iter().filter_map(|check| check()).collect();
     if missing.is_empty() {
         return (StatusCode::OK, axum::Json(json!({ "status": "ready" }))).into_response();
@@ -62,7 +64,8 @@ fn readyz(checks: &[ReadinessCheck]) -> Response {
     response
 }
 
-async fn metrics() -> Response {
+/// `GET /metrics`, for binaries that build their routes themselves.
+pub async fn metrics() -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         crate::render_metrics(),
