@@ -9,21 +9,22 @@ use assetrelay_config::Config;
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::http::HeaderName;
-use axum::middleware::{from_fn_with_state, map_request};
+use axum::middleware::from_fn_with_state;
 use axum::routing::post;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceBuilder;
 use tower::limit::ConcurrencyLimitLayer;
 use tower::load_shed::LoadShedLayer;
+use tower::util::MapRequestLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 use tracing::Level;
 
 use crate::admit::{CONNECTION_NAME_MAX, admit, is_connection_name};
 use crate::dedup::DeliveryCache;
-use crate::state::{AppState, Connection};
+use crate::state::{AppState, Connection, Shared};
 use crate::{ops, webhook};
 
 #[derive(Debug, thiserror::Error)]
@@ -84,17 +85,17 @@ impl Ingress {
             Duration::from_millis(config.broker.confirm_timeout_ms),
         );
         let settings = &config.ingress;
-        let state = AppState {
-            connections: Arc::new(connections),
+        let state = AppState::new(Shared {
+            connections,
             publisher,
             broker,
             topology,
-            dedup: Arc::new(DeliveryCache::new(
+            dedup: DeliveryCache::new(
                 Duration::from_secs(settings.dedup_window_secs),
                 settings.dedup_capacity,
-            )),
-            settings: Arc::new(settings.clone()),
-        };
+            ),
+            settings: settings.clone(),
+        });
         Ok(Self { state })
     }
 
@@ -134,8 +135,8 @@ impl Ingress {
                     .make_span_with(ops::request_span)
                     .on_failure(DefaultOnFailure::new().level(Level::DEBUG)),
             )
-            .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-            .layer(map_request(ops::sanitize_request_id))
+            .layer(SetRequestIdLayer::new(request_id, ops::MakeRequestId))
+            .layer(MapRequestLayer::new(ops::sanitize_request_id))
             .with_state(self.state.clone())
     }
 

@@ -6,6 +6,7 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use tower::BoxError;
+use tower_http::request_id::RequestId;
 
 use crate::problem::ApiError;
 
@@ -29,7 +30,7 @@ pub fn over_capacity(
 
 /// Drops a caller's `x-request-id` that is not 1 to 64 visible ASCII characters, so
 /// `SetRequestIdLayer` makes a fresh one.
-pub async fn sanitize_request_id(mut request: Request) -> Request {
+pub fn sanitize_request_id(mut request: Request) -> Request {
     let sound = |v: &HeaderValue| {
         (1..=REQUEST_ID_MAX).contains(&v.len()) && v.as_bytes().iter().all(u8::is_ascii_graphic)
     };
@@ -37,6 +38,21 @@ pub async fn sanitize_request_id(mut request: Request) -> Request {
         request.headers_mut().remove(REQUEST_ID);
     }
     request
+}
+
+/// A random (v4) UUID per request, from the thread-local generator: `MakeRequestUuid`
+/// asks the OS for every one, a system call per webhook.
+#[derive(Clone, Copy)]
+pub struct MakeRequestId;
+
+impl tower_http::request_id::MakeRequestId for MakeRequestId {
+    fn make_request_id<B>(&mut self, _: &http::Request<B>) -> Option<RequestId> {
+        let id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+        let mut buffer = uuid::Uuid::encode_buffer();
+        HeaderValue::from_str(id.hyphenated().encode_lower(&mut buffer))
+            .ok()
+            .map(RequestId::new)
+    }
 }
 
 /// The span of one request: the route's template (`/webhooks/{platform}/{connection}`),

@@ -26,15 +26,32 @@ impl Connection {
     }
 }
 
-/// Shared by every handler; cheap to clone.
+/// Shared by every handler. One `Arc`: axum clones the state for every extractor and
+/// middleware of every request, and `Topology` alone holds four heap values.
 #[derive(Clone)]
-pub struct AppState {
-    pub(crate) connections: Arc<HashMap<String, Arc<Connection>>>,
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
+    pub(crate) connections: HashMap<String, Arc<Connection>>,
     pub(crate) publisher: Publisher,
     pub(crate) broker: Broker,
     pub(crate) topology: Topology,
-    pub(crate) dedup: Arc<DeliveryCache>,
-    pub(crate) settings: Arc<IngressConfig>,
+    pub(crate) dedup: DeliveryCache,
+    pub(crate) settings: IngressConfig,
+}
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 /// A request whose path names a served platform and a configured connection, with a

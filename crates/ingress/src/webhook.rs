@@ -2,6 +2,7 @@
 //! concurrency slot is held: read the body → verify → parse → normalize → publish →
 //! `202 {"event_id"}` once the broker confirmed.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use assetrelay_contract::amqp::header as amqp_header;
@@ -14,7 +15,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt, LengthLimitError};
 use serde_json::json;
-use tokio::time::timeout_at;
 
 use crate::problem::{ApiError, Outcome};
 use crate::state::{Admitted, AppState};
@@ -53,12 +53,28 @@ async fn handle(
     body: Body,
 ) -> Result<(&'static str, String), ApiError> {
     let timeout_ms = state.settings.request_timeout_ms;
-    let deadline = tokio::time::Instant::now() + Duration::from_millis(timeout_ms);
-    let body = timeout_at(deadline, read(body, state.settings.body_limit_bytes))
-        .await
-        .map_err(|_| ApiError::RequestTimeout {
+    let body_read = AtomicBool::new(false);
+    let steps = steps(state, admitted, headers, body, &body_read);
+    match tokio::time::timeout(Duration::from_millis(timeout_ms), steps).await {
+        Ok(result) => result,
+        Err(_) if body_read.load(Ordering::Relaxed) => Err(ApiError::Timeout {
+            retry_after_secs: state.settings.retry_after_secs,
+        }),
+        Err(_) => Err(ApiError::RequestTimeout {
             after_ms: timeout_ms,
-        })??;
+        }),
+    }
+}
+
+async fn steps(
+    state: &AppState,
+    admitted: &Admitted,
+    headers: &HeaderMap,
+    body: Body,
+    body_read: &AtomicBool,
+) -> Result<(&'static str, String), ApiError> {
+    let body = read(body, state.settings.body_limit_bytes).await?;
+    body_read.store(true, Ordering::Relaxed);
 
     let platform = admitted.platform;
     admitted
@@ -84,11 +100,7 @@ async fn handle(
     if state.dedup.contains(&event.id) {
         return Ok(("duplicate", event.id));
     }
-    timeout_at(deadline, publish(state, &event))
-        .await
-        .map_err(|_| ApiError::Timeout {
-            retry_after_secs: state.settings.retry_after_secs,
-        })??;
+    publish(state, &event).await?;
     state.dedup.insert(event.id.clone());
     tracing::info!(event_id = %event.id, routing_key = %event.routing_key(), subject = ?event.subject, "event published");
     Ok(("accepted", event.id))
