@@ -16,4 +16,4 @@ pub use envelope::{CLOUDEVENTS_CONTENT_TYPE, CloudEvent, EventData, Normalized, 
 pub use flow::{Flow, UnknownFlow};
 pub use id::{child_traceparent, event_id_for_delivery, new_traceparent, valid_traceparent};
 pub use kind::{EventType, Platform, UnknownName};
-pub use payload::{Fields, PayloadError};
+pub use payload::{Ends, Fields, IdRule, PayloadError};

@@ -7,15 +7,24 @@ use std::time::Duration;
 use assetrelay_broker::{Broker, BrokerSettings, Publisher, Topology};
 use assetrelay_config::Config;
 use axum::Router;
+use axum::error_handling::HandleErrorLayer;
+use axum::http::HeaderName;
 use axum::middleware::from_fn_with_state;
 use axum::routing::post;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tower::ServiceBuilder;
+use tower::limit::ConcurrencyLimitLayer;
+use tower::load_shed::LoadShedLayer;
+use tower::util::MapRequestLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 use tracing::Level;
 
+use crate::admit::{CONNECTION_NAME_MAX, admit, is_connection_name};
 use crate::dedup::DeliveryCache;
-use crate::state::{AppState, ConnectionVerifiers};
+use crate::state::{AppState, Connection, Shared};
 use crate::{ops, webhook};
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +36,10 @@ pub enum BuildError {
         #[source]
         source: assetrelay_config::VerifierError,
     },
+    #[error(
+        "connection `{0}`: the ingress serves names of 1 to {CONNECTION_NAME_MAX} characters `[a-z0-9_-]`"
+    )]
+    ConnectionName(String),
 }
 
 /// The ingress, built and connected (in the background) but not yet serving.
@@ -41,6 +54,9 @@ impl Ingress {
         assetrelay_telemetry::metrics_handle();
         let mut connections = HashMap::new();
         for (name, connection) in &config.connections {
+            if !is_connection_name(name) {
+                return Err(BuildError::ConnectionName(name.clone()));
+            }
             let verifier =
                 |platform: &'static str, webhook: &assetrelay_config::WebhookVerification| {
                     webhook.verifier().map_err(|source| BuildError::Verifier {
@@ -51,10 +67,11 @@ impl Ingress {
                 };
             connections.insert(
                 name.clone(),
-                ConnectionVerifiers {
+                Arc::new(Connection {
+                    name: name.clone(),
                     photoshelter: verifier("photoshelter", &connection.photoshelter.webhook)?,
                     smintio: verifier("smintio", &connection.smintio.webhook)?,
-                },
+                }),
             );
         }
         let topology = Topology::from_config(&config.topology);
@@ -68,18 +85,17 @@ impl Ingress {
             Duration::from_millis(config.broker.confirm_timeout_ms),
         );
         let settings = &config.ingress;
-        let state = AppState {
-            connections: Arc::new(connections),
+        let state = AppState::new(Shared {
+            connections,
             publisher,
             broker,
             topology,
-            dedup: Arc::new(DeliveryCache::new(
+            dedup: DeliveryCache::new(
                 Duration::from_secs(settings.dedup_window_secs),
                 settings.dedup_capacity,
-            )),
-            settings: Arc::new(settings.clone()),
-            in_flight: ops::semaphore(settings.concurrency_limit),
-        };
+            ),
+            settings: settings.clone(),
+        });
         Ok(Self { state })
     }
 
@@ -88,24 +104,39 @@ impl Ingress {
     }
 
     /// The whole HTTP surface; tests drive it with `oneshot` or over a real listener.
+    ///
+    /// The webhook route, outermost first: admission (404, 415; counts every answer),
+    /// a concurrency slot or 503, the body limit (413, a declared length before reading),
+    /// then the handler. Around every route: request id, span, request id on the answer.
     pub fn router(&self) -> Router {
-        let webhooks = Router::new()
-            .route("/webhooks/{platform}/{connection}", post(webhook::receive))
-            .route_layer(from_fn_with_state(
-                self.state.clone(),
-                ops::limit_concurrency,
-            ));
+        let settings = &self.state.settings;
+        let webhook = post(webhook::receive).route_layer(
+            ServiceBuilder::new()
+                .layer(from_fn_with_state(self.state.clone(), admit))
+                .layer(HandleErrorLayer::new(ops::over_capacity(
+                    settings.retry_after_secs,
+                )))
+                .layer(LoadShedLayer::new())
+                .layer(ConcurrencyLimitLayer::new(settings.concurrency_limit))
+                .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes)),
+        );
+        let request_id = HeaderName::from_static(ops::REQUEST_ID);
         Router::new()
-            .merge(webhooks)
+            .route("/webhooks/{platform}/{connection}", webhook)
             .merge(assetrelay_telemetry::endpoints::router(vec![
                 self.state.broker.readiness_check(),
             ]))
             .fallback(ops::not_found)
             .method_not_allowed_fallback(ops::method_not_allowed)
-            // Refusals (4xx/503) are logged once, with their reason, by the handlers.
+            .layer(PropagateRequestIdLayer::new(request_id.clone()))
+            // Refusals (4xx/503) are logged once, with their reason, by the admission step.
             .layer(
-                TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(Level::DEBUG)),
+                TraceLayer::new_for_http()
+                    .make_span_with(ops::request_span)
+                    .on_failure(DefaultOnFailure::new().level(Level::DEBUG)),
             )
+            .layer(SetRequestIdLayer::new(request_id, ops::MakeRequestId))
+            .layer(MapRequestLayer::new(ops::sanitize_request_id))
             .with_state(self.state.clone())
     }
 

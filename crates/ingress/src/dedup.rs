@@ -2,72 +2,45 @@
 //! gets the same answer without a second publish. Per instance and bounded (window and
 //! capacity); the event id itself is derived from the delivery id, so even a miss here
 //! yields the same event id and consumers stay idempotent.
+//!
+//! A `moka` cache: entries expire `window` after their insertion, and beyond `capacity`
+//! the least recently inserted go first (LRU without TinyLFU's admission filter, which
+//! could refuse to remember a new delivery; [`DeliveryCache::contains`] does not count as
+//! a use). Eviction beyond capacity runs in moka's maintenance, shortly after the insert.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use moka::policy::EvictionPolicy;
+use moka::sync::Cache;
 
 pub struct DeliveryCache {
-    window: Duration,
-    capacity: usize,
-    inner: Mutex<Inner>,
-}
-
-#[derive(Default)]
-struct Inner {
-    seen: HashMap<String, Instant>,
-    order: VecDeque<(String, Instant)>,
+    /// `None` when `capacity` is 0: remember nothing.
+    seen: Option<Cache<String, ()>>,
 }
 
 impl DeliveryCache {
     pub fn new(window: Duration, capacity: usize) -> Self {
-        Self {
-            window,
-            capacity,
-            inner: Mutex::new(Inner::default()),
-        }
+        let seen = (capacity > 0).then(|| {
+            Cache::builder()
+                .max_capacity(u64::try_from(capacity).unwrap_or(u64::MAX))
+                .time_to_live(window)
+                .eviction_policy(EvictionPolicy::lru())
+                .build()
+        });
+        Self { seen }
     }
 
     /// Whether `key` was accepted within the window.
     pub fn contains(&self, key: &str) -> bool {
-        let Ok(mut inner) = self.inner.lock() else {
-            return false;
-        };
-        let now = Instant::now();
-        inner.evict(now, self.window, self.capacity);
-        inner
-            .seen
-            .get(key)
-            .is_some_and(|at| now.duration_since(*at) < self.window)
+        self.seen
+            .as_ref()
+            .is_some_and(|seen| seen.contains_key(key))
     }
 
     /// Remember `key` as accepted now.
     pub fn insert(&self, key: String) {
-        if self.capacity == 0 {
-            return;
-        }
-        let Ok(mut inner) = self.inner.lock() else {
-            return;
-        };
-        let now = Instant::now();
-        inner.seen.insert(key.clone(), now);
-        inner.order.push_back((key, now));
-        inner.evict(now, self.window, self.capacity);
-    }
-}
-
-impl Inner {
-    fn evict(&mut self, now: Instant, window: Duration, capacity: usize) {
-        while let Some((key, at)) = self.order.front() {
-            let expired = now.duration_since(*at) >= window;
-            if !expired && self.seen.len() <= capacity {
-                break;
-            }
-            // Only forget the key if this queue entry is its latest insertion.
-            if self.seen.get(key) == Some(at) {
-                self.seen.remove(key);
-            }
-            self.order.pop_front();
+        if let Some(seen) = &self.seen {
+            seen.insert(key, ());
         }
     }
 }
@@ -96,8 +69,17 @@ mod tests {
         let cache = DeliveryCache::new(Duration::from_secs(60), 2);
         for key in ["a", "b", "c"] {
             cache.insert(key.into());
+            // What moka's maintenance does shortly after each insert, done now.
+            cache.seen.as_ref().unwrap().run_pending_tasks();
         }
         assert!(!cache.contains("a"));
         assert!(cache.contains("b") && cache.contains("c"));
+    }
+
+    #[test]
+    fn a_capacity_of_zero_remembers_nothing() {
+        let cache = DeliveryCache::new(Duration::from_secs(60), 0);
+        cache.insert("a".into());
+        assert!(!cache.contains("a"));
     }
 }

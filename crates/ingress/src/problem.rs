@@ -31,6 +31,10 @@ pub enum ApiError {
     /// 400: the body could not be read.
     #[error("unreadable body")]
     UnreadableBody,
+    /// 408: the body did not arrive within the deadline. The sender's fault (or its
+    /// network's), so not a 503: that would say the broker is down.
+    #[error("request timeout")]
+    RequestTimeout { after_ms: u64 },
     /// 401: missing or bad signature, or timestamp outside the tolerance.
     #[error("signature verification failed")]
     Unauthorized(VerifyError),
@@ -43,10 +47,15 @@ pub enum ApiError {
     /// 503: too many requests in flight on this instance.
     #[error("over capacity")]
     OverCapacity { retry_after_secs: u64 },
-    /// 503: the request did not complete within the deadline.
+    /// 503: the publish or its confirm did not complete within the request deadline.
     #[error("timed out")]
     Timeout { retry_after_secs: u64 },
 }
+
+/// The metrics `outcome` of an answer (`accepted`, `duplicate` or a problem slug), set
+/// by whoever made the answer and read where requests are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome(pub &'static str);
 
 #[derive(Serialize)]
 struct Problem {
@@ -67,6 +76,7 @@ impl ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnreadableBody => StatusCode::BAD_REQUEST,
+            Self::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Payload(
                 PayloadError::UnknownEvent(_) | PayloadError::UnsupportedEvent { .. },
@@ -88,6 +98,7 @@ impl ApiError {
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnreadableBody => "unreadable_body",
+            Self::RequestTimeout { .. } => "request_timeout",
             Self::Unauthorized(_) => "unauthorized",
             Self::Payload(PayloadError::UnknownEvent(_)) => "unknown_event",
             Self::Payload(PayloadError::UnsupportedEvent { .. }) => "unsupported_event",
@@ -107,6 +118,7 @@ impl ApiError {
             Self::UnsupportedMediaType => "Unsupported media type",
             Self::PayloadTooLarge { .. } => "Payload too large",
             Self::UnreadableBody => "Unreadable body",
+            Self::RequestTimeout { .. } => "Request timeout",
             Self::Unauthorized(_) => "Signature verification failed",
             Self::Payload(PayloadError::UnknownEvent(_)) => "Unknown event",
             Self::Payload(PayloadError::UnsupportedEvent { .. }) => "Unsupported event",
@@ -134,13 +146,16 @@ impl ApiError {
                 format!("the body exceeds the limit of {limit} bytes")
             }
             Self::UnreadableBody => "the request body could not be read".into(),
+            Self::RequestTimeout { after_ms } => {
+                format!("the request body did not arrive within {after_ms} ms")
+            }
             Self::Unauthorized(e) => e.to_string(),
             Self::Payload(e) => e.to_string(),
             Self::BrokerUnavailable { .. } => {
                 "the event could not be stored durably; retry later".into()
             }
             Self::OverCapacity { .. } => "too many requests in flight; retry later".into(),
-            Self::Timeout { .. } => "the request did not complete in time; retry later".into(),
+            Self::Timeout { .. } => "the event could not be confirmed in time; retry later".into(),
         }
     }
 
@@ -172,6 +187,7 @@ impl IntoResponse for ApiError {
         if let Some(secs) = self.retry_after() {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
+        response.extensions_mut().insert(Outcome(self.slug()));
         response
     }
 }

@@ -1,29 +1,63 @@
-//! The state every handler shares.
+//! The state every handler shares, and what the admission step hands the handler.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use assetrelay_broker::{Broker, Publisher, Topology};
 use assetrelay_config::IngressConfig;
+use assetrelay_contract::Platform;
 use assetrelay_signature::Verifier;
-use tokio::sync::Semaphore;
 
 use crate::dedup::DeliveryCache;
 
-/// The verifiers of one connection, per platform.
-pub struct ConnectionVerifiers {
+/// One configured connection: its name and its verifiers, per platform.
+pub struct Connection {
+    pub name: String,
     pub photoshelter: Verifier,
     pub smintio: Verifier,
 }
 
-/// Shared by every handler; cheap to clone.
+impl Connection {
+    pub fn verifier(&self, platform: Platform) -> &Verifier {
+        match platform {
+            Platform::PhotoShelter => &self.photoshelter,
+            Platform::Smintio => &self.smintio,
+        }
+    }
+}
+
+/// Shared by every handler. One `Arc`: axum clones the state for every extractor and
+/// middleware of every request, and `Topology` alone holds four heap values.
 #[derive(Clone)]
-pub struct AppState {
-    pub(crate) connections: Arc<HashMap<String, ConnectionVerifiers>>,
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
+    pub(crate) connections: HashMap<String, Arc<Connection>>,
     pub(crate) publisher: Publisher,
     pub(crate) broker: Broker,
     pub(crate) topology: Topology,
-    pub(crate) dedup: Arc<DeliveryCache>,
-    pub(crate) settings: Arc<IngressConfig>,
-    pub(crate) in_flight: Arc<Semaphore>,
+    pub(crate) dedup: DeliveryCache,
+    pub(crate) settings: IngressConfig,
+}
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// A request whose path names a served platform and a configured connection, with a
+/// JSON content type: set by [`crate::admit`] for the handler.
+#[derive(Clone)]
+pub struct Admitted {
+    pub platform: Platform,
+    pub connection: Arc<Connection>,
 }

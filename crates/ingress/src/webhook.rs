@@ -1,6 +1,8 @@
-//! `POST /webhooks/{platform}/{connection}`: verify → parse → normalize → publish →
+//! `POST /webhooks/{platform}/{connection}`, once [`crate::admit`] admitted it and a
+//! concurrency slot is held: read the body → verify → parse → normalize → publish →
 //! `202 {"event_id"}` once the broker confirmed.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use assetrelay_contract::amqp::header as amqp_header;
@@ -8,87 +10,76 @@ use assetrelay_contract::envelope::Normalized;
 use assetrelay_contract::{CloudEvent, Platform, new_traceparent, valid_traceparent};
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Extension, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::{BodyExt, LengthLimitError};
 use serde_json::json;
 
-use crate::problem::ApiError;
-use crate::state::AppState;
-use crate::telemetry_names::{PUBLISH_SECONDS, REQUESTS, VERIFICATION_FAILURES};
-
-/// Labels for metrics: the path's names only once they are known to be configured, so a
-/// caller cannot create unbounded label values.
-struct Labels {
-    platform: &'static str,
-    connection: String,
-}
+use crate::problem::{ApiError, Outcome};
+use crate::state::{Admitted, AppState};
+use crate::telemetry_names::{IN_FLIGHT, PUBLISH_SECONDS, VERIFICATION_FAILURES};
 
 pub async fn receive(
     State(state): State<AppState>,
-    Path((platform, connection)): Path<(String, String)>,
+    Extension(admitted): Extension<Admitted>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let mut labels = Labels {
-        platform: "unknown",
-        connection: "unknown".into(),
-    };
-    let deadline = Duration::from_millis(state.settings.request_timeout_ms);
-    let outcome = tokio::time::timeout(
-        deadline,
-        handle(&state, &platform, &connection, &headers, body, &mut labels),
-    )
-    .await
-    .unwrap_or(Err(ApiError::Timeout {
-        retry_after_secs: state.settings.retry_after_secs,
-    }));
-    let (outcome_label, response) = match outcome {
-        Ok((label, event_id)) => (
-            label,
-            (StatusCode::ACCEPTED, Json(json!({ "event_id": event_id }))).into_response(),
-        ),
+    let _in_flight = InFlight::enter();
+    match handle(&state, &admitted, &headers, body).await {
+        Ok((outcome, event_id)) => {
+            let mut response =
+                (StatusCode::ACCEPTED, Json(json!({ "event_id": event_id }))).into_response();
+            response.extensions_mut().insert(Outcome(outcome));
+            response
+        }
         Err(error) => {
             if let ApiError::Unauthorized(e) = &error {
-                metrics::counter!(VERIFICATION_FAILURES, "platform" => labels.platform, "connection" => labels.connection.clone(), "reason" => e.reason().as_str()).increment(1);
+                metrics::counter!(VERIFICATION_FAILURES, "platform" => admitted.platform.as_str(), "connection" => admitted.connection.name.clone(), "reason" => e.reason().as_str()).increment(1);
             }
-            tracing::info!(platform = labels.platform, connection = %labels.connection, outcome = error.slug(), "webhook refused");
-            (error.slug(), error.into_response())
+            error.into_response()
         }
-    };
-    metrics::counter!(REQUESTS, "platform" => labels.platform, "connection" => labels.connection, "outcome" => outcome_label).increment(1);
-    response
+    }
 }
 
+/// One deadline, `ingress.request_timeout_ms`, for the whole request. Where it passes
+/// decides the answer: still reading the body is the sender's fault (408); publishing
+/// or waiting for the confirm is ours (503, retry later).
 async fn handle(
     state: &AppState,
-    platform: &str,
-    connection: &str,
+    admitted: &Admitted,
     headers: &HeaderMap,
     body: Body,
-    labels: &mut Labels,
 ) -> Result<(&'static str, String), ApiError> {
-    let platform: Platform = platform.parse().map_err(|_| ApiError::UnknownPlatform)?;
-    let verifiers = state
-        .connections
-        .get(connection)
-        .ok_or(ApiError::UnknownConnection)?;
-    *labels = Labels {
-        platform: platform.as_str(),
-        connection: connection.to_owned(),
-    };
-
-    if !is_json(headers) {
-        return Err(ApiError::UnsupportedMediaType);
+    let timeout_ms = state.settings.request_timeout_ms;
+    let body_read = AtomicBool::new(false);
+    let steps = steps(state, admitted, headers, body, &body_read);
+    match tokio::time::timeout(Duration::from_millis(timeout_ms), steps).await {
+        Ok(result) => result,
+        Err(_) if body_read.load(Ordering::Relaxed) => Err(ApiError::Timeout {
+            retry_after_secs: state.settings.retry_after_secs,
+        }),
+        Err(_) => Err(ApiError::RequestTimeout {
+            after_ms: timeout_ms,
+        }),
     }
-    let body = read_limited(headers, body, state.settings.body_limit_bytes).await?;
+}
 
-    let verifier = match platform {
-        Platform::PhotoShelter => &verifiers.photoshelter,
-        Platform::Smintio => &verifiers.smintio,
-    };
-    verifier
+async fn steps(
+    state: &AppState,
+    admitted: &Admitted,
+    headers: &HeaderMap,
+    body: Body,
+    body_read: &AtomicBool,
+) -> Result<(&'static str, String), ApiError> {
+    let body = read(body, state.settings.body_limit_bytes).await?;
+    body_read.store(true, Ordering::Relaxed);
+
+    let platform = admitted.platform;
+    admitted
+        .connection
+        .verifier(platform)
         .verify(headers, &body, chrono::Utc::now().timestamp())
         .map_err(ApiError::Unauthorized)?;
 
@@ -103,7 +94,8 @@ async fn handle(
         .and_then(|v| v.to_str().ok())
         .filter(|v| valid_traceparent(v))
         .map_or_else(new_traceparent, str::to_owned);
-    let event = CloudEvent::from_normalized(platform, connection, normalized, traceparent);
+    let event =
+        CloudEvent::from_normalized(platform, &admitted.connection.name, normalized, traceparent);
 
     if state.dedup.contains(&event.id) {
         return Ok(("duplicate", event.id));
@@ -112,6 +104,30 @@ async fn handle(
     state.dedup.insert(event.id.clone());
     tracing::info!(event_id = %event.id, routing_key = %event.routing_key(), subject = ?event.subject, "event published");
     Ok(("accepted", event.id))
+}
+
+/// The body, as limited by `RequestBodyLimitLayer` (a declared length over the limit
+/// never gets here; a longer chunked body fails while reading).
+async fn read(body: Body, limit: usize) -> Result<bytes::Bytes, ApiError> {
+    match body.collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if caused_by::<LengthLimitError>(&e) => Err(ApiError::PayloadTooLarge { limit }),
+        Err(e) => {
+            tracing::debug!(error.message = %e, "request body unreadable");
+            Err(ApiError::UnreadableBody)
+        }
+    }
+}
+
+fn caused_by<E: std::error::Error + 'static>(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if e.is::<E>() {
+            return true;
+        }
+        next = e.source();
+    }
+    false
 }
 
 async fn publish(state: &AppState, event: &CloudEvent) -> Result<(), ApiError> {
@@ -135,42 +151,20 @@ async fn publish(state: &AppState, event: &CloudEvent) -> Result<(), ApiError> {
 /// The AMQP `app_id` of the events the ingress publishes.
 const PRODUCER: &str = "assetrelay-ingress";
 
-fn is_json(headers: &HeaderMap) -> bool {
-    let Some(value) = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
+/// Counts a request in the in-flight gauge while it holds a concurrency slot; the drop
+/// also runs when the request is abandoned (client gone, shutdown).
+struct InFlight(metrics::Gauge);
+
+impl InFlight {
+    fn enter() -> Self {
+        let gauge = metrics::gauge!(IN_FLIGHT);
+        gauge.increment(1.0);
+        Self(gauge)
+    }
 }
 
-/// Read at most `limit` bytes: a declared length over the limit is refused before
-/// reading, and a chunked body is cut off as soon as it passes the limit.
-async fn read_limited(
-    headers: &HeaderMap,
-    body: Body,
-    limit: usize,
-) -> Result<bytes::Bytes, ApiError> {
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(ApiError::PayloadTooLarge { limit });
-    }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
-            Err(ApiError::PayloadTooLarge { limit })
-        }
-        Err(_) => Err(ApiError::UnreadableBody),
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.decrement(1.0);
     }
 }

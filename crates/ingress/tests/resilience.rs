@@ -1,11 +1,13 @@
 //! What happens when the broker or the clients misbehave: 503 with Retry-After, readiness,
-//! recovery without restart, bounded concurrency and time.
+//! recovery without restart, bounded concurrency and time (a stalled body is the
+//! sender's fault: `deadlines.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed assertion
 
 mod support;
 
 use assetrelay_testkit::{ChaosProxy, declare, wait_until};
 use support::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn status_of(app: &TestApp, path: &str) -> u16 {
     app.http
@@ -151,28 +153,6 @@ async fn beyond_the_concurrency_limit_requests_get_503_instead_of_queueing() {
 }
 
 #[tokio::test]
-async fn a_request_that_stalls_past_the_deadline_gets_503() {
-    let app = TestApp::spawn_with(&[("ASSETRELAY_INGRESS__REQUEST_TIMEOUT_MS", "300")]).await;
-    let (tx, rx) = futures::channel::mpsc::unbounded::<Result<Vec<u8>, std::io::Error>>();
-    tx.unbounded_send(Ok(b"{".to_vec())).unwrap();
-
-    let response = app
-        .http
-        .post(app.url("/webhooks/photoshelter/demo"))
-        .header("content-type", "application/json")
-        .body(reqwest::Body::wrap_stream(rx))
-        .send()
-        .await
-        .unwrap();
-
-    assert_unavailable(&response);
-    let problem: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(problem["type"], "urn:assetrelay:problem:timeout");
-    drop(tx);
-    app.stop().await;
-}
-
-#[tokio::test]
 async fn a_nacked_publish_is_a_503() {
     let app = TestApp::spawn_with(&[("ASSETRELAY_TOPOLOGY__DECLARE_ON_START", "false")]).await;
     let (_c, channel) = test_channel().await;
@@ -197,4 +177,80 @@ async fn a_nacked_publish_is_a_503() {
         .await
         .unwrap();
     app.shutdown.cancel();
+}
+
+/// A TCP proxy to RabbitMQ that, frozen, holds back what the broker sends without closing
+/// anything: publishes still go out, their confirms never come back.
+struct FreezingProxy {
+    addr: std::net::SocketAddr,
+    frozen: tokio::sync::watch::Sender<bool>,
+}
+
+impl FreezingProxy {
+    async fn start(upstream: &str) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (frozen, _) = tokio::sync::watch::channel(false);
+        let watch = frozen.clone();
+        let upstream = upstream.to_owned();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else {
+                    continue;
+                };
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut server_read, mut server_write) = server.into_split();
+                tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+                });
+                let mut frozen = watch.subscribe();
+                tokio::spawn(async move {
+                    let mut buf = vec![0_u8; 16 * 1024];
+                    loop {
+                        let Ok(n @ 1..) = server_read.read(&mut buf).await else {
+                            return;
+                        };
+                        if frozen.wait_for(|f| !f).await.is_err() {
+                            return;
+                        }
+                        if client_write.write_all(&buf[..n]).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Self { addr, frozen }
+    }
+
+    fn amqp_url(&self) -> String {
+        format!("amqp://guest:guest@{}/%2f", self.addr)
+    }
+}
+
+#[tokio::test]
+async fn a_confirm_that_does_not_come_within_the_deadline_is_a_503_with_retry_after() {
+    let proxy = FreezingProxy::start("127.0.0.1:5672").await;
+    let url = proxy.amqp_url();
+    let app = TestApp::spawn_with(&[
+        ("ASSETRELAY_BROKER__URL", &url),
+        ("ASSETRELAY_INGRESS__REQUEST_TIMEOUT_MS", "500"),
+        ("ASSETRELAY_BROKER__CONFIRM_TIMEOUT_MS", "30000"),
+    ])
+    .await;
+    let warm = app
+        .post_signed("photoshelter", &ps_body("warm", "media.updated"))
+        .await;
+    assert_eq!(warm.status(), 202);
+
+    proxy.frozen.send_replace(true);
+    let response = app
+        .post_signed("photoshelter", &ps_body("frozen", "media.updated"))
+        .await;
+
+    assert_unavailable(&response);
+    let problem: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(problem["type"], "urn:assetrelay:problem:timeout");
+    proxy.frozen.send_replace(false);
+    app.stop().await;
 }

@@ -8,8 +8,21 @@
 //! `gallery.media_added` / `gallery.media_removed` also carry `gallery_id`.
 
 use assetrelay_contract::envelope::Normalized;
-use assetrelay_contract::{EventType, Fields, PayloadError};
+use assetrelay_contract::payload::{DELIVERY_ID, EVENT_NAME};
+use assetrelay_contract::{Ends, EventType, Fields, IdRule, PayloadError};
 use serde_json::Map;
+
+/// `media_id`, `org_id`, `gallery_id`. research/photoshelter.md §1.6 gives 16 characters:
+/// a type prefix (`I0000`, `VD000`, `G0000`, `O0000`, …) then `[a-zA-Z0-9._]`, e.g.
+/// `I0000abcdEFGH123`, `O0000AoXP1xI.fPs`. Those shapes come from a 2019 draft, so the
+/// length is bounded loosely; the first character must be a letter or digit so that an id
+/// is never `.` or `..` once it is a segment of `/psapi/v4.0/media/{media_id}`.
+pub const ID: IdRule = IdRule {
+    max_len: 64,
+    punctuation: "._",
+    ends: Ends::First,
+    problem: "must be 1 to 64 ASCII letters, digits, `.` or `_`, starting with a letter or digit",
+};
 
 /// Every PhotoShelter event we accept and the canonical type it becomes.
 pub const EVENTS: &[(&str, EventType)] = &[
@@ -30,22 +43,22 @@ pub const EVENTS: &[(&str, EventType)] = &[
 /// Parse and normalize one PhotoShelter webhook body.
 pub fn normalize(body: &[u8]) -> Result<Normalized, PayloadError> {
     let fields = Fields::parse(body)?;
-    let event = fields.text("event")?;
+    let event = fields.id("event", &EVENT_NAME)?;
     let event_type = EVENTS
         .iter()
         .find(|(name, _)| *name == event)
         .map(|(_, t)| *t)
         .ok_or_else(|| PayloadError::UnknownEvent(event.clone()))?;
-    let delivery_id = fields.text("id")?;
+    let delivery_id = fields.id("id", &DELIVERY_ID)?;
     let occurred_at = fields.time("occurred_at")?;
-    let org_id = fields.text("org_id")?;
-    let media_id = fields.text("media_id")?;
+    let org_id = fields.id("org_id", &ID)?;
+    let media_id = fields.id("media_id", &ID)?;
 
     let mut change = Map::new();
     change.insert("platform_event".into(), event.clone().into());
     change.insert("org_id".into(), org_id.into());
     if event.starts_with("gallery.") {
-        change.insert("gallery_id".into(), fields.text("gallery_id")?.into());
+        change.insert("gallery_id".into(), fields.id("gallery_id", &ID)?.into());
     }
     Ok(Normalized {
         delivery_id,
@@ -124,6 +137,66 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    fn with(field: &str, value: &str) -> Vec<u8> {
+        let mut json: serde_json::Value = serde_json::from_slice(&body(
+            "gallery.media_added",
+            r#","gallery_id":"G0000abcdEFGH123""#,
+        ))
+        .unwrap();
+        json[field] = value.into();
+        json.to_string().into_bytes()
+    }
+
+    #[test]
+    fn an_oversized_or_odd_platform_id_is_refused_naming_the_field() {
+        let huge = "I".repeat(600 * 1024);
+        for field in ["media_id", "org_id", "gallery_id"] {
+            for bad in [
+                huge.as_str(),
+                &"I".repeat(65),
+                "..",
+                "I0000/../x",
+                "I 1",
+                "Iü",
+            ] {
+                assert_eq!(
+                    normalize(&with(field, bad)),
+                    Err(PayloadError::InvalidField {
+                        field: match field {
+                            "media_id" => "media_id",
+                            "org_id" => "org_id",
+                            _ => "gallery_id",
+                        },
+                        problem: ID.problem
+                    }),
+                    "{field} = {:.20}",
+                    bad
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn documented_id_shapes_are_accepted() {
+        for (field, good) in [
+            ("media_id", "VD000EXAMPLE_VID"),
+            ("org_id", "O0000AoXP1xI.fPs"),
+            ("gallery_id", "G0000abcdEFGH123"),
+            ("media_id", &"I".repeat(64)),
+        ] {
+            assert!(normalize(&with(field, good)).is_ok(), "{field} = {good}");
+        }
+    }
+
+    #[test]
+    fn an_oversized_delivery_id_is_refused_naming_the_field() {
+        let n = normalize(&with("id", &"d".repeat(129)));
+        assert!(
+            matches!(n, Err(PayloadError::InvalidField { field: "id", .. })),
+            "{n:?}"
+        );
     }
 
     #[test]
