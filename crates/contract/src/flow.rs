@@ -149,6 +149,8 @@ mod tests {
         assert!(topic_matches("#", "a.b.c"));
         assert!(topic_matches("a.#", "a"));
         assert!(topic_matches("a.#.c", "a.b.b.c"));
+        assert!(topic_matches("a.#.d", "a.d"));
+        assert!(!topic_matches("a.#.d", "a.b.c"));
         assert!(!topic_matches("a.*", "a.b.c"));
     }
 

@@ -142,12 +142,7 @@ pub async fn replay(
         connection: request.connection.clone(),
         platform: request.platform.clone(),
         event_ids: request.event_ids.clone(),
-        bindings: request
-            .flow
-            .binding_keys()
-            .iter()
-            .map(|b| (*b).to_owned())
-            .collect(),
+        flow: Some(request.flow),
     };
     validate(request, &filters)?;
     let window = Window {

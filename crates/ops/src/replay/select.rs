@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use assetrelay_contract::Flow;
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
@@ -120,9 +121,9 @@ pub(crate) struct Filters {
     pub connection: Option<String>,
     pub platform: Option<String>,
     pub event_ids: Vec<String>,
-    /// The target flow's binding keys: only events the flow would have received from the
-    /// exchange are replayed into it (a license event in to-smint would only be parked).
-    pub bindings: Vec<String>,
+    /// The target flow: only events it would have received from the exchange are
+    /// replayed into it (a license event in to-smint would only be parked).
+    pub flow: Option<Flow>,
 }
 
 impl Filters {
@@ -157,33 +158,16 @@ impl Filters {
                 .platform
                 .as_deref()
                 .is_none_or(|p| event.platform() == Some(p))
-            && (self.bindings.is_empty() || {
+            && self.flow.is_none_or(|flow| {
                 let key = format!(
                     "{}.{}.{}",
                     event.platform().unwrap_or(""),
                     event.assetrelayconnection,
                     event.event_type
                 );
-                self.bindings.iter().any(|b| topic_matches(b, &key))
+                flow.is_bound_to(&key)
             })
     }
-}
-
-/// AMQP topic matching: words are separated by `.`, `*` is exactly one word, `#` is zero or
-/// more words.
-pub(crate) fn topic_matches(pattern: &str, key: &str) -> bool {
-    fn go(pattern: &[&str], key: &[&str]) -> bool {
-        match pattern.split_first() {
-            None => key.is_empty(),
-            Some((&"#", rest)) => (0..=key.len()).any(|skip| go(rest, &key[skip..])),
-            Some((&word, rest)) => key
-                .split_first()
-                .is_some_and(|(&k, key_rest)| (word == "*" || word == k) && go(rest, key_rest)),
-        }
-    }
-    let pattern: Vec<&str> = pattern.split('.').collect();
-    let key: Vec<&str> = key.split('.').collect();
-    go(&pattern, &key)
 }
 
 /// The archive-time window in whole seconds (AMQP `timestamp` granularity), both ends
@@ -264,30 +248,6 @@ mod tests {
     }
 
     #[test]
-    fn topic_patterns_match_like_the_broker() {
-        assert!(topic_matches(
-            "photoshelter.*.asset.*",
-            "photoshelter.demo.asset.updated"
-        ));
-        assert!(!topic_matches(
-            "photoshelter.*.asset.*",
-            "smintio.demo.license.updated"
-        ));
-        assert!(!topic_matches(
-            "photoshelter.*.asset.*",
-            "photoshelter.demo.asset"
-        ));
-        assert!(topic_matches(
-            "*.*.asset.expired",
-            "smintio.acme.asset.expired"
-        ));
-        assert!(topic_matches("#", "a.b.c"));
-        assert!(topic_matches("a.#.d", "a.d"));
-        assert!(topic_matches("a.#.d", "a.b.c.d"));
-        assert!(!topic_matches("a.#.d", "a.b.c"));
-    }
-
-    #[test]
     fn globs_match_dotted_types() {
         assert!(glob_matches("asset.*", "asset.updated"));
         assert!(glob_matches("*.updated", "license.updated"));
@@ -310,7 +270,7 @@ mod tests {
             connection: Some("acme".into()),
             platform: Some("photoshelter".into()),
             event_ids: vec!["e0".into(), "e1".into()],
-            bindings: vec!["photoshelter.*.asset.*".into()],
+            flow: Some(Flow::ToSmint),
         };
         assert!(all.matches(&event));
         assert!(Filters::default().matches(&event));
@@ -336,7 +296,7 @@ mod tests {
                 ..Filters::default()
             },
             Filters {
-                bindings: vec!["smintio.*.license.*".into()],
+                flow: Some(Flow::ToPhotoshelter),
                 ..Filters::default()
             },
         ] {
