@@ -79,7 +79,7 @@ async fn handled_and_skipped_messages_are_acked() {
         .run(
             settings(),
             recording(&seen, |d| match d.body.as_slice() {
-                b"skip" => Ok(Handled::Skipped),
+                b"skip" => Ok(Handled::Skipped("told_to")),
                 _ => Ok(Handled::Ok),
             }),
         )

@@ -4,8 +4,13 @@
 
 mod support;
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use assetrelay_broker::consumer::{Decision, Observer, Settlement};
 use assetrelay_broker::{ConsumerSettings, Delivery, Handled, HandlerError};
 use assetrelay_contract::header;
+use assetrelay_http_failure::calls::{self, PlatformCall};
 use support::capture::{Metrics, traces};
 use support::{FLOW, Seen, TestBed, handler, recording, settings};
 use tracing::Level;
@@ -122,7 +127,7 @@ async fn messages_are_counted_by_flow_connection_and_outcome() {
                 ..settings()
             },
             recording(&seen, |d| match d.body.as_slice() {
-                b"skip" => Ok(Handled::Skipped),
+                b"skip" => Ok(Handled::Skipped("told_to")),
                 b"invalid" => Err(HandlerError::permanent("invalid_event", "no asset id")),
                 b"flaky" => Err(HandlerError::transient("platform_5xx", "HTTP 503")),
                 _ => Ok(Handled::Ok),
@@ -161,5 +166,101 @@ async fn messages_are_counted_by_flow_connection_and_outcome() {
     assert_eq!(seconds("retried").len(), 1);
     let in_flight = format!("assetrelay_flow_in_flight{{flow={}}}", FLOW.as_str());
     assert_eq!(metrics.gauge(&in_flight), Some(0.0));
+    bed.finish().await;
+}
+
+/// Collects what the runner reports, in order.
+#[derive(Default)]
+struct Collect(std::sync::Mutex<Vec<Settlement>>);
+
+impl Observer for Collect {
+    fn settled(&self, settlement: Settlement) -> futures::future::BoxFuture<'_, ()> {
+        self.0.lock().unwrap().push(settlement);
+        Box::pin(async {})
+    }
+}
+
+#[tokio::test]
+async fn the_observer_hears_every_decision_with_its_reason_tier_and_platform_calls() {
+    let bed = TestBed::start(&[1]).await;
+    let seen = Seen::default();
+    let observer = Arc::new(Collect::default());
+    let broker = bed.broker_at(&assetrelay_testkit::amqp_url()).await;
+    let consumer = bed.run_observed(
+        broker,
+        ConsumerSettings {
+            max_retries: 1,
+            ..settings()
+        },
+        recording(&seen, |d| {
+            calls::record(PlatformCall {
+                platform: "photoshelter",
+                operation: "media",
+                status: "ok".into(),
+                duration: Duration::from_millis(1),
+            });
+            match d.body.as_slice() {
+                b"skip" => Ok(Handled::Skipped("unchanged")),
+                b"invalid" => Err(HandlerError::permanent("invalid_event", "no asset id")),
+                b"flaky" => Err(HandlerError::transient("platform_5xx", "HTTP 503")),
+                _ => Ok(Handled::Ok),
+            }
+        }),
+        Some(observer.clone()),
+    );
+
+    for (id, body) in [("1", "ok"), ("2", "skip"), ("3", "invalid"), ("4", "flaky")] {
+        bed.publish(id, body.as_bytes(), &[]).await;
+    }
+    assert_eq!(bed.wait_ready(&bed.parked(), 2).await, 2);
+    consumer.stop().await.unwrap();
+
+    let settled = observer.0.lock().unwrap().clone();
+    let of = |id: &str| -> Vec<Decision> {
+        settled
+            .iter()
+            .filter(|s| s.delivery.message_id.as_deref() == Some(id))
+            .map(|s| s.decision.clone())
+            .collect()
+    };
+    assert_eq!(of("1"), [Decision::Written]);
+    assert_eq!(
+        of("2"),
+        [Decision::Skipped {
+            reason: "unchanged"
+        }]
+    );
+    assert!(
+        matches!(&of("3")[..], [Decision::Parked { error, attempts: 1 }] if error.class == "invalid_event"),
+        "{:?}",
+        of("3")
+    );
+    match &of("4")[..] {
+        [
+            Decision::Retried {
+                error,
+                next_attempt: 1,
+                delay,
+            },
+            Decision::Parked { attempts: 2, .. },
+        ] => {
+            assert_eq!(error.class, "platform_5xx");
+            assert_eq!(*delay, Duration::from_secs(1), "the test bed's only tier");
+        }
+        other => panic!("flaky: {other:?}"),
+    }
+    assert_eq!(settled.len(), 5);
+    for settlement in settled.iter() {
+        assert_eq!(settlement.flow, FLOW);
+        assert_eq!(
+            settlement
+                .calls
+                .iter()
+                .map(|c| c.operation)
+                .collect::<Vec<_>>(),
+            ["media"],
+            "the handler's call reaches the observer"
+        );
+    }
     bed.finish().await;
 }

@@ -44,7 +44,7 @@ impl Lifecycle {
             && due > now
         {
             self.ctx.scheduler.hop(&event, due, now).await?;
-            return Ok(Handled::Skipped);
+            return Ok(Handled::Skipped("not_due"));
         }
         let asset_id = event
             .subject
@@ -87,7 +87,7 @@ async fn photoshelter_media(
     };
     if media.as_ref().is_some_and(|m| smintio_origin(m).is_some()) {
         // Our copy of a Smint.io license: Smint.io never received it from us.
-        return Ok(Handled::Skipped);
+        return Ok(Handled::Skipped("echo"));
     }
     let expired = media
         .as_ref()
@@ -105,7 +105,7 @@ async fn photoshelter_media(
     };
     if !inactive {
         tracing::debug!(%media_id, "still in active use: nothing to do");
-        return Ok(Handled::Skipped);
+        return Ok(Handled::Skipped("in_use"));
     }
     let mut changed = connection.smint_push.delete(media_id).await? == Pushed::Written;
     if expired
@@ -125,7 +125,7 @@ async fn photoshelter_media(
     Ok(if changed {
         Handled::Ok
     } else {
-        Handled::Skipped
+        Handled::Skipped("unchanged")
     })
 }
 
@@ -142,10 +142,10 @@ async fn smintio_license(
     };
     let ended = lpt.is_cancelled() == Some(true) || is_expired(license_expires_at(&lpt), now);
     let Some(gallery) = connection.rules.distribution.gallery.as_deref() else {
-        return Ok(Handled::Skipped);
+        return Ok(Handled::Skipped("no_distribution_gallery"));
     };
     if !ended {
-        return Ok(Handled::Skipped);
+        return Ok(Handled::Skipped("in_use"));
     }
     let mut changed = false;
     for copy in find_copies(&connection.photoshelter, gallery, uuid).await? {
@@ -155,7 +155,7 @@ async fn smintio_license(
     Ok(if changed {
         Handled::Ok
     } else {
-        Handled::Skipped
+        Handled::Skipped("unchanged")
     })
 }
 

@@ -69,7 +69,7 @@ impl ToPhotoshelter {
             None => {
                 // A feed ping names no license: apply every license the feed shows changed.
                 let changed = connection.licenses.refresh().await?;
-                let mut outcome = Handled::Skipped;
+                let mut outcome = Handled::Skipped("unchanged");
                 for lpt in changed {
                     let uuid = lpt.uuid.clone();
                     let feed = Feed::JustRead(Box::new(lpt));
@@ -138,7 +138,7 @@ impl ToPhotoshelter {
             return Ok(if changed {
                 Handled::Ok
             } else {
-                Handled::Skipped
+                Handled::Skipped("withheld")
             });
         }
 
@@ -150,7 +150,7 @@ impl ToPhotoshelter {
                 newer = newer.version,
                 "stale: a newer version is already distributed"
             );
-            return Ok(Handled::Skipped);
+            return Ok(Handled::Skipped("stale"));
         }
         if let Some(expires) = license_expires_at(&lpt) {
             self.ctx
@@ -174,7 +174,7 @@ impl ToPhotoshelter {
         Ok(if changed {
             Handled::Ok
         } else {
-            Handled::Skipped
+            Handled::Skipped("unchanged")
         })
     }
 

@@ -70,7 +70,7 @@ impl ToSmint {
             Exposure::Withhold(Withheld::FromSmintio) => {
                 // Our own copy of a Smint.io license: sending it back would be an echo.
                 tracing::debug!(%media_id, "copy of a Smint.io license: not sent back");
-                Ok(Handled::Skipped)
+                Ok(Handled::Skipped("echo"))
             }
             Exposure::Withhold(reason) => {
                 tracing::info!(%media_id, reason = reason.as_str(), "not exposed in Smint.io");
@@ -94,7 +94,7 @@ impl ToSmint {
             Exposure::Expose(audience) => {
                 let asset = asset_for_media(&media, &audience);
                 let Some(pending) = connection.smint_push.prepare(asset).await else {
-                    return Ok(Handled::Skipped);
+                    return Ok(Handled::Skipped("unchanged"));
                 };
                 // Scheduled before the push is recorded, so a failure between the two is
                 // retried with the schedule, never without it.
@@ -121,7 +121,7 @@ impl ToSmint {
 fn outcome(pushed: Pushed) -> Result<Handled, FlowError> {
     Ok(match pushed {
         Pushed::Written => Handled::Ok,
-        Pushed::Unchanged => Handled::Skipped,
+        Pushed::Unchanged => Handled::Skipped("unchanged"),
     })
 }
 

@@ -55,7 +55,7 @@ async fn leaves_media_still_in_active_use_alone() {
 
     let outcome = h.lifecycle().handle(&scheduled(&expiry, was_due)).await;
 
-    assert_eq!(outcome, Ok(Handled::Skipped));
+    assert_eq!(outcome, Ok(Handled::Skipped("in_use")));
 }
 
 #[tokio::test]
@@ -100,7 +100,7 @@ async fn sends_an_expiry_that_is_not_due_one_hop_further_without_calling_either_
 
     let outcome = h.lifecycle().handle(&scheduled(&expiry, due)).await;
 
-    assert_eq!(outcome, Ok(Handled::Skipped));
+    assert_eq!(outcome, Ok(Handled::Skipped("not_due")));
     // Two hours away: the one-hour tier of the example config is the longest that does not
     // overshoot.
     let tier = h.rabbit.topology.scheduler_queue(3600);

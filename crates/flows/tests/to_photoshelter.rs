@@ -108,7 +108,10 @@ async fn does_not_upload_the_same_license_a_second_time() {
         .handle(&delivery(&license_event(EventType::LicenseUpdated)))
         .await;
 
-    assert_eq!((first, second), (Ok(Handled::Ok), Ok(Handled::Skipped)));
+    assert_eq!(
+        (first, second),
+        (Ok(Handled::Ok), Ok(Handled::Skipped("unchanged")))
+    );
 }
 
 /// `mock` answers first, exactly once.

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod calls;
 pub mod trace;
 
 use std::time::Duration;

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use assetrelay_contract::OutgoingMessage;
 use assetrelay_contract::amqp::{MAX_DETAIL_BYTES, Parking, header, text_headers, truncate};
+use assetrelay_http_failure::calls::{self, CallLog};
 use assetrelay_http_failure::trace::{self, TraceContext};
 use chrono::Utc;
 use lapin::options::{BasicAckOptions, BasicNackOptions};
@@ -16,7 +17,7 @@ use tokio_util::task::AbortOnDropHandle;
 use tracing::{Instrument, Span};
 
 use super::republish;
-use super::{Delivery, FailureKind, Handled, Handler, HandlerError, Shared};
+use super::{Decision, Delivery, FailureKind, Handled, Handler, HandlerError, Settlement, Shared};
 use crate::connection::error_chain;
 
 /// What became of a delivery: the `outcome` label.
@@ -31,6 +32,16 @@ enum Outcome {
 }
 
 impl Outcome {
+    fn of(decision: &Decision) -> Self {
+        match decision {
+            Decision::Written => Self::Ok,
+            Decision::Skipped { .. } => Self::Skipped,
+            Decision::Retried { .. } => Self::Retried,
+            Decision::Parked { .. } => Self::Parked,
+            Decision::Requeued { .. } => Self::Requeued,
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Self::Ok => "ok",
@@ -70,15 +81,17 @@ pub(super) async fn process<H: Handler>(
     let span = delivery_span(flow, &delivery);
     let _in_flight = InFlight::start(flow);
 
-    let (outcome, handler_time) = async {
+    let log = CallLog::new();
+    let (decision, handler_time) = async {
         let started = Instant::now();
-        let result = call(&shared, delivery.clone(), Span::current()).await;
+        let result = call(&shared, delivery.clone(), Span::current(), log.clone()).await;
         let handler_time = started.elapsed();
-        let outcome = settle(&shared, &delivery, &properties, &acker, result).await;
-        (outcome, handler_time)
+        let decision = settle(&shared, &delivery, &properties, &acker, result).await;
+        (decision, handler_time)
     }
-    .instrument(span)
+    .instrument(span.clone())
     .await;
+    let outcome = Outcome::of(&decision);
 
     metrics::histogram!(
         "assetrelay_flow_handler_seconds",
@@ -93,6 +106,16 @@ pub(super) async fn process<H: Handler>(
         "outcome" => outcome.as_str(),
     )
     .increment(1);
+    if let Some(observer) = &shared.observer {
+        let settlement = Settlement {
+            flow: shared.flow,
+            delivery,
+            decision,
+            duration: handler_time,
+            calls: log.calls(),
+        };
+        observer.settled(settlement).instrument(span).await;
+    }
 }
 
 /// Run the handler in a task of its own: a panic then fails this message only (a
@@ -102,6 +125,7 @@ async fn call<H: Handler>(
     shared: &Shared<H>,
     delivery: Arc<Delivery>,
     span: Span,
+    log: CallLog,
 ) -> Result<Handled, HandlerError> {
     let handler = shared.handler.clone();
     let limit = shared.settings.handler_timeout;
@@ -110,7 +134,11 @@ async fn call<H: Handler>(
         delivery.header(header::TRACESTATE),
     );
     let task = AbortOnDropHandle::new(tokio::spawn(
-        trace::scope(context, async move { handler.handle(&delivery).await }).instrument(span),
+        calls::scope(
+            log,
+            trace::scope(context, async move { handler.handle(&delivery).await }),
+        )
+        .instrument(span),
     ));
     match tokio::time::timeout(limit, task).await {
         Ok(Ok(result)) => result,
@@ -136,20 +164,20 @@ async fn settle<H: Handler>(
     properties: &BasicProperties,
     acker: &Acker,
     result: Result<Handled, HandlerError>,
-) -> Outcome {
+) -> Decision {
     let error = match result {
         Ok(handled) => {
-            let outcome = match handled {
-                Handled::Ok => Outcome::Ok,
-                Handled::Skipped => Outcome::Skipped,
+            let decision = match handled {
+                Handled::Ok => Decision::Written,
+                Handled::Skipped(reason) => Decision::Skipped { reason },
             };
-            tracing::debug!(outcome = outcome.as_str(), "handled");
+            tracing::debug!(outcome = decision.as_str(), "handled");
             ack(acker).await;
-            return outcome;
+            return decision;
         }
         Err(error) => error,
     };
-    let (copy, outcome) = plan(shared, delivery, properties, &error);
+    let (copy, plan) = plan(shared, delivery, properties, &error);
     let detail = truncate(&error.detail, MAX_DETAIL_BYTES);
     if let Err(e) = shared.publisher.publish(&copy).await {
         tracing::warn!(
@@ -168,28 +196,45 @@ async fn settle<H: Handler>(
         if !matches!(requeued, Ok(true)) {
             tracing::warn!("nack failed; the broker will redeliver the message");
         }
-        return Outcome::Requeued;
+        return Decision::Requeued { error };
     }
-    match outcome {
-        Outcome::Retried => tracing::info!(
+    let next_attempt = delivery.attempt.saturating_add(1);
+    match plan {
+        Plan::Retry { .. } => tracing::info!(
             error.class = %error.class,
             error.detail = %detail,
             status = error.status,
             queue = %copy.routing_key,
-            next_attempt = delivery.attempt.saturating_add(1),
+            next_attempt,
             "failed; retrying later"
         ),
-        _ => tracing::info!(
+        Plan::Park => tracing::info!(
             error.class = %error.class,
             error.detail = %detail,
             status = error.status,
             queue = %copy.routing_key,
-            attempts = delivery.attempt.saturating_add(1),
+            attempts = next_attempt,
             "failed; parked"
         ),
     }
     ack(acker).await;
-    outcome
+    match plan {
+        Plan::Retry { delay } => Decision::Retried {
+            error,
+            next_attempt,
+            delay,
+        },
+        Plan::Park => Decision::Parked {
+            error,
+            attempts: next_attempt,
+        },
+    }
+}
+
+/// Where the copy of a failed message goes.
+enum Plan {
+    Retry { delay: std::time::Duration },
+    Park,
 }
 
 /// The copy to publish for a failed message and where it goes.
@@ -198,7 +243,7 @@ fn plan<H>(
     delivery: &Delivery,
     properties: &BasicProperties,
     error: &HandlerError,
-) -> (OutgoingMessage, Outcome) {
+) -> (OutgoingMessage, Plan) {
     let topology = &shared.topology;
     let flow = shared.flow;
     let now = Utc::now();
@@ -222,7 +267,12 @@ fn plan<H>(
             &error.class,
             now,
         );
-        return (copy, Outcome::Retried);
+        return (
+            copy,
+            Plan::Retry {
+                delay: std::time::Duration::from_secs(tier),
+            },
+        );
     }
     let detail = match error.kind {
         FailureKind::Permanent => error.detail.clone(),
@@ -242,7 +292,7 @@ fn plan<H>(
         &parking,
         now,
     );
-    (copy, Outcome::Parked)
+    (copy, Plan::Park)
 }
 
 async fn ack(acker: &Acker) {

@@ -4,6 +4,7 @@
 //! - `handling`: one delivery: span, handler in its own task (panic and timeout
 //!   isolation), then ack, retry or park, and the metrics.
 //! - `republish`: the retry and parked copies of a message and their headers.
+//! - `observe`: the [`Observer`] told what became of each delivery (outcome history).
 //!
 //! A message is acked only after the handler succeeded or after its retry/parked copy was
 //! confirmed by the broker; if that copy cannot be published it is requeued (nack), so a
@@ -15,8 +16,11 @@
 //! `assetrelay_flow_in_flight{flow}`. `connection` is the `x-connection` header or `unknown`.
 
 mod handling;
+mod observe;
 mod republish;
 mod session;
+
+pub use observe::{Decision, Observer, Settlement};
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -71,8 +75,9 @@ impl Delivery {
 pub enum Handled {
     /// Done (metric outcome `ok`).
     Ok,
-    /// Nothing to do for this message (metric outcome `skipped`).
-    Skipped,
+    /// Nothing to do for this message (metric outcome `skipped`), and why: a short
+    /// reason class such as `unchanged`, `echo`, `stale` or `not_exposed`.
+    Skipped(&'static str),
 }
 
 /// Whether retrying can help.
@@ -148,7 +153,7 @@ pub trait Handler: Send + Sync + 'static {
 /// many) on the same queue compete for its messages.
 pub struct Consumer<H> {
     broker: Broker,
-    shared: Arc<Shared<H>>,
+    shared: Shared<H>,
 }
 
 /// What every delivery task needs.
@@ -158,6 +163,7 @@ struct Shared<H> {
     flow: Flow,
     settings: ConsumerSettings,
     handler: Arc<H>,
+    observer: Option<Arc<dyn Observer>>,
 }
 
 impl<H: Handler> Consumer<H> {
@@ -171,20 +177,27 @@ impl<H: Handler> Consumer<H> {
     ) -> Self {
         Self {
             broker,
-            shared: Arc::new(Shared {
+            shared: Shared {
                 publisher,
                 topology,
                 flow,
                 settings,
                 handler,
-            }),
+                observer: None,
+            },
         }
+    }
+
+    /// Tell `observer` what became of every delivery.
+    pub fn with_observer(mut self, observer: Arc<dyn Observer>) -> Self {
+        self.shared.observer = Some(observer);
+        self
     }
 
     /// Runs until `shutdown` is cancelled; reconnects and resumes after broker loss;
     /// returns `Ok(())` after a clean drain. Broker trouble (no connection, a missing
     /// queue) is retried with backoff until shutdown rather than returned.
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), BrokerError> {
-        session::run(self.broker, self.shared, shutdown).await
+        session::run(self.broker, Arc::new(self.shared), shutdown).await
     }
 }

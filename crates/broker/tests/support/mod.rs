@@ -70,8 +70,18 @@ impl TestBed {
         settings: ConsumerSettings,
         handler: Arc<H>,
     ) -> Running {
+        self.run_observed(broker, settings, handler, None)
+    }
+
+    pub fn run_observed<H: Handler>(
+        &self,
+        broker: Broker,
+        settings: ConsumerSettings,
+        handler: Arc<H>,
+        observer: Option<Arc<dyn assetrelay_broker::consumer::Observer>>,
+    ) -> Running {
         let publisher = Publisher::new(broker.clone(), 1, Duration::from_secs(5));
-        let consumer = Consumer::new(
+        let mut consumer = Consumer::new(
             broker.clone(),
             publisher,
             self.topology.clone(),
@@ -79,6 +89,9 @@ impl TestBed {
             settings,
             handler,
         );
+        if let Some(observer) = observer {
+            consumer = consumer.with_observer(observer);
+        }
         let token = CancellationToken::new();
         let handle = tokio::spawn(consumer.run(token.clone()));
         Running {

@@ -4,12 +4,14 @@ use std::future::Future;
 use std::time::Instant;
 
 use assetrelay_http_failure::Failure;
+use assetrelay_http_failure::calls::{PlatformCall, record};
 
 /// Histogram of platform calls by platform, operation and status (`ok`, an HTTP status, or
 /// `transport`).
 pub const PLATFORM_CALL_SECONDS: &str = "assetrelay_platform_call_seconds";
 
-/// Run one platform call and record how long it took and how it ended.
+/// Run one platform call and record how long it took and how it ended, in the metric and
+/// in the delivery's call log (its outcome history).
 pub async fn timed<T, E: Failure>(
     platform: &'static str,
     operation: &'static str,
@@ -23,7 +25,14 @@ pub async fn timed<T, E: Failure>(
             .status()
             .map_or_else(|| "transport".to_owned(), |s| s.as_u16().to_string()),
     };
-    metrics::histogram!(PLATFORM_CALL_SECONDS, "platform" => platform, "operation" => operation, "status" => status)
-        .record(started.elapsed().as_secs_f64());
+    let duration = started.elapsed();
+    metrics::histogram!(PLATFORM_CALL_SECONDS, "platform" => platform, "operation" => operation, "status" => status.clone())
+        .record(duration.as_secs_f64());
+    record(PlatformCall {
+        platform,
+        operation,
+        status,
+        duration,
+    });
     result
 }
