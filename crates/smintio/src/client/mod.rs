@@ -33,7 +33,9 @@ pub use config::{AdapterConfig, ClientConfig, DEFAULT_PAGE_SIZE, RetryPolicy};
 pub use error::{ConfigError, Error};
 pub use feed::{FeedPage, FeedPager};
 pub use model::*;
-pub use token_store::{MemoryTokenStore, StoredToken, SwapOutcome, TokenStore, TokenStoreError};
+pub use token_store::{
+    MemoryTokenStore, StoreFuture, StoredToken, SwapOutcome, TokenStore, TokenStoreError,
+};
 
 use adapter::AdapterPush;
 use auth::Auth;
