@@ -171,6 +171,11 @@ pub struct SmintioCredentials {
     pub client_secret: SecretString,
     /// The refresh token the sandbox accepts initially.
     pub refresh_token: SecretString,
+    /// Whether `refresh_token` stays valid after it was used. A real OAuth server consumes
+    /// it on first use like every refresh token; keeping it valid is a sandbox-only
+    /// convenience for processes that do not share rotated tokens (the three flows of
+    /// `assetrelay dev`, restarts with a state file). `false` is the faithful behaviour.
+    pub reusable_refresh_token: bool,
 }
 
 impl Default for SmintioCredentials {
@@ -180,6 +185,7 @@ impl Default for SmintioCredentials {
             client_id: "assetrelay-dev".into(),
             client_secret: "dev-client-secret".into(),
             refresh_token: "dev-refresh-token".into(),
+            reusable_refresh_token: true,
         }
     }
 }

@@ -99,6 +99,14 @@ pub enum Error {
         /// How many items the client reads at most.
         limit: usize,
     },
+    /// A media item kept changing while it was read: every bracket of base, parts and
+    /// base again saw two different bases (see `client::snapshot`). Transient: the item
+    /// was being edited, and a later read finds it at rest.
+    #[error("PhotoShelter media changed during each of {attempts} reads; no consistent snapshot")]
+    InconsistentRead {
+        /// Brackets tried.
+        attempts: u32,
+    },
     /// An id passed by the caller is not a PhotoShelter id (it would change the path).
     #[error("invalid PhotoShelter {what} id")]
     InvalidId {
@@ -108,11 +116,15 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether retrying later may succeed: timeouts, connection failures, 5xx, 408, 429.
+    /// Whether retrying later may succeed: timeouts, connection failures, 5xx, 408, 429,
+    /// an item edited throughout its read.
     /// Everything else (other 4xx, undecodable bodies, bad input) is permanent.
     pub fn is_transient(&self) -> bool {
         match self {
-            Error::Timeout { .. } | Error::Connect { .. } | Error::Transport { .. } => true,
+            Error::Timeout { .. }
+            | Error::Connect { .. }
+            | Error::Transport { .. }
+            | Error::InconsistentRead { .. } => true,
             Error::Http { status, .. } => assetrelay_http_failure::is_transient_status(*status),
             Error::Api { .. }
             | Error::Decode { .. }

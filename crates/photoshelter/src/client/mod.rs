@@ -4,6 +4,8 @@
 //! - `transport`: sends a call with the API key and auth headers, re-logs in once on 401,
 //!   retries a short 429 in-process, and classifies failures into [`Error`].
 //! - `auth`: v3 token login plus organization authentication.
+//! - [`snapshot`]: a media item read consistently ([`MediaSnapshot`]) and the
+//!   [`SourceVersion`] that orders reads of it.
 //! - `read` / `write`: the endpoints, each commented with its evidence level
 //!   (DOC / SPEC-DRAFT / CLIENT / UNVERIFIED / ASSUMED, see `docs/platforms.md`).
 //! - [`model`]: typed results ([`Media`], [`Iptc`], ...); missing means unknown.
@@ -16,6 +18,7 @@ mod error;
 pub mod model;
 mod parse;
 mod read;
+pub mod snapshot;
 mod transport;
 mod write;
 
@@ -26,6 +29,7 @@ pub use error::Error;
 pub use model::{
     GalleryRef, Iptc, Media, MediaSummary, MediaUpdate, Upload, UploadSource, Uploaded, Visibility,
 };
+pub use snapshot::{MediaSnapshot, SourceVersion};
 
 /// Result of every client call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -105,6 +109,7 @@ mod tests {
     fn every_call_is_send(c: &Client, u: &Upload, i: &Iptc, m: &MediaUpdate) {
         let since = chrono::Utc::now();
         assert_send(&c.media("x"));
+        assert_send(&c.media_snapshot("x"));
         assert_send(&c.media_modified_since(since));
         assert_send(&c.gallery_children("x"));
         assert_send(&c.upload(u));

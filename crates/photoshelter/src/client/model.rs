@@ -140,7 +140,9 @@ pub struct Media {
     /// Brands "License Expiration Date" (attribute `license_expiration_date`; ASSUMED: the
     /// API name of this field is undocumented).
     pub license_expiration_date: Option<NaiveDate>,
-    /// Version number (attribute `version`; ASSUMED).
+    /// Version number of the *file* (attribute `version`; ASSUMED): it counts binaries,
+    /// so it stays `1` through every metadata edit and cannot order reads; use
+    /// [`MediaSnapshot::source_version`](super::MediaSnapshot::source_version).
     pub version: Option<u64>,
     /// Creation time (`created_at` or `uploaded_at`).
     pub created_at: Option<DateTime<Utc>>,

@@ -18,8 +18,6 @@ use super::model::{GalleryRef, Media, MediaSummary};
 use super::transport::Api;
 use super::{Client, Result, checked_id, parse};
 
-const GET_MEDIA: &str = "GET /psapi/v4.0/media/{media_id}";
-const GET_IPTC: &str = "GET /psapi/v4.0/media/{media_id}/iptc";
 const GET_GALLERIES: &str = "GET /psapi/v4.0/media/{media_id}/galleries";
 const GET_CUSTOM: &str = "GET /psapi/v4.0/media/{media_id}/custom-metadata";
 const LIST_MEDIA: &str = "GET /psapi/v4.0/media";
@@ -32,7 +30,7 @@ const MAX_PAGES: u32 = 200;
 
 impl Client {
     /// GETs a v4 path and returns the decoded JSON body.
-    async fn get_v4(
+    pub(super) async fn get_v4(
         &self,
         endpoint: &'static str,
         path: &str,
@@ -51,29 +49,15 @@ impl Client {
         answer.json(endpoint)
     }
 
-    /// A media item with its IPTC, galleries and custom metadata (four calls, concurrent).
+    /// A media item with its IPTC, galleries and custom metadata, read as one consistent
+    /// snapshot ([`Client::media_snapshot`], which also says when it was read).
     pub async fn media(&self, media_id: &str) -> Result<Media> {
-        let id = checked_id("media", media_id)?;
-        let (item_path, iptc_path) = (
-            format!("/psapi/v4.0/media/{id}"),
-            format!("/psapi/v4.0/media/{id}/iptc"),
-        );
-        let (item, iptc, galleries, custom) = futures::try_join!(
-            self.get_v4(GET_MEDIA, &item_path, &[]),
-            self.get_v4(GET_IPTC, &iptc_path, &[]),
-            self.media_galleries(id),
-            self.custom_metadata(id),
-        )?;
-        let mut media = v4_data(&item)
-            .and_then(parse::media)
-            .ok_or_else(|| decode(GET_MEDIA, "no media resource in data"))?;
-        media.iptc = Some(v4_data(&iptc).map(parse::iptc).unwrap_or_default());
-        media.galleries = Some(galleries);
-        media.custom_metadata = custom;
-        Ok(media)
+        self.media_snapshot(media_id)
+            .await
+            .map(super::snapshot::MediaSnapshot::into_media)
     }
 
-    async fn media_galleries(&self, id: &str) -> Result<Vec<GalleryRef>> {
+    pub(super) async fn media_galleries(&self, id: &str) -> Result<Vec<GalleryRef>> {
         let path = format!("/psapi/v4.0/media/{id}/galleries");
         let items = self.paged(GET_GALLERIES, &path, &[]).await?;
         Ok(items.iter().filter_map(parse::gallery).collect())
@@ -81,7 +65,7 @@ impl Client {
 
     /// `None` when the endpoint answers 404 for an existing item: the organization has no
     /// custom metadata (a Brands feature), so its values are unknown.
-    async fn custom_metadata(
+    pub(super) async fn custom_metadata(
         &self,
         id: &str,
     ) -> Result<Option<std::collections::BTreeMap<String, String>>> {
@@ -171,8 +155,4 @@ fn limit_exceeded(endpoint: &'static str) -> Error {
         endpoint,
         limit: (MAX_PAGES * PER_PAGE) as usize,
     }
-}
-
-fn decode(endpoint: &'static str, reason: &'static str) -> Error {
-    Error::missing(endpoint, StatusCode::OK, reason)
 }

@@ -7,8 +7,10 @@
 //! `{"error": "invalid_grant" | "invalid_client" | ...}` (RFC 6749 §5.2).
 //!
 //! Refresh tokens rotate (research "Unknown" #4: the SDKs store the returned one every
-//! time): each grant returns a new one and consumes the rotated one presented. The
-//! configured refresh token stays valid so several dev processes can start from it.
+//! time): each grant returns a new one and consumes the one presented, which is then
+//! refused with `invalid_grant` like any unknown token. No grace period: none is
+//! documented. The configured refresh token is consumed the same way unless
+//! `smintio.reusable_refresh_token` (a sandbox-only convenience) keeps it valid.
 
 use std::collections::HashMap;
 
@@ -62,11 +64,16 @@ async fn token(
     let presented = field("refresh_token");
     let now = Utc::now();
     let mut state = app.smintio.lock().await;
-    let configured =
-        !presented.is_empty() && presented == credentials.refresh_token.expose_secret();
+    let configured = !presented.is_empty()
+        && presented == credentials.refresh_token.expose_secret()
+        && (credentials.reusable_refresh_token || !state.configured_token_used);
     let rotated = state.refresh_tokens.remove(presented).is_some();
     if !configured && !rotated {
+        state.token_refusals += 1;
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
+    }
+    if configured {
+        state.configured_token_used = true;
     }
     let lifetime = app.config.token_lifetime_secs;
     let access_token = random_token();

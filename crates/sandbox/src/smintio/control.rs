@@ -8,7 +8,7 @@
 //! | `GET` | `/_sandbox/smintio/assets` | everything the data adapter holds: `[{"unscoped_asset_identifier", "asset_data_object" (PascalCase, as received), "updated_at", "updates"}]` |
 //! | `GET` | `/_sandbox/smintio/assets/{external_id}` | one of those (by `UnscopedAssetIdentifier` or `ExternalId`), 404 if none |
 //! | `GET` | `/_sandbox/smintio/changes` | every accepted data-adapter change, in order |
-//! | `GET` | `/_sandbox/smintio/tokens` | `{"grants", "active_access_tokens"}` |
+//! | `GET` | `/_sandbox/smintio/tokens` | `{"grants", "refusals", "active_access_tokens"}` (`refusals`: grants answered `invalid_grant`) |
 //! | `POST` | `/_sandbox/smintio/tokens/expire` | invalidates every access token (refresh tokens stay valid): `{"expired": n}` |
 
 use axum::extract::{Path, State};
@@ -153,7 +153,11 @@ async fn tokens(State(app): State<AppState>) -> Json<Value> {
         .values()
         .filter(|expires_at| **expires_at > now)
         .count();
-    Json(json!({ "grants": state.token_grants, "active_access_tokens": active }))
+    Json(json!({
+        "grants": state.token_grants,
+        "refusals": state.token_refusals,
+        "active_access_tokens": active,
+    }))
 }
 
 async fn expire_tokens(State(app): State<AppState>) -> Json<Value> {

@@ -26,10 +26,17 @@ pub struct State {
     /// Issued access tokens and their expiry.
     pub access_tokens: BTreeMap<String, DateTime<Utc>>,
     /// Rotated refresh tokens not used yet (one-time use). The configured refresh token
-    /// stays valid, standing in for the one the interactive authorization produced.
+    /// stands in for the one the interactive authorization produced; it is one-time use
+    /// too unless `smintio.reusable_refresh_token` keeps it valid.
     pub refresh_tokens: BTreeMap<String, DateTime<Utc>>,
+    /// Whether the configured refresh token was used (it then no longer works when it
+    /// is not reusable).
+    pub configured_token_used: bool,
     /// Successful token grants since start (shown by `GET /_sandbox/smintio/tokens`).
     pub token_grants: u64,
+    /// Refresh-token grants refused with `invalid_grant` (an unknown, used or guessed
+    /// refresh token), shown by `GET /_sandbox/smintio/tokens`.
+    pub token_refusals: u64,
     /// Pre-signed download tokens (`/consumer/v1/_files/{token}`).
     pub files: BTreeMap<String, FileToken>,
     /// What our data adapter holds, by `UnscopedAssetIdentifier`.

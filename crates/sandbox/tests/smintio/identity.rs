@@ -38,6 +38,76 @@ async fn a_rotated_refresh_token_works_once() {
     );
 }
 
+/// The sandbox as a real OAuth server behaves: the configured token is consumed too.
+async fn faithful() -> Smint {
+    let mut config = SandboxConfig::for_tests();
+    config.smintio.reusable_refresh_token = false;
+    Smint::with_config(config).await
+}
+
+async fn error_of(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn every_refresh_rotates_and_refuses_the_token_it_replaced() {
+    let smint = faithful().await;
+    let mut presented = "dev-refresh-token".to_owned();
+    let mut seen = vec![presented.clone()];
+    for _ in 0..3 {
+        let body: Value = smint.grant(&presented).await.json().await.unwrap();
+        let rotated = body["refresh_token"].as_str().unwrap().to_owned();
+        assert!(!seen.contains(&rotated), "a new refresh token every time");
+
+        let (status, error) = error_of(smint.grant(&presented).await).await;
+
+        assert_eq!(
+            (status, &error["error"]),
+            (400, &Value::from("invalid_grant"))
+        );
+        seen.push(rotated.clone());
+        presented = rotated;
+    }
+    let (_, tokens) = smint.get_json("/_sandbox/smintio/tokens").await;
+    assert_eq!(
+        (tokens["grants"].as_u64(), tokens["refusals"].as_u64()),
+        (Some(3), Some(3))
+    );
+}
+
+#[tokio::test]
+async fn two_refreshes_with_the_same_token_give_one_grant_and_one_invalid_grant() {
+    let smint = faithful().await;
+    let first: Value = smint.grant("dev-refresh-token").await.json().await.unwrap();
+    let old = first["refresh_token"].as_str().unwrap();
+
+    let (a, b) = tokio::join!(smint.grant(old), smint.grant(old));
+
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 400]);
+    let refused = if a.status() == 400 { a } else { b };
+    assert_eq!(error_of(refused).await.1["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn the_configured_refresh_token_is_kept_valid_only_when_configured_reusable() {
+    let reusable = Smint::start().await;
+    for _ in 0..2 {
+        assert_eq!(reusable.grant("dev-refresh-token").await.status(), 200);
+    }
+    let smint = faithful().await;
+    assert_eq!(smint.grant("dev-refresh-token").await.status(), 200);
+
+    let (status, error) = error_of(smint.grant("dev-refresh-token").await).await;
+
+    assert_eq!(
+        (status, &error["error"]),
+        (400, &Value::from("invalid_grant"))
+    );
+}
+
 #[tokio::test]
 async fn refuses_an_unknown_refresh_token_and_wrong_client_credentials() {
     let smint = Smint::start().await;

@@ -2,11 +2,20 @@
 //! `{identity}/connect/token` (DOC: SDK source, `SmintIoAuthenticationRefresherImpl.cs`).
 //!
 //! One cached access token per client, refreshed `token_refresh_margin` before it expires
-//! and whenever an API call was refused with 401/403. The server rotates refresh tokens
-//! (the SDKs store the returned one every time), so the newest is kept in memory for the
-//! caller to persist. The lock is held across a refresh so concurrent callers share one
-//! refresh instead of racing with the same, possibly already rotated, refresh token.
+//! and whenever an API call was refused with 401/403. The lock is held across a refresh,
+//! so one client refreshes once at a time and concurrent callers share that refresh.
+//!
+//! The server rotates refresh tokens (the SDKs store the returned one every time) and
+//! refuses a used one with `invalid_grant`, so the newest lives in the [`TokenStore`]
+//! shared by every client of the connection. Before each refresh the client takes the
+//! stored token when it is newer than its own (another client rotated it, or this is a
+//! new start; the configured token only seeds an empty store), and after each refresh
+//! it swaps the rotated token in from the version it presented. When two clients
+//! present the same token at once, the server grants one: the winner's swap succeeds,
+//! and the loser, refused with `invalid_grant`, waits for that swap, takes the winner's
+//! token and refreshes once more with it.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -17,7 +26,9 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::Error;
+use super::config::ClientConfig;
 use super::http::{decode_json, send};
+use super::token_store::{StoredToken, SwapOutcome, TokenStore};
 
 const OPERATION: &str = "token refresh";
 /// Lifetime assumed when the server omits `expires_in` (not documented; research "Unknown" #4).
@@ -37,7 +48,10 @@ struct Cached {
 
 struct TokenState {
     access: Option<Cached>,
+    /// The refresh token to present next.
     refresh: SecretString,
+    /// Its version in the store; `None` until the store was first read.
+    version: Option<i64>,
     generation: u64,
 }
 
@@ -47,6 +61,8 @@ pub(crate) struct Auth {
     client_secret: SecretString,
     margin: Duration,
     timeout: Duration,
+    rotation_wait: Duration,
+    store: Arc<dyn TokenStore>,
     state: Mutex<TokenState>,
     refreshes: AtomicU64,
 }
@@ -63,23 +79,19 @@ struct TokenResponse {
 }
 
 impl Auth {
-    pub(crate) fn new(
-        token_url: Url,
-        client_id: String,
-        client_secret: SecretString,
-        refresh_token: SecretString,
-        margin: Duration,
-        timeout: Duration,
-    ) -> Self {
+    pub(crate) fn new(token_url: Url, config: &ClientConfig, store: Arc<dyn TokenStore>) -> Self {
         Self {
             token_url,
-            client_id,
-            client_secret,
-            margin,
-            timeout,
+            client_id: config.client_id.clone(),
+            client_secret: config.client_secret.clone(),
+            margin: config.token_refresh_margin,
+            timeout: config.timeout,
+            rotation_wait: config.rotation_wait,
+            store,
             state: Mutex::new(TokenState {
                 access: None,
-                refresh: refresh_token,
+                refresh: config.refresh_token.clone(),
+                version: None,
                 generation: 0,
             }),
             refreshes: AtomicU64::new(0),
@@ -127,21 +139,22 @@ impl Auth {
         http: &reqwest::Client,
         state: &mut TokenState,
     ) -> Result<IssuedToken, Error> {
-        let form = [
-            ("grant_type", "refresh_token"),
-            ("refresh_token", state.refresh.expose_secret()),
-            ("client_id", self.client_id.as_str()),
-            ("client_secret", self.client_secret.expose_secret()),
-        ];
-        let request = http
-            .post(self.token_url.clone())
-            .form(&form)
-            .timeout(self.timeout);
-        let response = send(OPERATION, request).await?;
-        let answer: TokenResponse = decode_json(OPERATION, response).await?;
-        if let Some(rotated) = answer.refresh_token.filter(|t| !t.is_empty()) {
-            state.refresh = SecretString::from(rotated);
-        }
+        self.take_newer_from_store(state).await?;
+        let presented = state.version;
+        let answer = match self.grant(http, &state.refresh).await {
+            Ok(answer) => answer,
+            Err(refused) if refused.is_invalid_grant() => {
+                if !self.wait_for_rotation(state, presented).await? {
+                    return Err(refused);
+                }
+                tracing::info!(
+                    "the Smint.io refresh token was rotated by another client; using its token"
+                );
+                self.grant(http, &state.refresh).await?
+            }
+            Err(other) => return Err(other),
+        };
+        self.save_rotated(state, answer.refresh_token).await;
         let lifetime = answer
             .expires_in
             .map(Duration::from_secs)
@@ -162,5 +175,107 @@ impl Auth {
             value,
             generation: state.generation,
         })
+    }
+
+    /// One refresh-token grant.
+    async fn grant(
+        &self,
+        http: &reqwest::Client,
+        refresh_token: &SecretString,
+    ) -> Result<TokenResponse, Error> {
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token.expose_secret()),
+            ("client_id", self.client_id.as_str()),
+            ("client_secret", self.client_secret.expose_secret()),
+        ];
+        let request = http
+            .post(self.token_url.clone())
+            .form(&form)
+            .timeout(self.timeout);
+        let response = send(OPERATION, request).await?;
+        decode_json(OPERATION, response).await
+    }
+
+    /// Adopts the stored token when it is newer than ours; seeds an empty store with ours
+    /// (the configured one, on a first start).
+    async fn take_newer_from_store(&self, state: &mut TokenState) -> Result<(), Error> {
+        match self.store.load().await? {
+            Some(stored) => adopt_if_newer(state, stored),
+            None => match self.store.swap(None, &state.refresh).await? {
+                SwapOutcome::Won { version } => state.version = Some(version),
+                SwapOutcome::Lost { current } => adopt_if_newer(state, current),
+            },
+        }
+        Ok(())
+    }
+
+    /// After `invalid_grant` for the token at `presented`: waits up to `rotation_wait`
+    /// for the store to hold a newer one (the client that used ours saves its rotation
+    /// right after its answer) and adopts it. `false` when none came: the token is
+    /// revoked or lost, and the refusal stands.
+    async fn wait_for_rotation(
+        &self,
+        state: &mut TokenState,
+        presented: Option<i64>,
+    ) -> Result<bool, Error> {
+        let deadline = Instant::now() + self.rotation_wait;
+        let mut pause = Duration::from_millis(10);
+        loop {
+            if let Some(stored) = self.store.load().await?
+                && presented.is_none_or(|v| stored.version > v)
+            {
+                state.refresh = stored.refresh_token;
+                state.version = Some(stored.version);
+                return Ok(true);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(pause.min(deadline - now)).await;
+            pause = (pause * 2).min(Duration::from_millis(500));
+        }
+    }
+
+    /// Swaps the rotated refresh token in from the version we presented.
+    async fn save_rotated(&self, state: &mut TokenState, rotated: Option<String>) {
+        let Some(rotated) = rotated.filter(|t| !t.is_empty()) else {
+            return;
+        };
+        let rotated = SecretString::from(rotated);
+        match self.store.swap(state.version, &rotated).await {
+            Ok(SwapOutcome::Won { version }) => {
+                state.refresh = rotated;
+                state.version = Some(version);
+            }
+            Ok(SwapOutcome::Lost { current }) => {
+                // Someone stored a token without presenting ours (ours was granted, so
+                // nobody else rotated it): theirs is what every other client uses now.
+                tracing::warn!(
+                    stored_version = current.version,
+                    "another Smint.io refresh token was stored meanwhile; using it"
+                );
+                state.refresh = current.refresh_token;
+                state.version = Some(current.version);
+            }
+            Err(e) => {
+                // The grant is done and the old token consumed: keep the rotated one in
+                // memory (the version stays, so the next swap replaces the stale row).
+                tracing::warn!(
+                    error.message = %e,
+                    "the rotated Smint.io refresh token could not be saved; other clients \
+                     of this connection will be refused until the next refresh saves one"
+                );
+                state.refresh = rotated;
+            }
+        }
+    }
+}
+
+fn adopt_if_newer(state: &mut TokenState, stored: StoredToken) {
+    if state.version.is_none_or(|v| stored.version > v) {
+        state.refresh = stored.refresh_token;
+        state.version = Some(stored.version);
     }
 }

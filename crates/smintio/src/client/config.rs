@@ -28,9 +28,9 @@ pub struct ClientConfig {
     pub client_id: String,
     /// OAuth client secret issued by Smint.io.
     pub client_secret: SecretString,
-    /// The stored refresh token (authorization-code flow done once, interactively).
-    /// The server rotates it; the client keeps the newest one in memory, see
-    /// [`SmintioClient::current_refresh_token`](super::SmintioClient::current_refresh_token).
+    /// The refresh token the authorization-code flow produced (done once, interactively).
+    /// Used only while the client's [`TokenStore`](super::TokenStore) holds none: the
+    /// server rotates it on every refresh and the store keeps the newest one.
     pub refresh_token: SecretString,
     /// Where our Portals data-adapter changes go; `None` disables the push.
     pub adapter: Option<AdapterConfig>,
@@ -40,6 +40,10 @@ pub struct ClientConfig {
     pub token_refresh_margin: Duration,
     /// In-process retries of 429 and transport failures.
     pub retry: RetryPolicy,
+    /// After an `invalid_grant`, how long to wait for another client of the connection to
+    /// save the token it rotated ours into (it gets its answer at about the moment we get
+    /// our refusal, and saves it right after).
+    pub rotation_wait: Duration,
 }
 
 impl ClientConfig {
@@ -63,6 +67,7 @@ impl ClientConfig {
             timeout: Duration::from_secs(30),
             token_refresh_margin: Duration::from_secs(60),
             retry: RetryPolicy::default(),
+            rotation_wait: Duration::from_secs(5),
         }
     }
 

@@ -68,6 +68,11 @@ pub enum Error {
     #[error("invalid Smint.io client configuration")]
     Config(#[from] ConfigError),
 
+    /// The refresh-token store could not be read or written (transient: the store may
+    /// come back; the refresh is not attempted without it).
+    #[error(transparent)]
+    TokenStore(#[from] super::token_store::TokenStoreError),
+
     /// A request could not be built or sent for a reason that retrying will not fix.
     #[error("{operation}: request failed")]
     Request {
@@ -112,7 +117,10 @@ impl Error {
     /// Worth retrying later: timeouts, connection and transfer failures, 5xx, 408, 429.
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Timeout { .. } | Self::Connect { .. } | Self::Transfer { .. } => true,
+            Self::Timeout { .. }
+            | Self::Connect { .. }
+            | Self::Transfer { .. }
+            | Self::TokenStore(_) => true,
             Self::Status { status, .. } => assetrelay_http_failure::is_transient_status(*status),
             Self::Decode { .. } | Self::Encode { .. } | Self::Config(_) | Self::Request { .. } => {
                 false
@@ -142,6 +150,22 @@ impl Error {
             self.status(),
             Some(StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
         )
+    }
+
+    /// The identity server refused the refresh token (RFC 6749 §5.2 `invalid_grant`):
+    /// unknown, revoked, or already used (rotated) by another client.
+    pub(crate) fn is_invalid_grant(&self) -> bool {
+        match self {
+            Self::Status {
+                status,
+                detail: Some(detail),
+                ..
+            } => {
+                *status == StatusCode::BAD_REQUEST
+                    && detail.split(':').next() == Some("invalid_grant")
+            }
+            _ => false,
+        }
     }
 
     /// Retried inside one call, as Smint.io's SDKs do: 429 and transport failures.

@@ -4,6 +4,8 @@
 //! - [`error`]: the one [`Error`] type, classified transient / permanent.
 //! - [`model`]: CLAPI-C and Portals wire models.
 //! - `auth`: OAuth2 refresh-token grant with a cached, proactively refreshed access token.
+//! - [`token_store`]: [`TokenStore`], where the rotated refresh token is shared between
+//!   clients, restarts and replicas, and [`MemoryTokenStore`].
 //! - `clapi`: generic metadata, one page of the license-purchase-transaction feed, binaries.
 //! - `feed`: [`FeedPager`], reading the feed page by page without re-reading a page forever.
 //! - `adapter`: pushing `AssetUpdate` / `AssetDeletion` changes to our Portals data adapter.
@@ -21,6 +23,7 @@ pub mod error;
 mod feed;
 mod http;
 pub mod model;
+pub mod token_store;
 
 use std::sync::Arc;
 
@@ -30,6 +33,9 @@ pub use config::{AdapterConfig, ClientConfig, DEFAULT_PAGE_SIZE, RetryPolicy};
 pub use error::{ConfigError, Error};
 pub use feed::{FeedPage, FeedPager};
 pub use model::*;
+pub use token_store::{
+    MemoryTokenStore, StoreFuture, StoredToken, SwapOutcome, TokenStore, TokenStoreError,
+};
 
 use adapter::AdapterPush;
 use auth::Auth;
@@ -58,8 +64,19 @@ impl std::fmt::Debug for SmintioClient {
 }
 
 impl SmintioClient {
-    /// Build the client; fails only on configuration that cannot work.
+    /// Build the client with its own [`MemoryTokenStore`]: the rotated refresh token
+    /// lives as long as this client (and its clones). Fails only on configuration that
+    /// cannot work.
     pub fn new(config: ClientConfig) -> Result<Self, Error> {
+        Self::with_token_store(config, Arc::new(MemoryTokenStore::new()))
+    }
+
+    /// Build the client around a shared token store: every client of the connection
+    /// (other flows, replicas, the next start) presents the newest refresh token.
+    pub fn with_token_store(
+        config: ClientConfig,
+        store: Arc<dyn TokenStore>,
+    ) -> Result<Self, Error> {
         let http = reqwest::Client::builder()
             // Between reads as well: a body that stalls half-way fails too.
             .read_timeout(config.timeout)
@@ -69,14 +86,7 @@ impl SmintioClient {
             .map_err(|source| ConfigError::HttpClient { source })?;
         // DOC (SDK source): `https://{tenant}.smint.io/connect/token`.
         let token_url = config::endpoint(&config.identity_url, &["connect", "token"])?;
-        let auth = Auth::new(
-            token_url,
-            config.client_id.clone(),
-            config.client_secret.clone(),
-            config.refresh_token.clone(),
-            config.token_refresh_margin,
-            config.timeout,
-        );
+        let auth = Auth::new(token_url, &config, store);
         let adapter = config.adapter.as_ref().map(AdapterPush::new).transpose()?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -88,8 +98,8 @@ impl SmintioClient {
         })
     }
 
-    /// The newest refresh token. Smint.io rotates it on every refresh; persist this one
-    /// (e.g. at shutdown) or the next start may present a token that is no longer valid.
+    /// The refresh token this client will present next (the token store's newest, once
+    /// the client has refreshed).
     pub async fn current_refresh_token(&self) -> SecretString {
         self.inner.auth.refresh_token().await
     }
