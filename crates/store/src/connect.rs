@@ -166,6 +166,9 @@ async fn sqlite(config: &StoreConfig, timeout: Duration) -> Result<sqlx::SqliteP
         .synchronous(SqliteSynchronous::Normal)
         // One writer at a time: the others wait for the lock this long, then fail.
         .busy_timeout(timeout);
+    probe::<sqlx::SqliteConnection>(&options)
+        .await
+        .map_err(connect)?;
     SqlitePoolOptions::new()
         .max_connections(config.max_connections)
         .acquire_timeout(timeout)
@@ -180,6 +183,9 @@ async fn postgres(config: &StoreConfig, timeout: Duration) -> Result<sqlx::PgPoo
         source,
     };
     let options = PgConnectOptions::from_str(config.url.expose()).map_err(connect)?;
+    probe::<sqlx::PgConnection>(&options)
+        .await
+        .map_err(connect)?;
     let set_timeout = format!("SET statement_timeout = {}", config.statement_timeout_ms);
     PgPoolOptions::new()
         .max_connections(config.max_connections)
@@ -196,4 +202,10 @@ async fn postgres(config: &StoreConfig, timeout: Duration) -> Result<sqlx::PgPoo
         .connect_with(options)
         .await
         .map_err(connect)
+}
+
+/// One connection made and closed before the pool: a pool that cannot connect reports
+/// only "timed out", this reports why (refused, authentication, no such database).
+async fn probe<C: sqlx::Connection>(options: &C::Options) -> std::result::Result<(), sqlx::Error> {
+    C::connect_with(options).await?.close().await
 }
