@@ -1,9 +1,10 @@
-//! `assetrelay-bench ingress | flows`: see the crate README and docs/PERFORMANCE.md.
+//! `assetrelay-bench ingress | flows | replay | store`: see the crate README and docs/PERFORMANCE.md.
 
 mod flows;
 mod ingress;
 mod load;
 mod replay;
+mod store;
 
 use clap::{Parser, Subcommand};
 
@@ -24,6 +25,8 @@ enum Bench {
     Flows(flows::Options),
     /// Archive replay into a flow queue vs. raw confirmed publishing to it.
     Replay(replay::Options),
+    /// The store's work per delivery (claim, ledger write, outcome) on SQLite or PostgreSQL.
+    Store(store::Options),
 }
 
 #[tokio::main]
@@ -32,5 +35,6 @@ async fn main() -> anyhow::Result<()> {
         Bench::Ingress(options) => ingress::run(options).await,
         Bench::Flows(options) => flows::run(options).await,
         Bench::Replay(options) => replay::run(options).await,
+        Bench::Store(options) => store::run(options).await,
     }
 }

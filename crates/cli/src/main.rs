@@ -30,6 +30,8 @@ enum Command {
     Parked(commands::parked::Args),
     /// Declare the broker topology, or compare the live broker against it.
     Topology(commands::topology::Args),
+    /// Apply the durable store's migrations, or show its state ([store] url).
+    Store(commands::store::Args),
 }
 
 #[tokio::main]
@@ -53,5 +55,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Replay(args) => commands::replay::run(args, config).await,
         Command::Parked(args) => commands::parked::run(args, config).await,
         Command::Topology(args) => commands::topology::run(args, config).await,
+        Command::Store(args) => commands::store::run(args, config).await,
     }
 }

@@ -26,6 +26,10 @@ pub enum UrlError {
         #[source]
         source: std::str::Utf8Error,
     },
+    #[error("no database file: write sqlite://<path>")]
+    NoPath,
+    #[error("a sqlite:// URL takes no query: its options are the [store] settings")]
+    SqliteQuery,
     #[error("the AMQP client does not accept it")]
     Amqp(#[source] AmqpUriError),
 }

@@ -1,6 +1,6 @@
 #![doc = include_str!("../README.md")]
 //! Modules: [`model`] (the typed structs and their defaults; the platform parts of a
-//! connection live in `platform`, the broker's URLs in `endpoint`), [`secret`] (secret sources),
+//! connection live in `platform`, the broker's URLs in `endpoint`, the store's in `store`), [`secret`] (secret sources),
 //! [`load`] (layering and validation), [`env`] (the environment provider), `webhook`
 //! (the verifier a connection's secrets make).
 
@@ -13,6 +13,7 @@ pub mod model;
 mod platform;
 mod rules;
 pub mod secret;
+mod store;
 mod webhook;
 
 pub use load::{ConfigError, load};

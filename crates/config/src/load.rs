@@ -9,7 +9,8 @@ use figment::providers::{Format, Toml};
 use crate::env::EnvMap;
 use crate::secret::ResolveError;
 use crate::{
-    AmqpUrl, Config, ManagementUrl, SchemeName, UrlError, VerifierError, WebhookVerification,
+    AmqpUrl, Config, ManagementUrl, SchemeName, StoreUrl, UrlError, VerifierError,
+    WebhookVerification,
 };
 
 /// Why the configuration cannot be used. Each variant names the key it is about; the
@@ -70,6 +71,7 @@ pub fn load(file: Option<&Path>, env: &BTreeMap<String, String>) -> Result<Confi
     figment = figment.merge(EnvMap(env.clone()));
     check_url(&figment, "broker.url", AmqpUrl::parse)?;
     check_url(&figment, "broker.management_url", ManagementUrl::parse)?;
+    check_url(&figment, "store.url", StoreUrl::parse)?;
     let mut config: Config = figment.extract().map_err(Box::new)?;
     validate(&mut config, env)?;
     Ok(config)
@@ -128,6 +130,18 @@ fn validate(config: &mut Config, env: &BTreeMap<String, String>) -> Result<(), C
     }
     if config.flows.concurrency == 0 {
         return Err(invalid("flows.concurrency", "must be at least 1"));
+    }
+    if config.store.max_connections == 0 {
+        return Err(invalid("store.max_connections", "must be at least 1"));
+    }
+    if config.store.statement_timeout_ms == 0 {
+        return Err(invalid("store.statement_timeout_ms", "must be at least 1"));
+    }
+    if config.store.history_retention_days == 0 {
+        return Err(invalid(
+            "store.history_retention_days",
+            "must be at least 1 day",
+        ));
     }
     for (i, token) in config.admin.tokens.iter_mut().enumerate() {
         token

@@ -12,6 +12,7 @@ pub use crate::endpoint::*;
 pub use crate::flows::*;
 pub use crate::platform::*;
 pub use crate::rules::*;
+pub use crate::store::*;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,6 +29,8 @@ pub struct Config {
     pub flows: FlowsConfig,
     #[serde(default)]
     pub admin: AdminConfig,
+    #[serde(default)]
+    pub store: StoreConfig,
     /// Connections (tenants) by name; the name appears in webhook paths and routing keys.
     #[serde(default)]
     pub connections: BTreeMap<String, ConnectionConfig>,

@@ -2,7 +2,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use assetrelay_config::{ConfigError, PhotoShelterAuth, SchemeName, load};
+use assetrelay_config::{ConfigError, PhotoShelterAuth, SchemeName, StoreKind, load};
 use assetrelay_signature::SecretError;
 
 fn example() -> PathBuf {
@@ -380,4 +380,66 @@ fn the_broker_urls_are_parsed_at_load_and_show_no_credentials() {
         "https://rabbit:15671/"
     );
     assert!(!format!("{config:?}").contains("s3cr3tpw"));
+}
+
+#[test]
+fn the_store_defaults_to_an_embedded_sqlite_file_under_data() {
+    let config = load(Some(&example()), &env(&[])).unwrap();
+
+    let store = &config.store;
+    assert_eq!(store.url.kind(), StoreKind::Sqlite);
+    assert_eq!(
+        store.url.sqlite_path(),
+        Some(Path::new("data/assetrelay.db"))
+    );
+    assert_eq!(
+        (
+            store.max_connections,
+            store.statement_timeout_ms,
+            store.migrate_on_start,
+            store.history_retention_days
+        ),
+        (8, 5_000, true, 30)
+    );
+}
+
+#[test]
+fn the_store_url_is_overridden_by_the_environment_and_shows_no_password() {
+    let config = load(
+        Some(&example()),
+        &env(&[(
+            "ASSETRELAY_STORE__URL",
+            "postgres://relay:s3cr3tpw@db.internal:5432/assetrelay",
+        )]),
+    )
+    .unwrap();
+
+    assert_eq!(config.store.url.kind(), StoreKind::Postgres);
+    assert_eq!(
+        config.store.url.to_string(),
+        "postgres://relay@db.internal:5432/assetrelay"
+    );
+    assert!(config.store.url.expose().contains("s3cr3tpw"));
+    assert!(!format!("{config:?}").contains("s3cr3tpw"));
+}
+
+#[test]
+fn a_store_url_of_another_scheme_fails_naming_the_key_and_never_the_password() {
+    let err = load(
+        Some(&example()),
+        &env(&[("ASSETRELAY_STORE__URL", "mysql://relay:s3cr3tpw@db/x")]),
+    )
+    .unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            ConfigError::Url {
+                key: "store.url",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(!shown(&err).contains("s3cr3tpw"), "{}", shown(&err));
 }

@@ -1,0 +1,211 @@
+//! The store's work per delivery, at a concurrency: one `claim` + `complete_claim`, one
+//! ledger `record_write` and one outcome through the `OutcomeWriter`. Prints p50/p99 per
+//! delivery and deliveries/s, against the target (p99 ≤ 5 ms at concurrency 16).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use assetrelay_config::{StoreConfig, StoreUrl};
+use assetrelay_store::scratch::ScratchSchema;
+use assetrelay_store::{
+    AssetKey, Claim, Decision, LedgerWrite, Outcome, OutcomeWriter, SourceVersion, Store,
+    WriterOptions,
+};
+use hdrhistogram::Histogram;
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(clap::Args)]
+pub struct Options {
+    #[arg(long, value_enum, default_value = "sqlite")]
+    backend: Backend,
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// Deliveries in all (after 200 of warm-up).
+    #[arg(long, default_value_t = 5_000)]
+    ops: u64,
+    /// PostgreSQL database; the benchmark works in a schema of its own and drops it.
+    #[arg(
+        long,
+        env = "ASSETRELAY_TEST_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/assetrelay_test"
+    )]
+    postgres_url: String,
+    /// Distinct assets the deliveries are spread over.
+    #[arg(long, default_value_t = 1_000)]
+    assets: u64,
+}
+
+pub async fn run(options: Options) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (url, schema) = match options.backend {
+        Backend::Sqlite => (StoreUrl::sqlite(dir.path().join("bench.db")), None),
+        Backend::Postgres => {
+            let schema = ScratchSchema::create(&options.postgres_url)
+                .await
+                .context("creating a scratch schema (is PostgreSQL running?)")?;
+            (schema.url.clone(), Some(schema))
+        }
+    };
+    let config = StoreConfig {
+        url,
+        max_connections: u32::try_from(options.concurrency)
+            .unwrap_or(u32::MAX)
+            .max(1),
+        ..StoreConfig::default()
+    };
+    let store = Store::connect(&config).await?;
+    let (writer, task) = OutcomeWriter::spawn(store.clone(), WriterOptions::default());
+    let run = Run {
+        store: store.clone(),
+        writer,
+        assets: options.assets.max(1),
+        next: AtomicU64::new(0),
+    };
+    let run = Arc::new(run);
+    drive(&run, options.concurrency, 200).await?;
+    let (figures, elapsed) = drive(&run, options.concurrency, options.ops).await?;
+    let Run { writer, .. } = Arc::into_inner(run).context("workers still running")?;
+    drop(writer);
+    let flushing = Instant::now();
+    task.await?;
+    let flush_ms = flushing.elapsed().as_secs_f64() * 1000.0;
+    let status = store.status().await?;
+    drop(store);
+    if let Some(schema) = schema {
+        schema.drop_schema().await?;
+    }
+
+    let p99 = figures.value_at_quantile(0.99) as f64 / 1000.0;
+    println!(
+        "store benchmark — {} backend, concurrency {}, {} deliveries (claim + complete + record_write + outcome), {} cores",
+        store_name(options.backend),
+        options.concurrency,
+        figures.len(),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!(
+        "per delivery: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {:.0} deliveries/s; writer drained in {flush_ms:.0} ms; rows {:?}",
+        figures.value_at_quantile(0.5) as f64 / 1000.0,
+        p99,
+        figures.max() as f64 / 1000.0,
+        figures.len() as f64 / elapsed.as_secs_f64(),
+        status.rows
+    );
+    println!(
+        "target p99 ≤ 5 ms at concurrency 16: {}",
+        if p99 <= 5.0 { "PASS" } else { "FAIL" }
+    );
+    Ok(())
+}
+
+fn store_name(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    }
+}
+
+struct Run {
+    store: Store,
+    writer: OutcomeWriter,
+    assets: u64,
+    next: AtomicU64,
+}
+
+/// `ops` deliveries from `concurrency` workers; latencies in µs.
+async fn drive(
+    run: &Arc<Run>,
+    concurrency: usize,
+    ops: u64,
+) -> anyhow::Result<(Histogram<u64>, Duration)> {
+    let end = run.next.load(Ordering::Relaxed) + ops;
+    let started = Instant::now();
+    let workers: Vec<_> = (0..concurrency.max(1))
+        .map(|_| {
+            let run = run.clone();
+            tokio::spawn(async move {
+                let mut h = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).ok();
+                loop {
+                    let n = run.next.fetch_add(1, Ordering::Relaxed);
+                    if n >= end {
+                        return h;
+                    }
+                    let t = Instant::now();
+                    if let Err(e) = delivery(&run, n).await {
+                        eprintln!("delivery {n} failed: {e:#}");
+                        continue;
+                    }
+                    if let Some(h) = h.as_mut() {
+                        let _ = h.record(t.elapsed().as_micros().max(1) as u64);
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut merged = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    for worker in workers {
+        if let Ok(Some(h)) = worker.await {
+            let _ = merged.add(h);
+        }
+    }
+    Ok((merged, started.elapsed()))
+}
+
+async fn delivery(run: &Run, n: u64) -> anyhow::Result<()> {
+    let store = &run.store;
+    let holder = "bench-replica";
+    let key = format!("bench/license-{n}/binary-1");
+    if store.claim(&key, holder, Duration::from_secs(60)).await? == Claim::Taken {
+        store
+            .complete_claim(&key, holder, &format!("M-{n}"))
+            .await?;
+    }
+    let asset = AssetKey::new(
+        "bench",
+        "to-smint",
+        "photoshelter",
+        format!("I{}", n % run.assets),
+    );
+    let now = now_ms();
+    let write = LedgerWrite {
+        target_ids: vec![format!("S{}", n % run.assets)],
+        fingerprint: format!("fp-{n}"),
+        source: SourceVersion {
+            modified_ms: i64::try_from(n).unwrap_or(i64::MAX),
+            read_ms: now,
+        },
+        outcome: "written".into(),
+    };
+    store.record_write(&asset, &write).await?;
+    run.writer
+        .record(Outcome {
+            at_ms: now,
+            event_id: format!("evt-{n}"),
+            event_type: "media.updated".into(),
+            flow: "to-smint".into(),
+            connection: "bench".into(),
+            platform: "photoshelter".into(),
+            asset_id: asset.asset_id,
+            decision: Decision::Written,
+            reason: None,
+            tier: None,
+            target_call: Some("PUT /assets".into()),
+            target_status: Some(200),
+            duration_ms: 20,
+        })
+        .await?;
+    Ok(())
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

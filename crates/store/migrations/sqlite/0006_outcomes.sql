@@ -1,0 +1,23 @@
+-- Why: "what happened to asset X?" is answered from here (assetrelay trace): one row per
+-- decision a flow made for an event, append-only, pruned after the retention period.
+-- at is ms since the Unix epoch, given by the flow when it decided.
+CREATE TABLE outcomes (
+    id INTEGER PRIMARY KEY,
+    at BIGINT NOT NULL,
+    event_id TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    flow TEXT NOT NULL,
+    connection TEXT NOT NULL,
+    platform TEXT NOT NULL,
+    asset_id TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    reason TEXT,
+    tier INTEGER,
+    target_call TEXT,
+    target_status INTEGER,
+    duration_ms BIGINT NOT NULL
+);
+-- An asset's timeline.
+CREATE INDEX outcomes_asset_at ON outcomes (connection, platform, asset_id, at);
+-- Pruning by age.
+CREATE INDEX outcomes_at ON outcomes (at);

@@ -1,0 +1,149 @@
+//! Write claims: "claim an effect before making it", so that two replicas never both
+//! make it (e.g. an upload per connection, license and binary).
+
+use std::time::Duration;
+
+use crate::error::{Fail, timed};
+use crate::model::ttl_ms;
+use crate::sql::{on_backend, sql};
+use crate::{Claim, Result, StoreError};
+
+/// Attempts before [`StoreError::Contended`]: each lost attempt means the claim changed
+/// hands in between, which a few holders cannot do for long.
+const ATTEMPTS: usize = 8;
+
+impl crate::Store {
+    /// Claim `key` for `holder` for `ttl`. See [`Claim`] for what each answer asks of the
+    /// caller. A claim of `holder`'s own is renewed and answered [`Claim::Taken`].
+    pub async fn claim(&self, key: &str, holder: &str, ttl: Duration) -> Result<Claim> {
+        timed("claim", async {
+            let ttl = ttl_ms(ttl);
+            for _ in 0..ATTEMPTS {
+                if self.insert_claim(key, holder, ttl).await? {
+                    return Ok(Claim::Taken);
+                }
+                // (holder, expires_at, target_id, expired by the database clock)
+                let row: Option<(String, i64, Option<String>, bool)> = on_backend!(
+                    self,
+                    sql!(
+                        "SELECT holder, expires_at, target_id, expires_at <= " now " FROM write_claims WHERE claim_key = $1"
+                    ),
+                    |pool, q| sqlx::query_as(q).bind(key).fetch_optional(pool).await?
+                );
+                let Some((current, expires_at_ms, target_id, expired)) = row else {
+                    continue; // released in between: try to insert again
+                };
+                if let Some(target_id) = target_id {
+                    return Ok(Claim::Done { target_id });
+                }
+                if current != holder && !expired {
+                    return Ok(Claim::HeldElsewhere {
+                        holder: current,
+                        expires_at_ms,
+                    });
+                }
+                // Ours to renew, or expired: take it only if it is still as we read it.
+                let taken = on_backend!(
+                    self,
+                    sql!(
+                        "UPDATE write_claims SET holder = $2, expires_at = " now " + $3 WHERE claim_key = $1 AND holder = $4 AND expires_at = $5 AND target_id IS NULL"
+                    ),
+                    |pool, q| {
+                        sqlx::query(q)
+                            .bind(key)
+                            .bind(holder)
+                            .bind(ttl)
+                            .bind(&current)
+                            .bind(expires_at_ms)
+                            .execute(pool)
+                            .await?
+                            .rows_affected()
+                    }
+                );
+                if taken == 1 {
+                    return Ok(if current == holder {
+                        Claim::Taken
+                    } else {
+                        Claim::TakenOver {
+                            previous_holder: current,
+                        }
+                    });
+                }
+            }
+            Err(Fail::Store(StoreError::Contended {
+                key: key.to_owned(),
+            }))
+        })
+        .await
+    }
+
+    async fn insert_claim(
+        &self,
+        key: &str,
+        holder: &str,
+        ttl: i64,
+    ) -> std::result::Result<bool, Fail> {
+        let inserted = on_backend!(
+            self,
+            sql!(
+                "INSERT INTO write_claims (claim_key, holder, expires_at, target_id, created_at) VALUES ($1, $2, "
+                now " + $3, NULL, " now
+                ") ON CONFLICT (claim_key) DO NOTHING"
+            ),
+            |pool, q| {
+                sqlx::query(q)
+                    .bind(key)
+                    .bind(holder)
+                    .bind(ttl)
+                    .execute(pool)
+                    .await?
+                    .rows_affected()
+            }
+        );
+        Ok(inserted == 1)
+    }
+
+    /// The effect of `key` was made: record its `target_id`, so every later claim is
+    /// answered [`Claim::Done`]. `false`: `holder` no longer holds the claim (it expired
+    /// and was taken over); the new holder will find the effect when it checks.
+    pub async fn complete_claim(&self, key: &str, holder: &str, target_id: &str) -> Result<bool> {
+        timed("complete_claim", async {
+            let done = on_backend!(
+                self,
+                sql!("UPDATE write_claims SET target_id = $3 WHERE claim_key = $1 AND holder = $2"),
+                |pool, q| {
+                    sqlx::query(q)
+                        .bind(key)
+                        .bind(holder)
+                        .bind(target_id)
+                        .execute(pool)
+                        .await?
+                        .rows_affected()
+                }
+            );
+            Ok::<_, Fail>(done == 1)
+        })
+        .await
+    }
+
+    /// Give an unfinished claim up (the effect failed), so another may try at once.
+    /// `false`: `holder` did not hold it, or it is done.
+    pub async fn release_claim(&self, key: &str, holder: &str) -> Result<bool> {
+        timed("release_claim", async {
+            let released = on_backend!(
+                self,
+                sql!("DELETE FROM write_claims WHERE claim_key = $1 AND holder = $2 AND target_id IS NULL"),
+                |pool, q| {
+                    sqlx::query(q)
+                        .bind(key)
+                        .bind(holder)
+                        .execute(pool)
+                        .await?
+                        .rows_affected()
+                }
+            );
+            Ok::<_, Fail>(released == 1)
+        })
+        .await
+    }
+}

@@ -1,0 +1,211 @@
+//! Connecting (pool options per backend), migrations, status and readiness.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use assetrelay_config::{StoreConfig, StoreKind};
+use sqlx::Executor;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::error::{Fail, timed};
+use crate::sql::{on_backend, sql};
+use crate::{Backend, MigrationInfo, Result, Status, Store, StoreError};
+
+static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
+static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
+
+/// The tables `status` counts.
+const TABLES: [&str; 6] = [
+    "cursors",
+    "credentials",
+    "leases",
+    "asset_ledger",
+    "write_claims",
+    "outcomes",
+];
+
+impl Store {
+    /// Open the pool (one connection is made now, so a wrong URL fails here) and apply
+    /// pending migrations if `migrate_on_start`.
+    pub async fn connect(config: &StoreConfig) -> Result<Self> {
+        let timeout = Duration::from_millis(config.statement_timeout_ms);
+        let backend = match config.url.kind() {
+            StoreKind::Sqlite => Backend::Sqlite(sqlite(config, timeout).await?),
+            StoreKind::Postgres => Backend::Postgres(postgres(config, timeout).await?),
+        };
+        let store = Self { backend };
+        if config.migrate_on_start {
+            store.migrate().await?;
+        }
+        Ok(store)
+    }
+
+    /// Apply the pending migrations. Safe while other replicas do the same: the
+    /// migrator locks (an advisory lock on PostgreSQL, the write lock on SQLite).
+    pub async fn migrate(&self) -> Result<()> {
+        let started = match &self.backend {
+            Backend::Postgres(pool) => POSTGRES.run(pool).await,
+            Backend::Sqlite(pool) => SQLITE.run(pool).await,
+        };
+        started.map_err(StoreError::Migrate)
+    }
+
+    /// `postgres` or `sqlite`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres(_) => "postgres",
+            Backend::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// One round trip to the database.
+    pub async fn readiness_check(&self) -> Result<()> {
+        timed("readiness_check", async {
+            on_backend!(self, sql!("SELECT 1"), |pool, q| {
+                sqlx::query(q).execute(pool).await?;
+            });
+            Ok(())
+        })
+        .await
+    }
+
+    /// Backend, applied and pending migrations, rows per table.
+    pub async fn status(&self) -> Result<Status> {
+        timed("status", async {
+            let migrator = match self.backend {
+                Backend::Postgres(_) => &POSTGRES,
+                Backend::Sqlite(_) => &SQLITE,
+            };
+            let applied = self.applied().await?;
+            let pending: Vec<MigrationInfo> = migrator
+                .iter()
+                .filter(|m| !m.migration_type.is_down_migration())
+                .filter(|m| !applied.iter().any(|a| a.version == m.version))
+                .map(|m| MigrationInfo {
+                    version: m.version,
+                    description: m.description.to_string(),
+                })
+                .collect();
+            let mut rows = Vec::new();
+            if pending.is_empty() {
+                for table in TABLES {
+                    // A table name from the list above, never input.
+                    let count = format!("SELECT COUNT(*) FROM {table}");
+                    let n: i64 = on_backend!(self, ("", ""), |pool, _q| {
+                        sqlx::query_scalar(&count).fetch_one(pool).await?
+                    });
+                    rows.push((table, n));
+                }
+            }
+            Ok::<_, Fail>(Status {
+                backend: self.backend_name(),
+                applied,
+                pending,
+                rows,
+            })
+        })
+        .await
+    }
+
+    async fn applied(&self) -> std::result::Result<Vec<MigrationInfo>, Fail> {
+        let exists: i64 = on_backend!(
+            self,
+            (
+                "SELECT COUNT(*) FROM pg_tables WHERE tablename = '_sqlx_migrations' AND schemaname = current_schema()",
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'"
+            ),
+            |pool, q| sqlx::query_scalar(q).fetch_one(pool).await?
+        );
+        if exists == 0 {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(i64, String)> = on_backend!(
+            self,
+            sql!(
+                "SELECT version, description FROM _sqlx_migrations WHERE success ORDER BY version"
+            ),
+            |pool, q| sqlx::query_as(q).fetch_all(pool).await?
+        );
+        Ok(rows
+            .into_iter()
+            .map(|(version, description)| MigrationInfo {
+                version,
+                description,
+            })
+            .collect())
+    }
+}
+
+async fn sqlite(config: &StoreConfig, timeout: Duration) -> Result<sqlx::SqlitePool> {
+    let connect = |source| StoreError::Connect {
+        backend: "sqlite",
+        source,
+    };
+    let Some(path) = config.url.sqlite_path() else {
+        return Err(connect(sqlx::Error::Configuration(
+            "a sqlite store URL names a file".into(),
+        )));
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        tokio::fs::create_dir_all(parent)
+            .await
+            .map_err(|source| StoreError::CreateDir {
+                path: parent.to_owned(),
+                source,
+            })?;
+    }
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        // Readers do not block the writer, and the writer does not block readers.
+        .journal_mode(SqliteJournalMode::Wal)
+        // With WAL, NORMAL syncs at checkpoints only: a process crash loses nothing, a
+        // power loss may lose the last commits (docs/operations.md, "Store").
+        .synchronous(SqliteSynchronous::Normal)
+        // One writer at a time: the others wait for the lock this long, then fail.
+        .busy_timeout(timeout);
+    probe::<sqlx::SqliteConnection>(&options)
+        .await
+        .map_err(connect)?;
+    SqlitePoolOptions::new()
+        .max_connections(config.max_connections)
+        .acquire_timeout(timeout)
+        .connect_with(options)
+        .await
+        .map_err(connect)
+}
+
+async fn postgres(config: &StoreConfig, timeout: Duration) -> Result<sqlx::PgPool> {
+    let connect = |source| StoreError::Connect {
+        backend: "postgres",
+        source,
+    };
+    let options = PgConnectOptions::from_str(config.url.expose()).map_err(connect)?;
+    probe::<sqlx::PgConnection>(&options)
+        .await
+        .map_err(connect)?;
+    let set_timeout = format!("SET statement_timeout = {}", config.statement_timeout_ms);
+    PgPoolOptions::new()
+        .max_connections(config.max_connections)
+        .acquire_timeout(timeout)
+        // A statement stuck behind a lock (another replica's long transaction) fails
+        // instead of holding a delivery for ever.
+        .after_connect(move |conn, _meta| {
+            let set_timeout = set_timeout.clone();
+            Box::pin(async move {
+                conn.execute(set_timeout.as_str()).await?;
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await
+        .map_err(connect)
+}
+
+/// One connection made and closed before the pool: a pool that cannot connect reports
+/// only "timed out", this reports why (refused, authentication, no such database).
+async fn probe<C: sqlx::Connection>(options: &C::Options) -> std::result::Result<(), sqlx::Error> {
+    C::connect_with(options).await?.close().await
+}

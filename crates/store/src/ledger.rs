@@ -1,0 +1,124 @@
+//! The asset ledger: per (connection, flow, platform, asset) what the target holds and
+//! from which source version, replaced only by a newer version (compare-and-set).
+
+use crate::error::{Fail, timed};
+use crate::sql::{on_backend, sql};
+use crate::{AssetKey, LedgerEntry, LedgerWrite, Recorded, Result, SourceVersion, StoreError};
+
+type Row = (String, String, i64, i64, String, i64);
+
+impl crate::Store {
+    /// The ledger row of `key`, if any.
+    pub async fn ledger(&self, key: &AssetKey) -> Result<Option<LedgerEntry>> {
+        timed("ledger", self.read_ledger(key)).await
+    }
+
+    async fn read_ledger(&self, key: &AssetKey) -> std::result::Result<Option<LedgerEntry>, Fail> {
+        let row: Option<Row> = on_backend!(
+            self,
+            sql!(
+                "SELECT target_ids, fingerprint, source_modified_ms, source_read_ms, last_outcome, updated_at FROM asset_ledger WHERE connection = $1 AND flow = $2 AND platform = $3 AND asset_id = $4"
+            ),
+            |pool, q| {
+                sqlx::query_as(q)
+                    .bind(&key.connection)
+                    .bind(&key.flow)
+                    .bind(&key.platform)
+                    .bind(&key.asset_id)
+                    .fetch_optional(pool)
+                    .await?
+            }
+        );
+        let Some((ids, fingerprint, modified_ms, read_ms, last_outcome, updated_at_ms)) = row
+        else {
+            return Ok(None);
+        };
+        let target_ids = serde_json::from_str(&ids).map_err(|source| StoreError::TargetIds {
+            asset_id: key.asset_id.clone(),
+            source,
+        })?;
+        Ok(Some(LedgerEntry {
+            target_ids,
+            fingerprint,
+            source: SourceVersion {
+                modified_ms,
+                read_ms,
+            },
+            last_outcome,
+            updated_at_ms,
+        }))
+    }
+
+    /// Record what was written for `key`, only if the ledger has no row or one of a
+    /// strictly older source version (`(modified_ms, read_ms)` compared in that order).
+    /// One conditional upsert: of two writers racing, the newer version stays whatever
+    /// the order. [`Recorded::Stale`] carries the row that won.
+    pub async fn record_write(&self, key: &AssetKey, write: &LedgerWrite) -> Result<Recorded> {
+        timed("record_write", async {
+            // A Vec<String> always serializes.
+            let ids = serde_json::to_string(&write.target_ids).unwrap_or_else(|_| "[]".into());
+            let applied = on_backend!(
+                self,
+                sql!(
+                    "INSERT INTO asset_ledger (connection, flow, platform, asset_id, target_ids, fingerprint, source_modified_ms, source_read_ms, last_outcome, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                    now
+                    ") ON CONFLICT (connection, flow, platform, asset_id) DO UPDATE SET target_ids = excluded.target_ids, fingerprint = excluded.fingerprint, source_modified_ms = excluded.source_modified_ms, source_read_ms = excluded.source_read_ms, last_outcome = excluded.last_outcome, updated_at = excluded.updated_at WHERE (asset_ledger.source_modified_ms, asset_ledger.source_read_ms) < (excluded.source_modified_ms, excluded.source_read_ms)"
+                ),
+                |pool, q| {
+                    sqlx::query(q)
+                        .bind(&key.connection)
+                        .bind(&key.flow)
+                        .bind(&key.platform)
+                        .bind(&key.asset_id)
+                        .bind(&ids)
+                        .bind(&write.fingerprint)
+                        .bind(write.source.modified_ms)
+                        .bind(write.source.read_ms)
+                        .bind(&write.outcome)
+                        .execute(pool)
+                        .await?
+                        .rows_affected()
+                }
+            );
+            if applied == 1 {
+                return Ok(Recorded::Applied);
+            }
+            // The insert conflicted, so the row exists: nothing deletes ledger rows.
+            match self.read_ledger(key).await? {
+                Some(current) => Ok(Recorded::Stale { current }),
+                None => Err(Fail::Store(StoreError::Contended {
+                    key: key.asset_id.clone(),
+                })),
+            }
+        })
+        .await
+    }
+
+    /// Set the last outcome of `key` (e.g. `parked: 403`) without touching its version
+    /// or target ids. `false`: the asset has no ledger row.
+    pub async fn record_outcome_only(&self, key: &AssetKey, outcome: &str) -> Result<bool> {
+        timed("record_outcome_only", async {
+            let updated = on_backend!(
+                self,
+                sql!(
+                    "UPDATE asset_ledger SET last_outcome = $5, updated_at = "
+                    now
+                    " WHERE connection = $1 AND flow = $2 AND platform = $3 AND asset_id = $4"
+                ),
+                |pool, q| {
+                    sqlx::query(q)
+                        .bind(&key.connection)
+                        .bind(&key.flow)
+                        .bind(&key.platform)
+                        .bind(&key.asset_id)
+                        .bind(outcome)
+                        .execute(pool)
+                        .await?
+                        .rows_affected()
+                }
+            );
+            Ok::<_, Fail>(updated == 1)
+        })
+        .await
+    }
+}

@@ -1,0 +1,37 @@
+#![doc = include_str!("../README.md")]
+//! Modules: `connect` (pools, migrations, status), `state` (cursors, credentials),
+//! `leases`, `ledger`, `claims`, `history` (outcomes, pruning), `writer` (the batching
+//! [`OutcomeWriter`]), [`scratch`] (a throw-away PostgreSQL schema for tests and
+//! benchmarks), `model` (the values), `sql` (one SQL text per backend), `error`.
+
+mod sql;
+
+mod claims;
+mod connect;
+mod error;
+mod history;
+mod leases;
+mod ledger;
+mod model;
+pub mod scratch;
+mod state;
+mod writer;
+
+pub use error::{Result, StoreError};
+pub use history::spawn_pruner;
+pub use model::*;
+pub use writer::{OutcomeWriter, WriterClosed, WriterOptions};
+
+use sqlx::{PgPool, SqlitePool};
+
+/// The store: cheap to clone (the pool is shared), safe to use from many tasks.
+#[derive(Clone, Debug)]
+pub struct Store {
+    backend: Backend,
+}
+
+#[derive(Clone, Debug)]
+enum Backend {
+    Postgres(PgPool),
+    Sqlite(SqlitePool),
+}

@@ -1,0 +1,44 @@
+//! One SQL text per backend where they differ, and the dispatch over the two pools.
+//!
+//! Both backends accept `$1`-style placeholders (SQLite takes `$N` as parameter N), so the
+//! texts differ only in the database clock: [`sql!`] writes `now` where it goes.
+
+/// `sql!("… " now " …")` → `(postgres_text, sqlite_text)`, both `&'static str`; `now` is
+/// the database clock in milliseconds since the Unix epoch.
+macro_rules! sql {
+    (@pg now) => {
+        "(CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT))"
+    };
+    (@lite now) => {
+        "(CAST(unixepoch('subsec') * 1000 AS INTEGER))"
+    };
+    (@pg $text:literal) => {
+        $text
+    };
+    (@lite $text:literal) => {
+        $text
+    };
+    ($($part:tt)+) => {
+        (concat!($(sql!(@pg $part)),+), concat!($(sql!(@lite $part)),+))
+    };
+}
+
+/// Run `body` with `pool` bound to the store's pool and `q` to the SQL text of its
+/// backend. The body is written once and compiled for each driver.
+macro_rules! on_backend {
+    ($store:expr, $sql:expr, |$pool:ident, $q:ident| $body:expr) => {{
+        let (pg, lite): (&'static str, &'static str) = $sql;
+        match &$store.backend {
+            $crate::Backend::Postgres($pool) => {
+                let $q = pg;
+                $body
+            }
+            $crate::Backend::Sqlite($pool) => {
+                let $q = lite;
+                $body
+            }
+        }
+    }};
+}
+
+pub(crate) use {on_backend, sql};

@@ -1,0 +1,121 @@
+//! The asset ledger's compare-and-set.
+
+use std::sync::Arc;
+
+use assetrelay_store::{AssetKey, LedgerWrite, Recorded, SourceVersion};
+
+use crate::support::Harness;
+
+fn write(modified_ms: i64, read_ms: i64, fingerprint: &str) -> LedgerWrite {
+    LedgerWrite {
+        target_ids: vec![format!("S-{fingerprint}")],
+        fingerprint: fingerprint.into(),
+        source: SourceVersion {
+            modified_ms,
+            read_ms,
+        },
+        outcome: "written".into(),
+    }
+}
+
+fn key(asset: &str) -> AssetKey {
+    AssetKey::new("acme", "to-smint", "photoshelter", asset)
+}
+
+pub async fn the_ledger_replaces_only_a_strictly_older_source_version(h: &Harness) {
+    let store = &h.store;
+    let asset = key("I0001");
+    assert_eq!(store.ledger(&asset).await.unwrap(), None);
+
+    let first = store
+        .record_write(&asset, &write(200, 10, "v2"))
+        .await
+        .unwrap();
+    let older = store
+        .record_write(&asset, &write(100, 99, "v1"))
+        .await
+        .unwrap();
+    let same = store
+        .record_write(&asset, &write(200, 10, "v2-again"))
+        .await
+        .unwrap();
+    let reread = store
+        .record_write(&asset, &write(200, 11, "v2-reread"))
+        .await
+        .unwrap();
+
+    assert_eq!(first, Recorded::Applied);
+    let Recorded::Stale { current } = older else {
+        panic!("an older version replaced a newer one: {older:?}");
+    };
+    assert_eq!(current.fingerprint, "v2");
+    assert!(matches!(same, Recorded::Stale { .. }), "{same:?}");
+    assert_eq!(reread, Recorded::Applied);
+    let entry = store.ledger(&asset).await.unwrap().unwrap();
+    assert_eq!(entry.fingerprint, "v2-reread");
+    assert_eq!(entry.target_ids, vec!["S-v2-reread".to_owned()]);
+    assert_eq!(
+        entry.source,
+        SourceVersion {
+            modified_ms: 200,
+            read_ms: 11
+        }
+    );
+    let other_flow = AssetKey::new("acme", "lifecycle", "photoshelter", "I0001");
+    assert_eq!(store.ledger(&other_flow).await.unwrap(), None);
+}
+
+pub async fn two_racing_writes_leave_the_newest_version_whatever_the_order(h: &Harness) {
+    let store = Arc::new(h.store.clone());
+    for round in 0..20_u32 {
+        let asset = key(&format!("I-race-{round}"));
+        // Even rounds start the older write first, odd rounds the newer one.
+        let (a, b) = if round.is_multiple_of(2) {
+            (write(100, 1, "old"), write(100, 2, "new"))
+        } else {
+            (write(100, 2, "new"), write(100, 1, "old"))
+        };
+        let tasks = [a, b].map(|w| {
+            let (store, asset) = (store.clone(), asset.clone());
+            tokio::spawn(async move { store.record_write(&asset, &w).await.unwrap() })
+        });
+        let mut applied = 0;
+        for task in tasks {
+            if task.await.unwrap() == Recorded::Applied {
+                applied += 1;
+            }
+        }
+
+        let entry = store.ledger(&asset).await.unwrap().unwrap();
+        assert_eq!(entry.fingerprint, "new", "round {round}");
+        assert!((1..=2).contains(&applied), "round {round}: {applied}");
+    }
+}
+
+pub async fn recording_an_outcome_only_keeps_the_version_and_the_targets(h: &Harness) {
+    let store = &h.store;
+    let asset = key("I0002");
+    assert!(
+        !store
+            .record_outcome_only(&asset, "parked: 403")
+            .await
+            .unwrap()
+    );
+    store
+        .record_write(&asset, &write(300, 5, "v3"))
+        .await
+        .unwrap();
+
+    assert!(
+        store
+            .record_outcome_only(&asset, "parked: 403")
+            .await
+            .unwrap()
+    );
+
+    let entry = store.ledger(&asset).await.unwrap().unwrap();
+    assert_eq!(entry.last_outcome, "parked: 403");
+    assert_eq!(entry.fingerprint, "v3");
+    assert_eq!(entry.source.modified_ms, 300);
+    assert_eq!(entry.target_ids, vec!["S-v3".to_owned()]);
+}

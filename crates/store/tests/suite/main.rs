@@ -1,0 +1,64 @@
+//! The store suite: every behaviour runs against SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed assertion
+
+mod claims;
+mod history;
+mod ledger;
+mod state;
+mod support;
+
+/// `suite!(module: [behaviour, …], migrate)`: a test per behaviour and backend.
+macro_rules! suite {
+    ($($module:ident: [$($name:ident),+ $(,)?], $migrate:expr;)+) => {
+        mod on_sqlite {
+            $($(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let h = crate::support::Harness::sqlite($migrate).await;
+                    crate::$module::$name(&h).await;
+                    h.finish().await;
+                }
+            )+)+
+        }
+        mod on_postgres {
+            $($(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let Some(h) = crate::support::Harness::postgres($migrate).await else {
+                        return;
+                    };
+                    crate::$module::$name(&h).await;
+                    h.finish().await;
+                }
+            )+)+
+        }
+    };
+}
+
+suite! {
+    state: [
+        a_cursor_is_absent_until_set_then_overwritten,
+        a_credential_is_inserted_only_if_absent_then_swapped_by_version,
+        of_16_concurrent_swaps_from_one_version_exactly_one_wins,
+        a_swap_from_a_version_without_a_stored_credential_is_an_error,
+        a_lease_is_held_by_one_holder_renewed_by_it_and_released,
+        an_expired_lease_is_taken_over_by_another_holder,
+        status_reports_the_backend_the_migrations_and_the_rows,
+    ], true;
+    state: [a_store_connected_without_migrating_reports_them_pending_until_migrate], false;
+    claims: [
+        of_16_concurrent_claims_of_one_key_exactly_one_is_taken,
+        a_completed_claim_answers_done_and_a_released_one_is_free_again,
+        an_expired_claim_of_another_holder_is_taken_over,
+    ], true;
+    ledger: [
+        the_ledger_replaces_only_a_strictly_older_source_version,
+        two_racing_writes_leave_the_newest_version_whatever_the_order,
+        recording_an_outcome_only_keeps_the_version_and_the_targets,
+    ], true;
+    history: [
+        the_outcome_writer_batches_and_history_is_the_latest_rows_oldest_first,
+        pruning_deletes_only_rows_older_than_the_retention_in_batches,
+        the_pruner_task_prunes_until_shut_down,
+    ], true;
+}
