@@ -33,6 +33,8 @@ use assetrelay_config::{Config, ConnectionRules, MediaMatch};
 use assetrelay_contract::amqp::text_headers;
 use assetrelay_contract::{CloudEvent, Flow, OutgoingMessage};
 use assetrelay_sandbox::SandboxConfig;
+use assetrelay_store::Store;
+use assetrelay_store::scratch::ScratchSchema;
 use tokio::net::TcpListener;
 
 pub use assetrelay_cli;
@@ -86,6 +88,25 @@ pub struct Options {
     /// `false`: the demo sandbox's webhooks go nowhere, so the only webhooks the ingress
     /// gets are those the test sends itself ([`Stack::resend_webhook`]).
     pub sandbox_webhooks: bool,
+    /// The store every part of the stack shares.
+    pub store: StoreBackend,
+}
+
+/// Where a stack keeps its state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreBackend {
+    /// A SQLite file of its own (the embedded default).
+    Sqlite,
+    /// A schema of its own in the test PostgreSQL database (`ASSETRELAY_TEST_POSTGRES_URL`,
+    /// default `postgres://postgres@127.0.0.1:5432/assetrelay_test`), as production runs
+    /// several replicas. A test that asks for it fails when PostgreSQL does not answer.
+    Postgres,
+}
+
+/// The test PostgreSQL database.
+pub fn postgres_url() -> String {
+    std::env::var("ASSETRELAY_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/assetrelay_test".into())
 }
 
 impl Default for Options {
@@ -96,6 +117,7 @@ impl Default for Options {
             rules: default_rules,
             second_connection: false,
             sandbox_webhooks: true,
+            store: StoreBackend::Sqlite,
         }
     }
 }
@@ -144,6 +166,15 @@ pub struct Stack {
     binary_ops: Mutex<Vec<SocketAddr>>,
     /// The test's own platform clients (one login per connection, reused by every look).
     readers: assetrelay_flows::shared::connections::Connections,
+    /// The store the stack's flows use (the test reads the ledger and history from it).
+    pub store: Store,
+    /// Where that store lives, removed by [`Stack::stop`].
+    store_place: StorePlace,
+}
+
+enum StorePlace {
+    File(PathBuf),
+    Schema(Box<ScratchSchema>),
 }
 
 impl Drop for Stack {
@@ -188,11 +219,45 @@ impl Stack {
         // Installed before any flow runs: `settle` reads the flows' in-flight gauge.
         let _ = assetrelay_telemetry::metrics_handle();
         let prefix = format!("e2e-{}", uuid::Uuid::new_v4().simple());
-        let mut env = options.env.clone();
+        let mut env: Vec<(String, String)> = options
+            .env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         if options.second_connection {
-            env.extend_from_slice(client_b::CLIENT_B_ENV);
+            env.extend(
+                client_b::CLIENT_B_ENV
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+            );
         }
+        let (store_url, store_place) = match options.store {
+            StoreBackend::Sqlite => {
+                let file = std::env::temp_dir().join(format!("{prefix}.db"));
+                (
+                    format!("sqlite://{}", file.display()),
+                    StorePlace::File(file),
+                )
+            }
+            StoreBackend::Postgres => {
+                let schema = ScratchSchema::create(&postgres_url())
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!(
+                            "this test needs PostgreSQL at {} (ASSETRELAY_TEST_POSTGRES_URL): {e}",
+                            postgres_url()
+                        )
+                    });
+                (
+                    schema.url.expose().to_owned(),
+                    StorePlace::Schema(Box::new(schema)),
+                )
+            }
+        };
+        env.push(("ASSETRELAY_STORE__URL".to_owned(), store_url));
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let mut config = test_config(&prefix, &env);
+        let store = Store::connect(&config.store).await.unwrap();
         let ingress_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let sandbox_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let ingress_url = format!("http://{}", ingress_listener.local_addr().unwrap());
@@ -227,10 +292,11 @@ impl Stack {
         let mut parts = vec![start_ingress(&config, ingress_listener).unwrap()];
         for (flow, replicas) in &options.flows {
             for _ in 0..*replicas {
-                parts.push(start_flow(&config, *flow, None).unwrap());
+                parts.push(start_flow(&config, *flow, None).await.unwrap());
             }
         }
-        let readers = assetrelay_flows::shared::connections::Connections::from_config(&config);
+        let readers =
+            assetrelay_flows::shared::connections::Connections::from_config(&config, &store);
         let stack = Self {
             control,
             galleries,
@@ -248,6 +314,8 @@ impl Stack {
             management: quiet::Management::new(&config.broker.management_url),
             binary_ops: Mutex::new(Vec::new()),
             config,
+            store,
+            store_place,
         };
         // Every flow consumes before the test makes its first change.
         for (flow, replicas) in &options.flows {
@@ -270,7 +338,7 @@ impl Stack {
         let ops = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = ops.local_addr().unwrap();
         self.parts
-            .push(start_flow(&self.config, flow, Some(ops)).unwrap());
+            .push(start_flow(&self.config, flow, Some(ops)).await.unwrap());
         addr
     }
 
@@ -290,6 +358,17 @@ impl Stack {
         self.topology.delete(&channel).await.unwrap();
         broker.close().await;
         self.topology_deleted = true;
+        match std::mem::replace(&mut self.store_place, StorePlace::File(PathBuf::new())) {
+            StorePlace::File(file) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+                }
+            }
+            StorePlace::Schema(schema) => {
+                self.store.close().await;
+                schema.drop_schema().await.unwrap();
+            }
+        }
     }
 
     /// The test's own broker connection (one per stack), for inspecting queues.

@@ -271,7 +271,7 @@ async fn run_cell(options: &Options, ctx: &Ctx, replicas: usize) -> anyhow::Resu
     let mut flows = Vec::new();
     let mut started = Ok(());
     for _ in 0..replicas {
-        match start_flow(&ctx.config, Flow::ToSmint, None) {
+        match start_flow(&ctx.config, Flow::ToSmint, None).await {
             Ok(flow) => flows.push(flow),
             Err(e) => {
                 started = Err(e);

@@ -189,6 +189,7 @@ async fn delivery(run: &Run, n: u64) -> anyhow::Result<()> {
             at_ms: now,
             event_id: format!("evt-{n}"),
             event_type: "media.updated".into(),
+            event_at_ms: None,
             flow: "to-smint".into(),
             connection: "bench".into(),
             platform: "photoshelter".into(),
@@ -197,7 +198,7 @@ async fn delivery(run: &Run, n: u64) -> anyhow::Result<()> {
             reason: None,
             tier: None,
             target_call: Some("PUT /assets".into()),
-            target_status: Some(200),
+            target_status: Some("ok".to_owned()),
             duration_ms: 20,
         })
         .await?;

@@ -78,7 +78,7 @@ pub async fn run(args: DevArgs, config: Config) -> anyhow::Result<()> {
             &format!("{} metrics (--metrics-port)", flow.as_str()),
         )
         .await?;
-        parts.push(start_flow(&config, flow, Some(ops))?);
+        parts.push(start_flow(&config, flow, Some(ops)).await?);
         tracing::info!(
             "    flow {} running, metrics on http://{listen}/metrics",
             flow.as_str()

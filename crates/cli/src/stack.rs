@@ -91,8 +91,12 @@ pub fn start_ingress(config: &Config, listener: TcpListener) -> anyhow::Result<P
 }
 
 /// Start one replica of `flow`, with its operations listener if given.
-pub fn start_flow(config: &Config, flow: Flow, ops: Option<TcpListener>) -> anyhow::Result<Part> {
-    let service = FlowService::build(flow, config)?;
+pub async fn start_flow(
+    config: &Config,
+    flow: Flow,
+    ops: Option<TcpListener>,
+) -> anyhow::Result<Part> {
+    let service = FlowService::build(flow, config).await?;
     let token = CancellationToken::new();
     let shutdown = token.clone();
     let task = tokio::spawn(async move { service.run(ops, shutdown).await });

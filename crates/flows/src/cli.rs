@@ -26,7 +26,7 @@ pub async fn main_for(flow: Flow) -> anyhow::Result<()> {
     // Install the Prometheus recorder before the first metric is recorded.
     let _ = assetrelay_telemetry::metrics_handle();
 
-    let service = FlowService::build(flow, &config)?;
+    let service = FlowService::build(flow, &config).await?;
     let listen = FlowService::metrics_listen(flow, &config);
     let ops = tokio::net::TcpListener::bind(listen)
         .await

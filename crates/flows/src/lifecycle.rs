@@ -10,8 +10,6 @@
 //! Each decision is made on the state read now, so an expiry that was postponed meanwhile
 //! (a new date, a renewed license) changes nothing.
 
-use std::sync::Arc;
-
 use assetrelay_broker::consumer::{Delivery, Handled, Handler, HandlerError};
 use assetrelay_contract::{EventType, Platform};
 use assetrelay_mapping::expiry::{is_expired, license_expires_at, media_expires_at};
@@ -19,22 +17,22 @@ use assetrelay_mapping::origin::smintio_origin;
 use assetrelay_photoshelter::client::Visibility;
 
 use crate::shared::calls::timed;
-use crate::shared::connections::{Connection, Connections};
+use crate::shared::connections::Connection;
 use crate::shared::context::FlowContext;
 use crate::shared::failure::{FlowError, from_photoshelter, missing_subject, parse_event};
-use crate::shared::ps_copies::{find_copies, retire};
-use crate::shared::scheduler::{ExpiryScheduler, due_at};
+use crate::shared::ps_copies::{license_key, record_copies, recorded_copies, retire};
+use crate::shared::scheduler::due_at;
 use crate::shared::smint_push::Pushed;
+use crate::shared::source::{license_source, media_source, source_version};
+use assetrelay_store::Store;
 
 pub struct Lifecycle {
     ctx: FlowContext,
 }
 
 impl Lifecycle {
-    pub fn new(connections: Arc<Connections>, scheduler: ExpiryScheduler) -> Self {
-        Self {
-            ctx: FlowContext::new(connections, scheduler),
-        }
+    pub fn new(ctx: FlowContext) -> Self {
+        Self { ctx }
     }
 
     async fn sync(&self, delivery: &Delivery) -> Result<Handled, FlowError> {
@@ -53,16 +51,13 @@ impl Lifecycle {
         let connection = self.ctx.connection(&event)?;
         let _turn = self
             .ctx
-            .serial
-            .lock(format!(
-                "{}\n{}\n{asset_id}",
-                connection.name, event.data.platform
-            ))
-            .await;
+            .turns
+            .take(&connection.name, event.data.platform, &asset_id)
+            .await?;
         match (event.data.platform, event.event_type) {
             (Platform::PhotoShelter, _) => photoshelter_media(&connection, &asset_id, now).await,
             (Platform::Smintio, EventType::LicenseExpired) => {
-                smintio_license(&connection, &asset_id, now).await
+                smintio_license(&self.ctx.store, &connection, &asset_id, now).await
             }
             // Smint.io asset events name no license and are bound to no flow; one can only
             // arrive from an old queue or a hand-made publish.
@@ -80,11 +75,21 @@ async fn photoshelter_media(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Handled, FlowError> {
     let ps = &connection.photoshelter;
-    let media = match timed("photoshelter", "media", ps.media(media_id)).await {
-        Ok(media) => Some(media),
+    let held = connection.smint_push.held(media_id).await?;
+    let snapshot = match timed("photoshelter", "media", ps.media_snapshot(media_id)).await {
+        Ok(snapshot) => Some(snapshot),
         Err(e) if e.status().is_some_and(|s| s.as_u16() == 404) => None,
         Err(e) => return Err(from_photoshelter(&e)),
     };
+    let source = match &snapshot {
+        Some(s) => media_source(s),
+        // Gone: no modification time; newer than what was written by being read later.
+        None => assetrelay_store::SourceVersion {
+            modified_ms: held.as_ref().map_or(0, |h| h.source.modified_ms),
+            ..source_version(None)
+        },
+    };
+    let media = snapshot.map(|s| s.media);
     if media.as_ref().is_some_and(|m| smintio_origin(m).is_some()) {
         // Our copy of a Smint.io license: Smint.io never received it from us.
         return Ok(Handled::Skipped("echo"));
@@ -107,7 +112,11 @@ async fn photoshelter_media(
         tracing::debug!(%media_id, "still in active use: nothing to do");
         return Ok(Handled::Skipped("in_use"));
     }
-    let mut changed = connection.smint_push.delete(media_id).await? == Pushed::Written;
+    let mut changed = connection
+        .smint_push
+        .delete(held.as_ref(), media_id, source)
+        .await?
+        == Pushed::Written;
     if expired
         && let Some(m) = &media
         && m.visibility != Some(Visibility::Private)
@@ -130,6 +139,7 @@ async fn photoshelter_media(
 }
 
 async fn smintio_license(
+    store: &Store,
     connection: &Connection,
     uuid: &str,
     now: chrono::DateTime<chrono::Utc>,
@@ -147,9 +157,25 @@ async fn smintio_license(
     if !ended {
         return Ok(Handled::Skipped("in_use"));
     }
+    // The copies to-photoshelter recorded; both flows write the same row, inside the
+    // license's turn.
+    let key = license_key(&connection.name, uuid);
+    let mut copies = recorded_copies(store, &key).await?;
     let mut changed = false;
-    for copy in find_copies(&connection.photoshelter, gallery, uuid).await? {
+    let had_active = !copies.active.is_empty();
+    for copy in copies.active.clone() {
         changed |= retire(&connection.photoshelter, gallery, &copy.media_id).await?;
+        copies.retire(&copy.media_id);
+    }
+    if had_active {
+        record_copies(
+            store,
+            &key,
+            &copies,
+            "ended".to_owned(),
+            license_source(&lpt),
+        )
+        .await?;
     }
     tracing::info!(license = uuid, changed, "license ended: copies retired");
     Ok(if changed {

@@ -1,8 +1,9 @@
-//! One flow as a running service: broker connection, the flow's consumer, and the
-//! operations listener (`/metrics`, `/healthz`, `/readyz`). The binaries and `assetrelay dev`
-//! both run flows through this.
+//! One flow as a running service: broker connection, store, the flow's consumer, and the
+//! operations listener (`/metrics`, `/healthz`, `/readyz`: ready when both the broker and
+//! the store answer). The binaries and `assetrelay dev` both run flows through this.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -10,12 +11,17 @@ use assetrelay_broker::consumer::{Consumer, ConsumerSettings};
 use assetrelay_broker::{Broker, BrokerSettings, Publisher, Topology};
 use assetrelay_config::{Config, FlowsConfig};
 use assetrelay_contract::Flow;
+use assetrelay_store::{OutcomeWriter, Store, WriterOptions};
+use assetrelay_telemetry::endpoints::ReadinessCheck;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::lifecycle::Lifecycle;
 use crate::shared::connections::Connections;
+use crate::shared::context::FlowContext;
+use crate::shared::history::History;
 use crate::shared::scheduler::ExpiryScheduler;
+use crate::shared::turn::holder_name;
 use crate::to_photoshelter::ToPhotoshelter;
 use crate::to_smint::ToSmint;
 
@@ -27,11 +33,23 @@ pub struct FlowService {
     topology: Topology,
     settings: ConsumerSettings,
     connections: Arc<Connections>,
+    store: Store,
+    retention_days: u32,
 }
 
+/// A turn or claim of a process that died is held this much longer than the handler
+/// timeout, after which another replica may take it.
+const LEASE_MARGIN: Duration = Duration::from_secs(10);
+/// How often history older than the retention is pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3_600);
+
 impl FlowService {
-    /// Connect to the broker (declaring the topology if configured) and build the clients.
-    pub fn build(flow: Flow, config: &Config) -> anyhow::Result<Self> {
+    /// Connect to the broker (declaring the topology if configured) and the store
+    /// (migrating it if configured), and build the clients.
+    pub async fn build(flow: Flow, config: &Config) -> anyhow::Result<Self> {
+        let store = Store::connect(&config.store)
+            .await
+            .with_context(|| format!("cannot open the store at {}", config.store.url))?;
         let topology = Topology::from_config(&config.topology);
         let name = format!("assetrelay-{}", flow.as_str());
         let broker = Broker::start(
@@ -43,7 +61,7 @@ impl FlowService {
             config.broker.publisher_channels,
             Duration::from_millis(config.broker.confirm_timeout_ms),
         );
-        let connections = Arc::new(Connections::from_config(config));
+        let connections = Arc::new(Connections::from_config(config, &store));
         if connections.is_empty() {
             anyhow::bail!(
                 "no connection has both [connections.<name>.photoshelter.api] and [connections.<name>.smintio.api]: the flows have nothing to write to"
@@ -56,6 +74,8 @@ impl FlowService {
             topology,
             settings: consumer_settings(&config.flows),
             connections,
+            store,
+            retention_days: config.store.history_retention_days,
         })
     }
 
@@ -74,9 +94,12 @@ impl FlowService {
         ops: Option<TcpListener>,
         shutdown: CancellationToken,
     ) -> anyhow::Result<()> {
+        let checks = vec![
+            self.broker.readiness_check(),
+            store_readiness(self.store.clone(), shutdown.clone()),
+        ];
         let ops_task = ops.map(|listener| {
-            let router: axum::Router =
-                assetrelay_telemetry::endpoints::router(vec![self.broker.readiness_check()]);
+            let router: axum::Router = assetrelay_telemetry::endpoints::router(checks);
             let token = shutdown.clone();
             tokio::spawn(async move {
                 axum::serve(listener, router)
@@ -86,24 +109,42 @@ impl FlowService {
         });
         let scheduler = ExpiryScheduler::new(self.publisher.clone(), self.topology.clone());
         let flow = self.flow;
-        tracing::info!(flow = flow.as_str(), queue = %self.topology.work_queue(flow), "flow starting");
+        let ctx = FlowContext::new(
+            Arc::clone(&self.connections),
+            scheduler,
+            self.store.clone(),
+            holder_name(flow.as_str()),
+            self.settings.handler_timeout + LEASE_MARGIN,
+        );
+        let (writer, writer_task) =
+            OutcomeWriter::spawn(self.store.clone(), WriterOptions::default());
+        let history: Arc<dyn assetrelay_broker::consumer::Observer> =
+            Arc::new(History::new(writer));
+        let pruner = assetrelay_store::spawn_pruner(
+            self.store.clone(),
+            self.retention_days,
+            PRUNE_EVERY,
+            shutdown.clone(),
+        );
+        tracing::info!(flow = flow.as_str(), queue = %self.topology.work_queue(flow), store = self.store.backend_name(), "flow starting");
         let result = match flow {
             Flow::ToSmint => {
-                let handler = Arc::new(ToSmint::new(Arc::clone(&self.connections), scheduler));
-                self.consumer(handler).run(shutdown).await
+                let handler = Arc::new(ToSmint::new(ctx));
+                self.consumer(handler, history).run(shutdown).await
             }
             Flow::ToPhotoshelter => {
-                let handler = Arc::new(ToPhotoshelter::new(
-                    Arc::clone(&self.connections),
-                    scheduler,
-                ));
-                self.consumer(handler).run(shutdown).await
+                let handler = Arc::new(ToPhotoshelter::new(ctx));
+                self.consumer(handler, history).run(shutdown).await
             }
             Flow::Lifecycle => {
-                let handler = Arc::new(Lifecycle::new(Arc::clone(&self.connections), scheduler));
-                self.consumer(handler).run(shutdown).await
+                let handler = Arc::new(Lifecycle::new(ctx));
+                self.consumer(handler, history).run(shutdown).await
             }
         };
+        // The consumer (and with it the last writer handle) is gone: the writer flushes
+        // what it holds and ends.
+        let _ = writer_task.await;
+        pruner.abort();
         if let Some(task) = ops_task {
             let _ = task.await;
         }
@@ -113,7 +154,11 @@ impl FlowService {
         Ok(())
     }
 
-    fn consumer<H: assetrelay_broker::consumer::Handler>(&self, handler: Arc<H>) -> Consumer<H> {
+    fn consumer<H: assetrelay_broker::consumer::Handler>(
+        &self,
+        handler: Arc<H>,
+        history: Arc<dyn assetrelay_broker::consumer::Observer>,
+    ) -> Consumer<H> {
         Consumer::new(
             self.broker.clone(),
             self.publisher.clone(),
@@ -122,6 +167,7 @@ impl FlowService {
             self.settings.clone(),
             handler,
         )
+        .with_observer(history)
     }
 }
 
@@ -133,4 +179,25 @@ fn consumer_settings(flows: &FlowsConfig) -> ConsumerSettings {
         handler_timeout: Duration::from_millis(flows.handler_timeout_ms),
         shutdown_grace: Duration::from_millis(flows.shutdown_grace_ms),
     }
+}
+
+/// `/readyz` names `store` while the store does not answer: a probe every few seconds
+/// keeps the answer current without a query per scrape.
+fn store_readiness(store: Store, shutdown: CancellationToken) -> ReadinessCheck {
+    let ready = Arc::new(AtomicBool::new(true));
+    let probe = Arc::clone(&ready);
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                _ = ticks.tick() => {}
+            }
+            let answered = tokio::time::timeout(Duration::from_secs(5), store.readiness_check())
+                .await
+                .is_ok_and(|r| r.is_ok());
+            probe.store(answered, Ordering::Relaxed);
+        }
+    });
+    Arc::new(move || (!ready.load(Ordering::Relaxed)).then_some("store"))
 }

@@ -3,8 +3,6 @@
 //! sure its latest version is in the distribution gallery with mapped IPTC, older versions
 //! retired; otherwise retire every copy.
 
-use std::sync::Arc;
-
 use assetrelay_broker::consumer::{Delivery, Handled, Handler, HandlerError};
 use assetrelay_contract::Platform;
 use assetrelay_mapping::expiry::license_expires_at;
@@ -16,11 +14,15 @@ use assetrelay_photoshelter::client::{Iptc, Media, MediaUpdate, Upload, UploadSo
 use assetrelay_smintio::client::LicensePurchaseTransaction;
 
 use crate::shared::calls::timed;
-use crate::shared::connections::{Connection, Connections};
+use crate::shared::connections::Connection;
 use crate::shared::context::FlowContext;
-use crate::shared::failure::{FlowError, from_photoshelter, from_smintio, parse_event};
-use crate::shared::ps_copies::{find_copies, retire};
-use crate::shared::scheduler::ExpiryScheduler;
+use crate::shared::failure::{FlowError, from_photoshelter, from_smintio, from_store, parse_event};
+use crate::shared::ps_copies::{
+    DistributedCopy, find_copies, license_key, record_copies, recorded_copies, retire,
+};
+use crate::shared::source::license_source;
+use assetrelay_mapping::fingerprint::fingerprint;
+use assetrelay_store::Claim;
 
 /// Where `apply` gets the license from.
 enum Feed {
@@ -35,10 +37,8 @@ pub struct ToPhotoshelter {
 }
 
 impl ToPhotoshelter {
-    pub fn new(connections: Arc<Connections>, scheduler: ExpiryScheduler) -> Self {
-        Self {
-            ctx: FlowContext::new(connections, scheduler),
-        }
+    pub fn new(ctx: FlowContext) -> Self {
+        Self { ctx }
     }
 
     async fn sync(&self, delivery: &Delivery) -> Result<Handled, FlowError> {
@@ -90,9 +90,9 @@ impl ToPhotoshelter {
     ) -> Result<Handled, FlowError> {
         let _turn = self
             .ctx
-            .serial
-            .lock(format!("{}\n{uuid}", connection.name))
-            .await;
+            .turns
+            .take(&connection.name, Platform::Smintio, uuid)
+            .await?;
         let lpt = match feed {
             Feed::ReadForward => connection.licenses.get(uuid).await?,
             // Another delivery may have read a newer state while this one waited its turn.
@@ -119,20 +119,31 @@ impl ToPhotoshelter {
                 )
             })?;
         let ps = &connection.photoshelter;
-        let copies = find_copies(ps, &gallery, uuid).await?;
+        let key = license_key(&connection.name, uuid);
+        let mut copies = recorded_copies(&self.ctx.store, &key).await?;
+        let source = license_source(&lpt);
         let now = chrono::Utc::now();
 
         if let Distribution::Withhold(reason) =
             license_distribution(&connection.rules.distribution, &lpt, now)
         {
             let mut changed = false;
-            for copy in &copies {
+            for copy in copies.active.clone() {
                 changed |= retire(ps, &gallery, &copy.media_id).await?;
+                copies.retire(&copy.media_id);
             }
+            record_copies(
+                &self.ctx.store,
+                &key,
+                &copies,
+                format!("withheld:{}", reason.as_str()),
+                source,
+            )
+            .await?;
             tracing::info!(
                 license = uuid,
                 reason = reason.as_str(),
-                retired = copies.len(),
+                changed,
                 "not distributed"
             );
             return Ok(if changed {
@@ -143,7 +154,7 @@ impl ToPhotoshelter {
         }
 
         let version = lpt.version.unwrap_or(1);
-        if let Some(newer) = copies.iter().find(|c| c.version > version) {
+        if let Some(newer) = copies.active.iter().find(|c| c.version > version) {
             tracing::info!(
                 license = uuid,
                 version,
@@ -159,23 +170,121 @@ impl ToPhotoshelter {
                 .await?;
         }
         let mut changed = false;
-        let media_id = match copies.iter().find(|c| c.version == version) {
+        let mut uploaded_now = false;
+        let media_id = match copies.active.iter().find(|c| c.version == version) {
             Some(copy) => copy.media_id.clone(),
             None => {
-                changed = true;
-                self.upload(connection, &lpt, &gallery, version).await?
+                let claim = copies.upload_claim(&key, version);
+                let (media_id, uploaded) = self
+                    .upload_once(connection, &lpt, &gallery, version, &claim)
+                    .await?;
+                changed |= uploaded;
+                copies.active.push(DistributedCopy {
+                    media_id: media_id.clone(),
+                    version,
+                });
+                // Recorded at once: from here on the ledger, not the claim, names the copy.
+                record_copies(&self.ctx.store, &key, &copies, String::new(), source).await?;
+                uploaded_now = true;
+                media_id
             }
         };
         changed |= write_metadata(connection, &lpt, &media_id).await?;
-        for old in copies.iter().filter(|c| c.version < version) {
+        for old in copies.active.clone().iter().filter(|c| c.version < version) {
             changed |= retire(ps, &gallery, &old.media_id).await?;
+            copies.retire(&old.media_id);
         }
+        // What the copy was brought to (for the trace; the copy's own state is compared on
+        // every write, as someone may edit it in PhotoShelter).
+        let update = format!("{:?}", media_update_for_license(&lpt));
+        let print = fingerprint(&(iptc_for_license(&lpt), update));
+        // The same read as the record after the upload, written after it: one step later.
+        let source = if uploaded_now {
+            assetrelay_store::SourceVersion {
+                read_ms: source.read_ms.saturating_add(1),
+                ..source
+            }
+        } else {
+            source
+        };
+        record_copies(&self.ctx.store, &key, &copies, print, source).await?;
         tracing::info!(license = uuid, version, %media_id, changed, "distributed to PhotoShelter");
         Ok(if changed {
             Handled::Ok
         } else {
             Handled::Skipped("unchanged")
         })
+    }
+
+    /// Upload `version` of the license unless its claim says it was uploaded already:
+    /// the media id, and whether this call uploaded it. The claim is taken before the
+    /// upload, so two replicas can never both upload one version; a claim taken over
+    /// from a process that died may have been uploaded without being recorded, so the
+    /// gallery is looked at once before uploading again.
+    async fn upload_once(
+        &self,
+        connection: &Connection,
+        lpt: &LicensePurchaseTransaction,
+        gallery: &str,
+        version: i64,
+        claim: &str,
+    ) -> Result<(String, bool), FlowError> {
+        let store = &self.ctx.store;
+        let holder = &self.ctx.holder;
+        let taken = store
+            .claim(claim, holder, self.ctx.lease_ttl)
+            .await
+            .map_err(|e| from_store("claim the upload", &e))?;
+        match taken {
+            Claim::Done { target_id } => return Ok((target_id, false)),
+            Claim::HeldElsewhere { holder, .. } => {
+                return Err(HandlerError::transient(
+                    "upload_in_progress",
+                    format!(
+                        "{holder} is uploading version {version} of license {}",
+                        lpt.uuid
+                    ),
+                ));
+            }
+            Claim::TakenOver { previous_holder } => {
+                let found = find_copies(&connection.photoshelter, gallery, &lpt.uuid).await?;
+                if let Some(copy) = found.into_iter().find(|c| c.version == version) {
+                    tracing::info!(license = %lpt.uuid, version, %previous_holder, media_id = %copy.media_id, "found the copy a stopped replica uploaded");
+                    self.complete(claim, &copy.media_id).await?;
+                    return Ok((copy.media_id, false));
+                }
+            }
+            Claim::Taken => {}
+        }
+        match self.upload(connection, lpt, gallery, version).await {
+            Ok(media_id) => {
+                self.complete(claim, &media_id).await?;
+                Ok((media_id, true))
+            }
+            Err(e) => {
+                // Whether the platform made the copy is unknown only for a lost answer;
+                // keeping the claim until it expires then makes the next holder look.
+                if e.status.is_some() {
+                    let _ = store.release_claim(claim, holder).await;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    async fn complete(&self, claim: &str, media_id: &str) -> Result<(), FlowError> {
+        let completed = self
+            .ctx
+            .store
+            .complete_claim(claim, &self.ctx.holder, media_id)
+            .await
+            .map_err(|e| from_store("complete the upload claim", &e))?;
+        if !completed {
+            // Our claim expired during the upload and another process took it over; it
+            // looks in the gallery and finds this copy.
+            tracing::warn!(%claim, %media_id, "the upload claim was taken over during the upload");
+        }
+        Ok(())
     }
 
     async fn upload(

@@ -2,8 +2,6 @@
 //! current state → decide by the connection's rules whether and for which markets it is
 //! exposed → push the mapped asset to the Smint.io data adapter, or its deletion.
 
-use std::sync::Arc;
-
 use assetrelay_broker::consumer::{Delivery, Handled, Handler, HandlerError};
 use assetrelay_contract::Platform;
 use assetrelay_mapping::approval::{Exposure, Withheld, exposure};
@@ -11,21 +9,18 @@ use assetrelay_mapping::expiry::media_expires_at;
 use assetrelay_mapping::to_smint::asset_for_media;
 
 use crate::shared::calls::timed;
-use crate::shared::connections::Connections;
 use crate::shared::context::FlowContext;
 use crate::shared::failure::{FlowError, from_photoshelter, missing_subject, parse_event};
-use crate::shared::scheduler::ExpiryScheduler;
 use crate::shared::smint_push::Pushed;
+use crate::shared::source::{media_source, source_version};
 
 pub struct ToSmint {
     ctx: FlowContext,
 }
 
 impl ToSmint {
-    pub fn new(connections: Arc<Connections>, scheduler: ExpiryScheduler) -> Self {
-        Self {
-            ctx: FlowContext::new(connections, scheduler),
-        }
+    pub fn new(ctx: FlowContext) -> Self {
+        Self { ctx }
     }
 
     async fn sync(&self, delivery: &Delivery) -> Result<Handled, FlowError> {
@@ -46,25 +41,40 @@ impl ToSmint {
         let connection = self.ctx.connection(&event)?;
         let _turn = self
             .ctx
-            .serial
-            .lock(format!("{}\n{media_id}", connection.name))
-            .await;
+            .turns
+            .take(&connection.name, Platform::PhotoShelter, &media_id)
+            .await?;
+        let push = &connection.smint_push;
+        let held = push.held(&media_id).await?;
 
-        let media = match timed(
+        let snapshot = match timed(
             "photoshelter",
             "media",
-            connection.photoshelter.media(&media_id),
+            connection.photoshelter.media_snapshot(&media_id),
         )
         .await
         {
-            Ok(media) => media,
+            Ok(snapshot) => snapshot,
             Err(e) if e.status().is_some_and(|s| s.as_u16() == 404) => {
                 tracing::info!(%media_id, "media is gone from PhotoShelter: removing it from Smint.io");
-                return outcome(connection.smint_push.delete(&media_id).await?);
+                let gone = source_version(None);
+                let source = held
+                    .as_ref()
+                    .map_or(gone, |h| assetrelay_store::SourceVersion {
+                        modified_ms: h.source.modified_ms,
+                        ..gone
+                    });
+                return outcome(push.delete(held.as_ref(), &media_id, source).await?);
             }
             Err(e) => return Err(from_photoshelter(&e)),
         };
 
+        let source = media_source(&snapshot);
+        let media = snapshot.media;
+        if let Some(newer) = held.as_ref().filter(|h| h.source > source) {
+            tracing::info!(%media_id, ?source, written = ?newer.source, "stale read: a newer state is already in Smint.io");
+            return Ok(Handled::Skipped("stale"));
+        }
         let now = chrono::Utc::now();
         match exposure(&connection.rules, &media, now) {
             Exposure::Withhold(Withheld::FromSmintio) => {
@@ -89,11 +99,11 @@ impl ToSmint {
                         )
                         .await?;
                 }
-                outcome(connection.smint_push.delete(&media_id).await?)
+                outcome(push.delete(held.as_ref(), &media_id, source).await?)
             }
             Exposure::Expose(audience) => {
                 let asset = asset_for_media(&media, &audience);
-                let Some(pending) = connection.smint_push.prepare(asset).await else {
+                let Some(pending) = push.prepare(held.as_ref(), asset) else {
                     return Ok(Handled::Skipped("unchanged"));
                 };
                 // Scheduled before the push is recorded, so a failure between the two is
@@ -110,7 +120,7 @@ impl ToSmint {
                         )
                         .await?;
                 }
-                connection.smint_push.push_update(pending).await?;
+                push.push_update(pending, source).await?;
                 tracing::info!(%media_id, regions = ?audience.regions, "exposed in Smint.io");
                 Ok(Handled::Ok)
             }

@@ -67,7 +67,10 @@ async fn retires_the_copies_of_a_license_whose_scheduled_expiry_has_come() {
     let mut ended = license(uuid);
     ended["license_terms"] = json!([{"valid_until": "2021-06-30T00:00:00Z"}]);
     serve_feed(&h.smintio, &[ended]).await;
+    // The copy to-photoshelter recorded in the ledger; the gallery is not listed.
+    h.record_copy(uuid, 1, copy).await;
     gallery_children(DISTRIBUTION_GALLERY, &[(copy, &file_name)])
+        .expect(0)
         .mount(&h.photoshelter)
         .await;
     MediaItem::image(copy)
@@ -86,6 +89,11 @@ async fn retires_the_copies_of_a_license_whose_scheduled_expiry_has_come() {
     let outcome = h.lifecycle().handle(&scheduled(&expiry, was_due)).await;
 
     assert_eq!(outcome, Ok(Handled::Ok));
+    assert_eq!(
+        h.recorded_copies(uuid).await,
+        [format!("retired:v1:{copy}")],
+        "the ledger says the copy is retired"
+    );
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use support::photoshelter::{
     update_iptc, upload,
 };
 use support::smintio::{binaries, download, feed_start, license, serve_feed, written_iptc};
-use support::{DISTRIBUTION_GALLERY, Harness, delivery, event, failure, no_calls};
+use support::{CONNECTION, DISTRIBUTION_GALLERY, Harness, delivery, event, failure, no_calls};
 
 const LICENSE: &str = "5b0c1a52-3f4e-4d7a-9a55-0d6f3c7e1a10";
 /// The id PhotoShelter gives the uploaded copy.
@@ -39,7 +39,9 @@ fn distributed_copy(iptc: Value) -> MediaItem {
 async fn uploads_a_cleared_license_into_the_distribution_gallery_with_its_iptc() {
     let h = Harness::start().await;
     serve_feed(&h.smintio, &[license(LICENSE)]).await;
+    // The ledger, not a listing of the gallery, says which copies exist.
     gallery_children(DISTRIBUTION_GALLERY, &[])
+        .expect(0)
         .mount(&h.photoshelter)
         .await;
     binaries(&h.smintio, LICENSE)
@@ -63,10 +65,11 @@ async fn uploads_a_cleared_license_into_the_distribution_gallery_with_its_iptc()
         .await;
 
     assert_eq!(outcome, Ok(Handled::Ok));
+    assert_eq!(h.recorded_copies(LICENSE).await, [format!("v1:{COPY}")]);
 }
 
 #[tokio::test]
-async fn does_not_upload_the_same_license_a_second_time() {
+async fn does_not_upload_the_same_license_a_second_time_even_after_a_restart() {
     let h = Harness::start().await;
     let cleared = license(LICENSE);
     serve_feed(&h.smintio, std::slice::from_ref(&cleared)).await;
@@ -84,27 +87,27 @@ async fn does_not_upload_the_same_license_a_second_time() {
         .expect(0)
         .mount(&h.photoshelter)
         .await;
-    // The first handling sees an empty gallery, then the new copy without our IPTC; the
-    // second sees what PhotoShelter holds after it. (One-time answers rather than scoped
-    // mocks: wiremock 0.6 removes a scoped mock by its position, which priorities reorder.)
-    once(gallery_children(DISTRIBUTION_GALLERY, &[]))
-        .mount(&h.photoshelter)
-        .await;
+    // The first handling reads the new copy without our IPTC; the second what PhotoShelter
+    // holds after it. (One-time answers rather than scoped mocks: wiremock 0.6 removes a
+    // scoped mock by its position, which priorities reorder.)
     for read in distributed_copy(json!({})).reads() {
         once(read).mount(&h.photoshelter).await;
     }
-    gallery_children(DISTRIBUTION_GALLERY, &[(COPY, &copy_file_name())])
-        .mount(&h.photoshelter)
-        .await;
     distributed_copy(written_iptc(&cleared))
         .serve(&h.photoshelter)
         .await;
-    let handler = h.to_photoshelter();
+    gallery_children(DISTRIBUTION_GALLERY, &[])
+        .expect(0)
+        .mount(&h.photoshelter)
+        .await;
 
-    let first = handler
+    let first = h
+        .to_photoshelter()
         .handle(&delivery(&license_event(EventType::LicensePurchased)))
         .await;
-    let second = handler
+    // A new handler: the process restarted; the store remembers the copy.
+    let second = h
+        .to_photoshelter()
         .handle(&delivery(&license_event(EventType::LicenseUpdated)))
         .await;
 
@@ -124,7 +127,9 @@ fn once(mock: wiremock::Mock) -> wiremock::Mock {
 async fn retires_the_copy_of(withheld: Value) {
     let h = Harness::start().await;
     serve_feed(&h.smintio, &[withheld]).await;
+    h.record_copy(LICENSE, 1, COPY).await;
     gallery_children(DISTRIBUTION_GALLERY, &[(COPY, &copy_file_name())])
+        .expect(0)
         .mount(&h.photoshelter)
         .await;
     distributed_copy(json!({"trans_ref": format!("smintio:{LICENSE}")}))
@@ -143,6 +148,10 @@ async fn retires_the_copy_of(withheld: Value) {
         .await;
 
     assert_eq!(outcome, Ok(Handled::Ok));
+    assert_eq!(
+        h.recorded_copies(LICENSE).await,
+        [format!("retired:v1:{COPY}")]
+    );
 }
 
 #[tokio::test]
@@ -238,4 +247,85 @@ async fn fails_permanent_on_a_photoshelter_event_without_calling_either_platform
     let outcome = h.to_photoshelter().handle(&delivery(&media)).await;
 
     failure(outcome, FailureKind::Permanent, "wrong_flow");
+}
+
+/// The claim key of the first upload of version 1 of [`LICENSE`].
+fn upload_claim() -> String {
+    format!("upload/{CONNECTION}/{LICENSE}/v1/r0")
+}
+
+#[tokio::test]
+async fn does_not_upload_while_another_replica_holds_the_upload_claim() {
+    let h = Harness::start().await;
+    serve_feed(&h.smintio, &[license(LICENSE)]).await;
+    any_upload().expect(0).mount(&h.photoshelter).await;
+    let taken = h
+        .store
+        .claim(
+            &upload_claim(),
+            "another-replica",
+            std::time::Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+    assert_eq!(taken, assetrelay_store::Claim::Taken);
+
+    let outcome = h
+        .to_photoshelter()
+        .handle(&delivery(&license_event(EventType::LicensePurchased)))
+        .await;
+
+    failure(outcome, FailureKind::Transient, "upload_in_progress");
+    assert!(h.recorded_copies(LICENSE).await.is_empty());
+}
+
+#[tokio::test]
+async fn after_taking_over_a_dead_replicas_claim_it_finds_that_replicas_upload_instead_of_uploading_again()
+ {
+    let h = Harness::start().await;
+    let cleared = license(LICENSE);
+    serve_feed(&h.smintio, std::slice::from_ref(&cleared)).await;
+    // A replica claimed the upload, uploaded, and died before recording it.
+    h.store
+        .claim(
+            &upload_claim(),
+            "dead-replica",
+            std::time::Duration::from_millis(1),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    gallery_children(DISTRIBUTION_GALLERY, &[(COPY, &copy_file_name())])
+        .expect(1)
+        .mount(&h.photoshelter)
+        .await;
+    any_upload().expect(0).mount(&h.photoshelter).await;
+    distributed_copy(json!({})).serve(&h.photoshelter).await;
+    update_iptc(COPY, json!({"trans_ref": format!("smintio:{LICENSE}")}))
+        .expect(1)
+        .mount(&h.photoshelter)
+        .await;
+
+    let outcome = h
+        .to_photoshelter()
+        .handle(&delivery(&license_event(EventType::LicensePurchased)))
+        .await;
+
+    assert_eq!(outcome, Ok(Handled::Ok));
+    assert_eq!(h.recorded_copies(LICENSE).await, [format!("v1:{COPY}")]);
+    let again = h
+        .store
+        .claim(
+            &upload_claim(),
+            "someone",
+            std::time::Duration::from_secs(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        assetrelay_store::Claim::Done {
+            target_id: COPY.to_owned()
+        }
+    );
 }

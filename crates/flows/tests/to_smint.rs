@@ -12,7 +12,7 @@ use wiremock::ResponseTemplate;
 
 use support::photoshelter::{MediaItem, serve_media_failure};
 use support::smintio::{any_push, push};
-use support::{APPROVED_GALLERY, Harness, delivery, event, failure, no_calls};
+use support::{APPROVED_GALLERY, CONNECTION, Harness, delivery, event, failure, no_calls};
 
 fn media_event(media_id: &str) -> assetrelay_contract::CloudEvent {
     event(
@@ -38,7 +38,7 @@ async fn pushes_an_approved_media_item_to_the_data_adapter() {
 }
 
 #[tokio::test]
-async fn does_not_push_an_unchanged_item_a_second_time() {
+async fn does_not_push_an_unchanged_item_a_second_time_even_from_a_restarted_or_other_replica() {
     let h = Harness::start().await;
     let id = "I0000APPROVED0A2";
     MediaItem::image(id)
@@ -49,12 +49,45 @@ async fn does_not_push_an_unchanged_item_a_second_time() {
     let handler = h.to_smint();
 
     let first = handler.handle(&delivery(&media_event(id))).await;
-    let second = handler.handle(&delivery(&media_event(id))).await;
+    let again = handler.handle(&delivery(&media_event(id))).await;
+    // A new handler is a restarted process, or a second replica: the store remembers.
+    let restarted = h.to_smint().handle(&delivery(&media_event(id))).await;
 
-    assert_eq!(
-        (first, second),
-        (Ok(Handled::Ok), Ok(Handled::Skipped("unchanged")))
-    );
+    assert_eq!(first, Ok(Handled::Ok));
+    assert_eq!(again, Ok(Handled::Skipped("unchanged")));
+    assert_eq!(restarted, Ok(Handled::Skipped("unchanged")));
+}
+
+#[tokio::test]
+async fn does_not_write_a_state_older_than_the_ledger_records() {
+    let h = Harness::start().await;
+    let id = "I0000APPROVED0A3";
+    MediaItem::image(id)
+        .in_gallery(APPROVED_GALLERY)
+        .with("modified_at", json!("2026-01-01T00:00:00Z"))
+        .serve(&h.photoshelter)
+        .await;
+    any_push(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&h.smintio)
+        .await;
+    // Another replica already wrote a later modification of the item.
+    let key = assetrelay_store::AssetKey::new(CONNECTION, "to-smint", "photoshelter", id);
+    let later = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:05Z").unwrap();
+    let write = assetrelay_store::LedgerWrite {
+        target_ids: vec![id.to_owned()],
+        fingerprint: "newer".into(),
+        source: assetrelay_store::SourceVersion {
+            modified_ms: later.timestamp_millis(),
+            read_ms: 0,
+        },
+        outcome: "written".into(),
+    };
+    h.store.record_write(&key, &write).await.unwrap();
+
+    let outcome = h.to_smint().handle(&delivery(&media_event(id))).await;
+
+    assert_eq!(outcome, Ok(Handled::Skipped("stale")));
 }
 
 #[tokio::test]

@@ -209,3 +209,13 @@ async fn postgres(config: &StoreConfig, timeout: Duration) -> Result<sqlx::PgPoo
 async fn probe<C: sqlx::Connection>(options: &C::Options) -> std::result::Result<(), sqlx::Error> {
     C::connect_with(options).await?.close().await
 }
+
+impl Store {
+    /// Close the pool: wait for connections in use to be returned, then close them all.
+    pub async fn close(&self) {
+        match &self.backend {
+            crate::Backend::Postgres(pool) => pool.close().await,
+            crate::Backend::Sqlite(pool) => pool.close().await,
+        }
+    }
+}

@@ -11,9 +11,9 @@ use crate::error::{Fail, timed};
 use crate::sql::{on_backend, sql};
 use crate::{Decision, Outcome, Result, Store, StoreError};
 
-const COLUMNS: &str = "at, event_id, event_type, flow, connection, platform, asset_id, decision, reason, tier, target_call, target_status, duration_ms";
-const PER_ROW: usize = 13;
-/// Rows per INSERT: 500 × 13 parameters stays under both backends' limits.
+const COLUMNS: &str = "at, event_id, event_type, event_at, flow, connection, platform, asset_id, decision, reason, tier, target_call, target_status, duration_ms";
+const PER_ROW: usize = 14;
+/// Rows per INSERT: 500 × 14 parameters stays under both backends' limits.
 pub(crate) const MAX_ROWS_PER_INSERT: usize = 500;
 /// Rows per DELETE while pruning: each statement holds its locks briefly.
 const PRUNE_BATCH: i64 = 1_000;
@@ -24,6 +24,7 @@ type Row = (
     i64,
     String,
     String,
+    Option<i64>,
     String,
     String,
     String,
@@ -32,7 +33,7 @@ type Row = (
     Option<String>,
     Option<i32>,
     Option<String>,
-    Option<i32>,
+    Option<String>,
     i64,
 );
 
@@ -55,6 +56,7 @@ impl Store {
                             .bind(o.at_ms)
                             .bind(&o.event_id)
                             .bind(&o.event_type)
+                            .bind(o.event_at_ms)
                             .bind(&o.flow)
                             .bind(&o.connection)
                             .bind(&o.platform)
@@ -63,7 +65,7 @@ impl Store {
                             .bind(&o.reason)
                             .bind(o.tier)
                             .bind(&o.target_call)
-                            .bind(o.target_status)
+                            .bind(&o.target_status)
                             .bind(o.duration_ms);
                     }
                     query.execute(pool).await?;
@@ -87,7 +89,7 @@ impl Store {
             let rows: Vec<Row> = on_backend!(
                 self,
                 sql!(
-                    "SELECT * FROM (SELECT id, at, event_id, event_type, flow, connection, platform, asset_id, decision, reason, tier, target_call, target_status, duration_ms FROM outcomes WHERE platform = $1 AND asset_id = $2 AND ($3 = '' OR connection = $3) ORDER BY at DESC, id DESC LIMIT $4) AS latest ORDER BY at, id"
+                    "SELECT * FROM (SELECT id, at, event_id, event_type, event_at, flow, connection, platform, asset_id, decision, reason, tier, target_call, target_status, duration_ms FROM outcomes WHERE platform = $1 AND asset_id = $2 AND ($3 = '' OR connection = $3) ORDER BY at DESC, id DESC LIMIT $4) AS latest ORDER BY at, id"
                 ),
                 |pool, q| {
                     sqlx::query_as(q)
@@ -179,9 +181,10 @@ fn insert_text(rows: usize) -> String {
 }
 
 fn outcome(row: Row) -> Result<Outcome> {
-    let (id, at_ms, event_id, event_type, flow, connection, platform, asset_id, decision) = (
+    let (id, at_ms, event_id, event_type, event_at_ms, flow, connection, platform, asset_id) = (
         row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8,
     );
+    let decision = row.9;
     let decision: Decision = decision.parse().map_err(|_| StoreError::UnknownDecision {
         id,
         decision: decision.clone(),
@@ -190,15 +193,16 @@ fn outcome(row: Row) -> Result<Outcome> {
         at_ms,
         event_id,
         event_type,
+        event_at_ms,
         flow,
         connection,
         platform,
         asset_id,
         decision,
-        reason: row.9,
-        tier: row.10,
-        target_call: row.11,
-        target_status: row.12,
-        duration_ms: row.13,
+        reason: row.10,
+        tier: row.11,
+        target_call: row.12,
+        target_status: row.13,
+        duration_ms: row.14,
     })
 }

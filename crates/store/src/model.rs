@@ -166,6 +166,8 @@ pub struct Outcome {
     pub at_ms: i64,
     pub event_id: String,
     pub event_type: String,
+    /// The event's own time (ms), when known.
+    pub event_at_ms: Option<i64>,
     pub flow: String,
     pub connection: String,
     pub platform: String,
@@ -177,8 +179,8 @@ pub struct Outcome {
     pub tier: Option<i32>,
     /// The target call made (e.g. `PUT /assets/{id}`).
     pub target_call: Option<String>,
-    /// Its HTTP status.
-    pub target_status: Option<i32>,
+    /// How it ended: `ok`, an HTTP status, or `transport`.
+    pub target_status: Option<String>,
     pub duration_ms: i64,
 }
 

@@ -10,10 +10,12 @@ use assetrelay_photoshelter::client as ps;
 use assetrelay_smintio::client::{
     self as smintio, AdapterConfig, ClientConfig as SmintioConfig, RetryPolicy, SmintioClient,
 };
+use assetrelay_store::Store;
 use secrecy::SecretString;
 
 use crate::shared::license_feed::LicenseFeed;
 use crate::shared::smint_push::SmintPusher;
+use crate::shared::tokens::StoredRefreshToken;
 
 /// One tenant as the flows use it.
 pub struct Connection {
@@ -21,7 +23,7 @@ pub struct Connection {
     pub rules: ConnectionRules,
     pub photoshelter: Arc<ps::Client>,
     pub smintio: Arc<SmintioClient>,
-    /// Data-adapter pushes, with the record of what this process already pushed.
+    /// Data-adapter pushes, judged against the asset ledger.
     pub smint_push: SmintPusher,
     /// The CLAPI-C license feed, read forward from where this process left off.
     pub licenses: LicenseFeed,
@@ -63,11 +65,11 @@ pub struct Connections {
 impl Connections {
     /// Build the clients. A connection without API sections is kept as *unusable*: its
     /// events are parked with the reason instead of failing the whole process.
-    pub fn from_config(config: &Config) -> Self {
+    pub fn from_config(config: &Config, store: &Store) -> Self {
         let mut by_name = BTreeMap::new();
         let mut unusable = BTreeMap::new();
         for name in config.connections.keys() {
-            match build(config, name) {
+            match build(config, name, store) {
                 Ok(connection) => {
                     by_name.insert(name.clone(), Arc::new(connection));
                 }
@@ -98,7 +100,7 @@ impl Connections {
     }
 }
 
-fn build(config: &Config, name: &str) -> Result<Connection, ConnectionError> {
+fn build(config: &Config, name: &str, store: &Store) -> Result<Connection, ConnectionError> {
     let connection = &config.connections[name];
     let missing = |what| ConnectionError::Missing {
         connection: name.to_owned(),
@@ -164,19 +166,22 @@ fn build(config: &Config, name: &str) -> Result<Connection, ConnectionError> {
     adapter_config.signature_header = adapter.signature_header.clone();
     adapter_config.timestamp_header = adapter.timestamp_header.clone();
     smint_config = smint_config.with_adapter(adapter_config);
-    let smintio =
-        Arc::new(
-            SmintioClient::new(smint_config).map_err(|source| ConnectionError::Smintio {
+    // The rotated refresh token lives in the store, shared by every replica and flow.
+    let tokens = Arc::new(StoredRefreshToken::new(store.clone(), name));
+    let smintio = Arc::new(
+        SmintioClient::with_token_store(smint_config, tokens).map_err(|source| {
+            ConnectionError::Smintio {
                 connection: name.to_owned(),
                 source,
-            })?,
-        );
+            }
+        })?,
+    );
 
     Ok(Connection {
         name: name.to_owned(),
         rules: connection.rules.clone(),
         photoshelter: Arc::new(photoshelter),
-        smint_push: SmintPusher::new(name, Arc::clone(&smintio)),
+        smint_push: SmintPusher::new(name, Arc::clone(&smintio), store.clone()),
         licenses: LicenseFeed::new(name, Arc::clone(&smintio)),
         smintio,
     })
@@ -206,8 +211,19 @@ mod tests {
         assetrelay_config::load(Some(&file), &BTreeMap::new()).unwrap()
     }
 
-    #[test]
-    fn an_unusable_connection_keeps_the_client_error_as_its_source() {
+    /// A throw-away SQLite store: building connections only keeps a handle to it.
+    async fn store() -> Store {
+        let mut config = example().store;
+        let file = std::env::temp_dir().join(format!(
+            "connections-test-{}.db",
+            uuid::Uuid::new_v4().simple()
+        ));
+        config.url = assetrelay_config::StoreUrl::sqlite(file);
+        Store::connect(&config).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_unusable_connection_keeps_the_client_error_as_its_source() {
         let mut config = example();
         let api = config
             .connections
@@ -218,7 +234,7 @@ mod tests {
             .as_mut();
         api.unwrap().adapter.as_mut().unwrap().signature_header = "bad header".into();
 
-        let connections = Connections::from_config(&config);
+        let connections = Connections::from_config(&config, &store().await);
         let err = connections.get("demo").err().unwrap();
 
         assert!(matches!(*err, ConnectionError::Smintio { .. }), "{err:?}");
@@ -230,9 +246,9 @@ mod tests {
         );
     }
 
-    #[test]
-    fn an_unknown_connection_is_named_as_not_configured() {
-        let connections = Connections::from_config(&example());
+    #[tokio::test]
+    async fn an_unknown_connection_is_named_as_not_configured() {
+        let connections = Connections::from_config(&example(), &store().await);
 
         let err = connections.get("nope").err().unwrap();
 

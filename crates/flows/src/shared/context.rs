@@ -1,29 +1,46 @@
-//! What every flow handler holds: the connections, the expiry scheduler and the per-asset
-//! ordering, plus the one way an event finds its connection.
+//! What every flow handler holds: the connections, the expiry scheduler, the store and
+//! the per-asset turns, plus the one way an event finds its connection.
 
 use std::sync::Arc;
 
 use assetrelay_broker::connection::error_chain;
 use assetrelay_broker::consumer::HandlerError;
 use assetrelay_contract::CloudEvent;
+use assetrelay_store::Store;
 
 use crate::shared::connections::{Connection, Connections};
 use crate::shared::failure::FlowError;
 use crate::shared::scheduler::ExpiryScheduler;
-use crate::shared::serial::PerAsset;
+use crate::shared::turn::Turns;
 
 pub struct FlowContext {
     pub connections: Arc<Connections>,
     pub scheduler: ExpiryScheduler,
-    pub serial: PerAsset,
+    pub store: Store,
+    /// This process's name in the store (leases, claims).
+    pub holder: String,
+    /// How long a turn or an upload claim of a process that died stays held.
+    pub lease_ttl: std::time::Duration,
+    pub turns: Turns,
 }
 
 impl FlowContext {
-    pub fn new(connections: Arc<Connections>, scheduler: ExpiryScheduler) -> Self {
+    /// `lease_ttl`: how long a turn or claim of a process that died stays held; it must
+    /// exceed the handler timeout.
+    pub fn new(
+        connections: Arc<Connections>,
+        scheduler: ExpiryScheduler,
+        store: Store,
+        holder: String,
+        lease_ttl: std::time::Duration,
+    ) -> Self {
         Self {
+            turns: Turns::new(store.clone(), holder.clone(), lease_ttl),
             connections,
             scheduler,
-            serial: PerAsset::default(),
+            store,
+            holder,
+            lease_ttl,
         }
     }
 

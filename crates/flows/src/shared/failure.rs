@@ -12,7 +12,18 @@ pub type FlowError = HandlerError;
 
 /// A PhotoShelter call failed.
 pub fn from_photoshelter(error: &assetrelay_photoshelter::client::Error) -> FlowError {
-    classify("photoshelter", error)
+    let failure = classify("photoshelter", error);
+    if matches!(
+        error,
+        assetrelay_photoshelter::client::Error::InconsistentRead { .. }
+    ) {
+        // The item kept changing while it was read: transient, and not an outage.
+        return HandlerError {
+            class: "photoshelter_inconsistent_read".to_owned(),
+            ..failure
+        };
+    }
+    failure
 }
 
 /// A Smint.io call failed.
@@ -59,5 +70,13 @@ pub fn missing_subject(event: &CloudEvent) -> FlowError {
     HandlerError::permanent(
         "missing_subject",
         format!("event {} ({}) names no asset", event.id, event.event_type),
+    )
+}
+
+/// The store failed: transient (the broker keeps the message; a retry finds it back).
+pub fn from_store(what: &str, error: &assetrelay_store::StoreError) -> FlowError {
+    HandlerError::transient(
+        "store_unavailable",
+        format!("cannot {what}: {}", error_chain(error)),
     )
 }

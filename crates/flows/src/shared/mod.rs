@@ -1,13 +1,18 @@
 //! What the flows share: connections and their clients, failure classification, platform
-//! call metrics, the Smint.io push record, the license feed, PhotoShelter copies, the
-//! expiry scheduler and per-asset ordering.
+//! call metrics, Smint.io pushes judged against the asset ledger, the license feed,
+//! PhotoShelter copies and upload claims, source versions, the expiry scheduler, the
+//! per-asset turn across replicas and the outcome history.
 
 pub mod calls;
 pub mod connections;
 pub mod context;
 pub mod failure;
+pub mod history;
 pub mod license_feed;
 pub mod ps_copies;
 pub mod scheduler;
 pub mod serial;
 pub mod smint_push;
+pub mod source;
+pub mod tokens;
+pub mod turn;

@@ -1,13 +1,20 @@
-//! The PhotoShelter copies to-photoshelter made of Smint.io licenses. A copy is found by its
-//! file name, `smintio-<license uuid>-v<version>.<ext>` (the upsert key, DESIGN §6.4), among
-//! the children of the connection's distribution gallery; its IPTC `trans_ref` names the
-//! license too, which is how to-smint recognizes it and does not echo it back.
+//! The PhotoShelter copies to-photoshelter made of Smint.io licenses.
+//!
+//! Which copies exist is read from the asset ledger (flow `to-photoshelter`, the license
+//! uuid): each target id is `v<version>:<media id>`. Listing the distribution gallery for
+//! every license made the work grow with the square of the library; the gallery is read
+//! only to find a copy a crashed replica uploaded without recording it ([`find_copies`],
+//! after taking over its upload claim). A copy's file name is still
+//! `smintio-<license uuid>-v<version>.<ext>` (DESIGN §6.4) and its IPTC `trans_ref` names
+//! the license, which is how to-smint recognizes it and does not echo it back.
 
+use assetrelay_contract::{Flow, Platform};
 use assetrelay_mapping::origin::parse_upload_file_name;
 use assetrelay_photoshelter::client::{Client, Visibility};
+use assetrelay_store::{AssetKey, LedgerWrite, Recorded, SourceVersion, Store};
 
 use crate::shared::calls::timed;
-use crate::shared::failure::{FlowError, from_photoshelter};
+use crate::shared::failure::{FlowError, from_photoshelter, from_store};
 
 /// One copy of a license in the distribution gallery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,7 +23,157 @@ pub struct DistributedCopy {
     pub version: i64,
 }
 
-/// Copies of `license_uuid` in `gallery`, oldest version first.
+/// The ledger key of a license's copies.
+pub fn license_key(connection: &str, license_uuid: &str) -> AssetKey {
+    AssetKey::new(
+        connection,
+        Flow::ToPhotoshelter.as_str(),
+        Platform::Smintio.to_string(),
+        license_uuid,
+    )
+}
+
+/// A license's copies as the ledger records them: in active use, and retired (kept, so
+/// "what happened to asset X" names them and a re-distribution uploads under a new claim).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LicenseCopies {
+    /// Oldest version first.
+    pub active: Vec<DistributedCopy>,
+    pub retired: Vec<DistributedCopy>,
+}
+
+impl LicenseCopies {
+    fn from_target_ids(ids: &[String]) -> Self {
+        let mut copies = Self::default();
+        for id in ids {
+            match id.strip_prefix(RETIRED) {
+                Some(rest) => copies.retired.extend(parse_target_id(rest)),
+                None => copies.active.extend(parse_target_id(id)),
+            }
+        }
+        copies.active.sort_by_key(|c| c.version);
+        copies
+    }
+
+    fn target_ids(&self) -> Vec<String> {
+        let active = self.active.iter().map(target_id);
+        let retired = self
+            .retired
+            .iter()
+            .map(|c| format!("{RETIRED}{}", target_id(c)));
+        active.chain(retired).collect()
+    }
+
+    /// Move a copy out of active use.
+    pub fn retire(&mut self, media_id: &str) {
+        let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.active)
+            .into_iter()
+            .partition(|c| c.media_id == media_id);
+        self.active = kept;
+        self.retired.extend(gone);
+    }
+
+    /// The claim key of an upload of `version`: one per connection, license, version and
+    /// distribution round (a license withheld and distributed again gets a new copy).
+    pub fn upload_claim(&self, key: &AssetKey, version: i64) -> String {
+        let round = self.retired.iter().filter(|c| c.version == version).count();
+        format!(
+            "upload/{}/{}/v{version}/r{round}",
+            key.connection, key.asset_id
+        )
+    }
+
+    fn merge(&mut self, other: &Self) {
+        for copy in &other.active {
+            if !self.active.contains(copy) && !self.retired.contains(copy) {
+                self.active.push(copy.clone());
+            }
+        }
+        for copy in &other.retired {
+            if !self.retired.contains(copy) {
+                self.active.retain(|c| c != copy);
+                self.retired.push(copy.clone());
+            }
+        }
+        self.active.sort_by_key(|c| c.version);
+    }
+}
+
+const RETIRED: &str = "retired:";
+
+/// The copies the ledger records for a license.
+pub async fn recorded_copies(store: &Store, key: &AssetKey) -> Result<LicenseCopies, FlowError> {
+    let entry = store
+        .ledger(key)
+        .await
+        .map_err(|e| from_store("read the asset ledger", &e))?;
+    Ok(entry.map_or_else(LicenseCopies::default, |e| {
+        LicenseCopies::from_target_ids(&e.target_ids)
+    }))
+}
+
+/// Record a license's copies after a write.
+pub async fn record_copies(
+    store: &Store,
+    key: &AssetKey,
+    copies: &LicenseCopies,
+    fingerprint: String,
+    source: SourceVersion,
+) -> Result<(), FlowError> {
+    let write = LedgerWrite {
+        target_ids: copies.target_ids(),
+        fingerprint,
+        source,
+        outcome: "written".to_owned(),
+    };
+    let recorded = store
+        .record_write(key, &write)
+        .await
+        .map_err(|e| from_store("record the copies in the asset ledger", &e))?;
+    let Recorded::Stale { current } = recorded else {
+        return Ok(());
+    };
+    // A turn outlived its lease and another replica recorded a newer state: keep every
+    // copy either knows of, at a version just above the newer row, and fail the delivery
+    // so its retry re-applies the newest license state to them.
+    let mut merged = LicenseCopies::from_target_ids(&current.target_ids);
+    merged.merge(copies);
+    let merged = LedgerWrite {
+        target_ids: merged.target_ids(),
+        fingerprint: String::new(),
+        source: SourceVersion {
+            modified_ms: current.source.modified_ms,
+            read_ms: current.source.read_ms.saturating_add(1),
+        },
+        outcome: "written".to_owned(),
+    };
+    store
+        .record_write(key, &merged)
+        .await
+        .map_err(|e| from_store("record the copies in the asset ledger", &e))?;
+    Err(assetrelay_broker::consumer::HandlerError::transient(
+        "stale_write",
+        format!(
+            "a newer state of license {} was written meanwhile; applying it again",
+            key.asset_id
+        ),
+    ))
+}
+
+fn target_id(copy: &DistributedCopy) -> String {
+    format!("v{}:{}", copy.version, copy.media_id)
+}
+
+fn parse_target_id(id: &str) -> Option<DistributedCopy> {
+    let (version, media_id) = id.strip_prefix('v')?.split_once(':')?;
+    Some(DistributedCopy {
+        media_id: media_id.to_owned(),
+        version: version.parse().ok()?,
+    })
+}
+
+/// Copies of `license_uuid` in `gallery`, oldest version first (lists the whole gallery:
+/// only after an upload claim was taken over from a holder that died).
 pub async fn find_copies(
     photoshelter: &Client,
     gallery: &str,
@@ -83,4 +240,47 @@ pub async fn retire(
         changed = true;
     }
     Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_target_id_names_the_version_and_the_media() {
+        let copy = DistributedCopy {
+            media_id: "I00ABC".into(),
+            version: 3,
+        };
+        assert_eq!(target_id(&copy), "v3:I00ABC");
+        assert_eq!(parse_target_id("v3:I00ABC"), Some(copy));
+        assert_eq!(parse_target_id("3:I00ABC"), None);
+        assert_eq!(parse_target_id("vx:I00ABC"), None);
+        assert_eq!(parse_target_id("v3"), None);
+    }
+
+    #[test]
+    fn retired_copies_are_kept_and_give_the_next_upload_a_new_claim() {
+        let key = license_key("acme", "u1");
+        let mut copies = LicenseCopies::from_target_ids(&["v2:B".into(), "v1:A".into()]);
+        assert_eq!(copies.active.len(), 2);
+        assert_eq!(copies.active[0].media_id, "A", "oldest version first");
+        let first = copies.upload_claim(&key, 2);
+
+        copies.retire("B");
+
+        assert_eq!(copies.target_ids(), ["v1:A", "retired:v2:B"]);
+        assert_eq!(LicenseCopies::from_target_ids(&copies.target_ids()), copies);
+        assert_eq!(first, "upload/acme/u1/v2/r0");
+        assert_eq!(copies.upload_claim(&key, 2), "upload/acme/u1/v2/r1");
+        assert_eq!(copies.upload_claim(&key, 1), "upload/acme/u1/v1/r0");
+    }
+
+    #[test]
+    fn a_merge_keeps_every_copy_either_side_knows() {
+        let mut ours = LicenseCopies::from_target_ids(&["v1:A".into(), "retired:v1:X".into()]);
+        let theirs = LicenseCopies::from_target_ids(&["v2:B".into(), "retired:v1:A".into()]);
+        ours.merge(&theirs);
+        assert_eq!(ours.target_ids(), ["v2:B", "retired:v1:X", "retired:v1:A"]);
+    }
 }

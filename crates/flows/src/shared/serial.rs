@@ -1,7 +1,6 @@
-//! One handler at a time per asset within a process, so two deliveries about the same
-//! asset cannot interleave their read-compare-write and write older state last (DESIGN
-//! §6.5). Across replicas, each write is computed from freshly read current state, so a
-//! later delivery repairs whatever an earlier, slower one wrote.
+//! One handler at a time per asset within a process: the in-process half of an asset's
+//! turn ([`crate::shared::turn`]), so waiters in one process queue here instead of
+//! polling the store for the lease.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

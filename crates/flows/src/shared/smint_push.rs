@@ -1,26 +1,24 @@
 //! Writes into the Smint.io data adapter, skipping those that would change nothing.
 //!
 //! The adapter is write-only (research §3.2: Smint.io offers no read of what an adapter
-//! pushed), so "the target already holds it" (DESIGN §6.6) is judged from what *this
-//! process* last pushed for the asset: a fingerprint per asset, forgotten after
-//! [`REMEMBER_FOR`]. A miss (another replica pushed, the entry expired, a restart) only
-//! costs one idempotent re-push: updates and deletions are upserts keyed by `ExternalId`.
+//! pushed), so "the target already holds it" (DESIGN §6.6) is judged from the asset
+//! ledger in the store: the fingerprint of the last push per PhotoShelter media item,
+//! shared by every replica and kept across restarts. to-smint and lifecycle both write
+//! Smint.io assets, so both read and record the same row (flow `to-smint`: the ledger
+//! describes a target, whichever flow wrote it). Callers hold the asset's turn.
+//!
+//! A push whose ledger record fails (store down after the push) is retried as a whole: one
+//! idempotent re-push, since updates and deletions are upserts keyed by `ExternalId`.
 
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
+use assetrelay_contract::{Flow, Platform};
 use assetrelay_mapping::fingerprint::fingerprint;
 use assetrelay_smintio::client::{AssetDataObject, Change, SmintioClient};
-use tokio::sync::Mutex;
+use assetrelay_store::{AssetKey, LedgerEntry, LedgerWrite, Recorded, SourceVersion, Store};
 
 use crate::shared::calls::timed;
-use crate::shared::failure::{FlowError, from_smintio};
-
-/// How long a pushed fingerprint is trusted.
-pub const REMEMBER_FOR: Duration = Duration::from_secs(600);
-/// Entries kept at most; the oldest half is dropped beyond it.
-const CAPACITY: usize = 100_000;
+use crate::shared::failure::{FlowError, from_smintio, from_store};
 
 /// What a push did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,9 +27,10 @@ pub enum Pushed {
     Unchanged,
 }
 
+/// The fingerprint recorded for a deletion.
 const DELETED: &str = "deleted";
 
-/// An asset update this process has not pushed yet, with its fingerprint.
+/// An asset update Smint.io does not hold yet, with its fingerprint.
 pub struct PendingUpdate {
     asset: AssetDataObject,
     print: String,
@@ -40,44 +39,64 @@ pub struct PendingUpdate {
 pub struct SmintPusher {
     connection: String,
     client: Arc<SmintioClient>,
-    last: Mutex<HashMap<String, (String, Instant)>>,
+    store: Store,
 }
 
 impl SmintPusher {
-    pub fn new(connection: &str, client: Arc<SmintioClient>) -> Self {
+    pub fn new(connection: &str, client: Arc<SmintioClient>, store: Store) -> Self {
         Self {
             connection: connection.to_owned(),
             client,
-            last: Mutex::new(HashMap::new()),
+            store,
         }
     }
 
-    /// The update to push for `asset`, or `None` when this process pushed exactly this
-    /// data recently (nothing would change).
-    pub async fn prepare(&self, asset: AssetDataObject) -> Option<PendingUpdate> {
+    /// The ledger row of PhotoShelter media `media_id`: what Smint.io holds for it.
+    pub async fn held(&self, media_id: &str) -> Result<Option<LedgerEntry>, FlowError> {
+        self.store
+            .ledger(&self.key(media_id))
+            .await
+            .map_err(|e| from_store("read the asset ledger", &e))
+    }
+
+    /// The update to push for `asset`, or `None` when Smint.io already holds exactly
+    /// this data.
+    pub fn prepare(
+        &self,
+        held: Option<&LedgerEntry>,
+        asset: AssetDataObject,
+    ) -> Option<PendingUpdate> {
         let print = fingerprint(&asset);
-        if self.holds(&asset.external_id, &print).await {
+        if held.is_some_and(|h| h.fingerprint == print) {
             return None;
         }
         Some(PendingUpdate { asset, print })
     }
 
-    /// Create or replace the asset, and remember that this process pushed it.
-    pub async fn push_update(&self, pending: PendingUpdate) -> Result<(), FlowError> {
+    /// Create or replace the asset, then record it with the source version it came from.
+    pub async fn push_update(
+        &self,
+        pending: PendingUpdate,
+        source: SourceVersion,
+    ) -> Result<(), FlowError> {
         let id = pending.asset.external_id.clone();
         self.push(&[Change::update(id.clone(), pending.asset)])
             .await?;
-        self.remember(id, pending.print).await;
-        Ok(())
+        self.record(&id, pending.print, source).await
     }
 
-    /// Remove the asset from Smint.io (idempotent), unless this process already did.
-    pub async fn delete(&self, asset_id: &str) -> Result<Pushed, FlowError> {
-        if self.holds(asset_id, DELETED).await {
+    /// Remove the asset from Smint.io (idempotent), unless the ledger says it is gone.
+    pub async fn delete(
+        &self,
+        held: Option<&LedgerEntry>,
+        media_id: &str,
+        source: SourceVersion,
+    ) -> Result<Pushed, FlowError> {
+        if held.is_some_and(|h| h.fingerprint == DELETED) {
             return Ok(Pushed::Unchanged);
         }
-        self.push(&[Change::deletion(asset_id)]).await?;
-        self.remember(asset_id.to_owned(), DELETED.to_owned()).await;
+        self.push(&[Change::deletion(media_id)]).await?;
+        self.record(media_id, DELETED.to_owned(), source).await?;
         Ok(Pushed::Written)
     }
 
@@ -88,20 +107,60 @@ impl SmintPusher {
             .map_err(|e| from_smintio(&e))
     }
 
-    async fn holds(&self, id: &str, print: &str) -> bool {
-        let last = self.last.lock().await;
-        matches!(last.get(id), Some((p, at)) if p == print && at.elapsed() < REMEMBER_FOR)
+    async fn record(
+        &self,
+        media_id: &str,
+        print: String,
+        source: SourceVersion,
+    ) -> Result<(), FlowError> {
+        let write = LedgerWrite {
+            target_ids: vec![media_id.to_owned()],
+            fingerprint: print,
+            source,
+            outcome: "written".to_owned(),
+        };
+        let recorded = self
+            .store
+            .record_write(&self.key(media_id), &write)
+            .await
+            .map_err(|e| from_store("record the push in the asset ledger", &e))?;
+        let Recorded::Stale { current } = recorded else {
+            return Ok(());
+        };
+        // Only possible when a turn outlived its lease: Smint.io now holds this older
+        // state. Record that truth (at a version just above the newer row, so it applies),
+        // then fail the delivery, so its retry pushes the newest state again instead of
+        // finding the newer fingerprint recorded and skipping.
+        tracing::warn!(
+            connection = %self.connection,
+            %media_id,
+            ?source,
+            newer = ?current.source,
+            "pushed a state older than the ledger's; pushing the newest again"
+        );
+        let truth = LedgerWrite {
+            source: SourceVersion {
+                modified_ms: current.source.modified_ms,
+                read_ms: current.source.read_ms.saturating_add(1),
+            },
+            ..write
+        };
+        self.store
+            .record_write(&self.key(media_id), &truth)
+            .await
+            .map_err(|e| from_store("record the push in the asset ledger", &e))?;
+        Err(assetrelay_broker::consumer::HandlerError::transient(
+            "stale_write",
+            format!("a newer state of {media_id} was written meanwhile; writing it again"),
+        ))
     }
 
-    async fn remember(&self, id: String, print: String) {
-        let mut last = self.last.lock().await;
-        if last.len() >= CAPACITY {
-            let mut ages: Vec<Instant> = last.values().map(|(_, at)| *at).collect();
-            ages.sort_unstable();
-            let cutoff = ages[ages.len() / 2];
-            last.retain(|_, (_, at)| *at > cutoff);
-            tracing::debug!(connection = %self.connection, "push record trimmed");
-        }
-        last.insert(id, (print, Instant::now()));
+    fn key(&self, media_id: &str) -> AssetKey {
+        AssetKey::new(
+            &self.connection,
+            Flow::ToSmint.as_str(),
+            Platform::PhotoShelter.to_string(),
+            media_id,
+        )
     }
 }

@@ -16,8 +16,9 @@ pub mod rabbit;
 pub mod smintio;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use assetrelay_broker::consumer::{Delivery, FailureKind, Handled, HandlerError};
 use assetrelay_config::{Config, ConnectionRules};
@@ -27,8 +28,11 @@ use assetrelay_contract::{
 };
 use assetrelay_flows::lifecycle::Lifecycle;
 use assetrelay_flows::shared::connections::Connections;
+use assetrelay_flows::shared::context::FlowContext;
+use assetrelay_flows::shared::turn::holder_name;
 use assetrelay_flows::to_photoshelter::ToPhotoshelter;
 use assetrelay_flows::to_smint::ToSmint;
+use assetrelay_store::Store;
 use chrono::{DateTime, SecondsFormat, Utc};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -53,12 +57,24 @@ pub const SECRETS: &[&str] = &[
     "smint-access-token",
 ];
 
-/// Both platforms faked, the broker real, one connection configured against them.
+/// Both platforms faked, the broker and the store (a SQLite file of its own) real, one
+/// connection configured against them.
 pub struct Harness {
     pub photoshelter: MockServer,
     pub smintio: MockServer,
     pub config: Config,
     pub rabbit: Rabbit,
+    /// Shared by every handler the harness builds: a new handler is a restarted process.
+    pub store: Store,
+    store_file: PathBuf,
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.store_file.display()));
+        }
+    }
 }
 
 impl Harness {
@@ -72,7 +88,8 @@ impl Harness {
         let photoshelter = MockServer::start().await;
         let smintio = MockServer::start().await;
         let prefix = format!("flowtests-{}", uuid::Uuid::new_v4().simple());
-        let mut config = load_config(&prefix, &photoshelter, &smintio);
+        let store_file = std::env::temp_dir().join(format!("{prefix}.db"));
+        let mut config = load_config(&prefix, &photoshelter, &smintio, &store_file);
         let rules = &mut config
             .connections
             .get_mut(CONNECTION)
@@ -94,17 +111,20 @@ impl Harness {
                 .await;
         }
         let rabbit = Rabbit::connect(&config).await;
+        let store = Store::connect(&config.store).await.unwrap();
         Self {
             photoshelter,
             smintio,
             config,
             rabbit,
+            store,
+            store_file,
         }
     }
 
     /// Fresh clients and rules, as a flow process builds them at start.
     pub fn connections(&self) -> Arc<Connections> {
-        let connections = Connections::from_config(&self.config);
+        let connections = Connections::from_config(&self.config, &self.store);
         assert!(
             connections.get(CONNECTION).is_ok(),
             "the test connection is usable"
@@ -112,28 +132,72 @@ impl Harness {
         Arc::new(connections)
     }
 
+    /// Record in the ledger that `media_id` is the copy of `version` of license `uuid`,
+    /// as to-photoshelter does after an upload.
+    pub async fn record_copy(&self, uuid: &str, version: i64, media_id: &str) {
+        let write = assetrelay_store::LedgerWrite {
+            target_ids: vec![format!("v{version}:{media_id}")],
+            fingerprint: String::new(),
+            // Long ago: any state the test serves is newer.
+            source: assetrelay_store::SourceVersion {
+                modified_ms: 0,
+                read_ms: 0,
+            },
+            outcome: "written".into(),
+        };
+        let key = assetrelay_flows::shared::ps_copies::license_key(CONNECTION, uuid);
+        self.store.record_write(&key, &write).await.unwrap();
+    }
+
+    /// The ledger's target ids of license `uuid`.
+    pub async fn recorded_copies(&self, uuid: &str) -> Vec<String> {
+        let key = assetrelay_flows::shared::ps_copies::license_key(CONNECTION, uuid);
+        let row = self.store.ledger(&key).await.unwrap();
+        row.map(|r| r.target_ids).unwrap_or_default()
+    }
+
+    /// What a flow process builds at start; each call is a new process (a new holder).
+    pub fn context(&self, flow: &str) -> FlowContext {
+        FlowContext::new(
+            self.connections(),
+            self.rabbit.scheduler(),
+            self.store.clone(),
+            holder_name(flow),
+            Duration::from_secs(30),
+        )
+    }
+
     pub fn to_smint(&self) -> ToSmint {
-        ToSmint::new(self.connections(), self.rabbit.scheduler())
+        ToSmint::new(self.context("to-smint"))
     }
 
     pub fn to_photoshelter(&self) -> ToPhotoshelter {
-        ToPhotoshelter::new(self.connections(), self.rabbit.scheduler())
+        ToPhotoshelter::new(self.context("to-photoshelter"))
     }
 
     pub fn lifecycle(&self) -> Lifecycle {
-        Lifecycle::new(self.connections(), self.rabbit.scheduler())
+        Lifecycle::new(self.context("lifecycle"))
     }
 }
 
 /// `config/example.toml` with a private topology prefix and every API URL of connection
 /// `demo` pointed at the fakes, through `ASSETRELAY_*` overrides as in production.
-fn load_config(prefix: &str, photoshelter: &MockServer, smintio: &MockServer) -> Config {
+fn load_config(
+    prefix: &str,
+    photoshelter: &MockServer,
+    smintio: &MockServer,
+    store_file: &Path,
+) -> Config {
     let smint = smintio.uri();
     let amqp = std::env::var("AMQP_URL")
         .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into());
     let env: BTreeMap<String, String> = [
         ("ASSETRELAY_TOPOLOGY__PREFIX", prefix.to_owned()),
         ("ASSETRELAY_BROKER__URL", amqp),
+        (
+            "ASSETRELAY_STORE__URL",
+            format!("sqlite://{}", store_file.display()),
+        ),
         (
             "ASSETRELAY_CONNECTIONS__DEMO__PHOTOSHELTER__API__BASE_URL",
             photoshelter.uri(),

@@ -103,6 +103,7 @@ pub fn outcome(asset_id: &str, at_ms: i64, n: usize) -> Outcome {
         at_ms,
         event_id: format!("evt-{n}"),
         event_type: "media.updated".into(),
+        event_at_ms: Some(1),
         flow: "to-smint".into(),
         connection: "acme".into(),
         platform: "photoshelter".into(),
@@ -115,7 +116,7 @@ pub fn outcome(asset_id: &str, at_ms: i64, n: usize) -> Outcome {
         reason: (n % 2 == 1).then(|| "503 from Smint.io".into()),
         tier: (n % 2 == 1).then_some(1),
         target_call: Some("PUT /assets/x".into()),
-        target_status: Some(if n.is_multiple_of(2) { 200 } else { 503 }),
+        target_status: Some(if n.is_multiple_of(2) { "ok" } else { "503" }.to_owned()),
         duration_ms: 12,
     }
 }

@@ -1,0 +1,130 @@
+//! One handler at a time per source asset, across every replica of every flow (DESIGN
+//! §6.5): the read-compare-write of an asset happens inside its *turn*, so two deliveries
+//! about one asset can never interleave and write older state last, and two replicas can
+//! never both decide "not there yet" and both upload.
+//!
+//! A turn is the in-process lock of the asset (waiters in this process queue there
+//! instead of polling the store) plus a store lease `asset/<connection>/<platform>/<id>`
+//! with a TTL longer than the handler timeout. The runner aborts a handler at its
+//! timeout, which drops the turn and releases the lease; a process that dies holding one
+//! leaves it to expire (`lease_ttl`), and until then that asset's deliveries are retried
+//! (`asset_busy`), never handled twice at once.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use assetrelay_broker::connection::error_chain;
+use assetrelay_broker::consumer::HandlerError;
+use assetrelay_contract::Platform;
+use assetrelay_store::Store;
+use tokio::sync::OwnedMutexGuard;
+
+use crate::shared::failure::{FlowError, from_store};
+use crate::shared::serial::PerAsset;
+
+/// How long a delivery waits for another replica's turn on the same asset before it
+/// gives up and is retried later (a normal turn lasts a few platform calls).
+const WAIT_FOR_TURN: Duration = Duration::from_secs(10);
+/// How often a waiting delivery asks the store again.
+const POLL: Duration = Duration::from_millis(20);
+
+/// Hands out turns; one per flow process.
+pub struct Turns {
+    store: Store,
+    holder: String,
+    lease_ttl: Duration,
+    local: PerAsset,
+}
+
+/// The turn on one asset; released when dropped.
+pub struct Turn {
+    store: Store,
+    name: String,
+    holder: String,
+    _local: OwnedMutexGuard<()>,
+}
+
+impl Turns {
+    /// `holder` names this process in the store (unique per process); `lease_ttl` must
+    /// exceed the handler timeout.
+    pub fn new(store: Store, holder: String, lease_ttl: Duration) -> Self {
+        Self {
+            store,
+            holder,
+            lease_ttl,
+            local: PerAsset::default(),
+        }
+    }
+
+    /// Wait for the turn on `asset_id` of `platform` in `connection`.
+    pub async fn take(
+        &self,
+        connection: &str,
+        platform: Platform,
+        asset_id: &str,
+    ) -> Result<Turn, FlowError> {
+        let name = format!("asset/{connection}/{platform}/{asset_id}");
+        let local = self.local.lock(name.clone()).await;
+        let deadline = Instant::now() + WAIT_FOR_TURN;
+        loop {
+            let taken = self
+                .store
+                .try_acquire_lease(&name, &self.holder, self.lease_ttl)
+                .await
+                .map_err(|e| from_store("take the asset's turn", &e))?;
+            if taken {
+                return Ok(Turn {
+                    store: self.store.clone(),
+                    name,
+                    holder: self.holder.clone(),
+                    _local: local,
+                });
+            }
+            if Instant::now() >= deadline {
+                let holder = self.store.lease_holder(&name).await.ok().flatten();
+                return Err(HandlerError::transient(
+                    "asset_busy",
+                    format!(
+                        "another replica has held {name} for more than {WAIT_FOR_TURN:?} (holder {})",
+                        holder.map_or_else(|| "unknown".to_owned(), |l| l.holder)
+                    ),
+                ));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let (store, name, holder) = (
+            self.store.clone(),
+            std::mem::take(&mut self.name),
+            std::mem::take(&mut self.holder),
+        );
+        // Drop cannot wait; the release must not be lost when the handler was aborted,
+        // so it runs as its own task. If it fails, the lease simply expires.
+        let release = async move {
+            if let Err(e) = store.release_lease(&name, &holder).await {
+                tracing::warn!(lease = %name, error.message = %error_chain(&e), "cannot release the asset's turn; it expires by itself");
+            }
+        };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(release);
+        }
+    }
+}
+
+/// A name for this process in the store: flow, host, pid and a random part (a restarted
+/// process with a reused pid is still someone else).
+pub fn holder_name(flow: &str) -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".to_owned());
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    format!("{flow}/{host}/{}/{}", std::process::id(), &random[..8])
+}
+
+/// Turns are shared by every delivery of a flow.
+pub type SharedTurns = Arc<Turns>;
