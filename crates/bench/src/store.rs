@@ -37,6 +37,13 @@ pub struct Options {
         default_value = "postgres://postgres@127.0.0.1:5432/assetrelay_test"
     )]
     postgres_url: String,
+    /// The store's pool size (`[store] max_connections`); default: the concurrency.
+    #[arg(long)]
+    max_connections: Option<u32>,
+    /// Time each worker waits between deliveries (the platform calls of a real delivery;
+    /// the target assumes 20 ms). 0: back to back, the store's saturation.
+    #[arg(long, default_value_t = 20)]
+    think_ms: u64,
     /// Distinct assets the deliveries are spread over.
     #[arg(long, default_value_t = 1_000)]
     assets: u64,
@@ -55,8 +62,9 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     };
     let config = StoreConfig {
         url,
-        max_connections: u32::try_from(options.concurrency)
-            .unwrap_or(u32::MAX)
+        max_connections: options
+            .max_connections
+            .unwrap_or_else(|| u32::try_from(options.concurrency).unwrap_or(u32::MAX))
             .max(1),
         ..StoreConfig::default()
     };
@@ -66,6 +74,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         store: store.clone(),
         writer,
         assets: options.assets.max(1),
+        think: Duration::from_millis(options.think_ms),
         next: AtomicU64::new(0),
     };
     let run = Arc::new(run);
@@ -84,9 +93,11 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
 
     let p99 = figures.value_at_quantile(0.99) as f64 / 1000.0;
     println!(
-        "store benchmark — {} backend, concurrency {}, {} deliveries (claim + complete + record_write + outcome), {} cores",
+        "store benchmark — {} backend, concurrency {}, pool {}, {} ms between deliveries, {} deliveries (claim + complete + record_write + outcome), {} cores",
         store_name(options.backend),
         options.concurrency,
+        config.max_connections,
+        options.think_ms,
         figures.len(),
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
@@ -116,6 +127,7 @@ struct Run {
     store: Store,
     writer: OutcomeWriter,
     assets: u64,
+    think: Duration,
     next: AtomicU64,
 }
 
@@ -144,6 +156,9 @@ async fn drive(
                     }
                     if let Some(h) = h.as_mut() {
                         let _ = h.record(t.elapsed().as_micros().max(1) as u64);
+                    }
+                    if !run.think.is_zero() {
+                        tokio::time::sleep(run.think).await;
                     }
                 }
             })
