@@ -44,6 +44,10 @@ pub struct Options {
     /// the target assumes 20 ms). 0: back to back, the store's saturation.
     #[arg(long, default_value_t = 20)]
     think_ms: u64,
+    /// Complete the claim and record the ledger write in one transaction
+    /// (`complete_claim_with_write`: two commits per delivery instead of three).
+    #[arg(long)]
+    combined: bool,
     /// Distinct assets the deliveries are spread over.
     #[arg(long, default_value_t = 1_000)]
     assets: u64,
@@ -75,6 +79,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         writer,
         assets: options.assets.max(1),
         think: Duration::from_millis(options.think_ms),
+        combined: options.combined,
         next: AtomicU64::new(0),
     };
     let run = Arc::new(run);
@@ -93,12 +98,17 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
 
     let p99 = figures.value_at_quantile(0.99) as f64 / 1000.0;
     println!(
-        "store benchmark — {} backend, concurrency {}, pool {}, {} ms between deliveries, {} deliveries (claim + complete + record_write + outcome), {} cores",
+        "store benchmark — {} backend, concurrency {}, pool {}, {} ms between deliveries, {} deliveries (claim + complete + record_write{} + outcome), {} cores",
         store_name(options.backend),
         options.concurrency,
         config.max_connections,
         options.think_ms,
         figures.len(),
+        if options.combined {
+            " in one transaction"
+        } else {
+            ""
+        },
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!(
@@ -128,6 +138,7 @@ struct Run {
     writer: OutcomeWriter,
     assets: u64,
     think: Duration,
+    combined: bool,
     next: AtomicU64,
 }
 
@@ -177,11 +188,6 @@ async fn delivery(run: &Run, n: u64) -> anyhow::Result<()> {
     let store = &run.store;
     let holder = "bench-replica";
     let key = format!("bench/license-{n}/binary-1");
-    if store.claim(&key, holder, Duration::from_secs(60)).await? == Claim::Taken {
-        store
-            .complete_claim(&key, holder, &format!("M-{n}"))
-            .await?;
-    }
     let asset = AssetKey::new(
         "bench",
         "to-smint",
@@ -198,7 +204,19 @@ async fn delivery(run: &Run, n: u64) -> anyhow::Result<()> {
         },
         outcome: "written".into(),
     };
-    store.record_write(&asset, &write).await?;
+    let claimed = store.claim(&key, holder, Duration::from_secs(60)).await? == Claim::Taken;
+    if claimed && run.combined {
+        store
+            .complete_claim_with_write(&key, holder, &format!("M-{n}"), &asset, &write)
+            .await?;
+    } else {
+        if claimed {
+            store
+                .complete_claim(&key, holder, &format!("M-{n}"))
+                .await?;
+        }
+        store.record_write(&asset, &write).await?;
+    }
     run.writer
         .record(Outcome {
             at_ms: now,
