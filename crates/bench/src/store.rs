@@ -37,6 +37,17 @@ pub struct Options {
         default_value = "postgres://postgres@127.0.0.1:5432/assetrelay_test"
     )]
     postgres_url: String,
+    /// The store's pool size (`[store] max_connections`); default: the concurrency.
+    #[arg(long)]
+    max_connections: Option<u32>,
+    /// Time each worker waits between deliveries (the platform calls of a real delivery;
+    /// the target assumes 20 ms). 0: back to back, the store's saturation.
+    #[arg(long, default_value_t = 20)]
+    think_ms: u64,
+    /// Complete the claim and record the ledger write in one transaction
+    /// (`complete_claim_with_write`: two commits per delivery instead of three).
+    #[arg(long)]
+    combined: bool,
     /// Distinct assets the deliveries are spread over.
     #[arg(long, default_value_t = 1_000)]
     assets: u64,
@@ -55,8 +66,9 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     };
     let config = StoreConfig {
         url,
-        max_connections: u32::try_from(options.concurrency)
-            .unwrap_or(u32::MAX)
+        max_connections: options
+            .max_connections
+            .unwrap_or_else(|| u32::try_from(options.concurrency).unwrap_or(u32::MAX))
             .max(1),
         ..StoreConfig::default()
     };
@@ -66,6 +78,8 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         store: store.clone(),
         writer,
         assets: options.assets.max(1),
+        think: Duration::from_millis(options.think_ms),
+        combined: options.combined,
         next: AtomicU64::new(0),
     };
     let run = Arc::new(run);
@@ -84,10 +98,17 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
 
     let p99 = figures.value_at_quantile(0.99) as f64 / 1000.0;
     println!(
-        "store benchmark — {} backend, concurrency {}, {} deliveries (claim + complete + record_write + outcome), {} cores",
+        "store benchmark — {} backend, concurrency {}, pool {}, {} ms between deliveries, {} deliveries (claim + complete + record_write{} + outcome), {} cores",
         store_name(options.backend),
         options.concurrency,
+        config.max_connections,
+        options.think_ms,
         figures.len(),
+        if options.combined {
+            " in one transaction"
+        } else {
+            ""
+        },
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!(
@@ -116,6 +137,8 @@ struct Run {
     store: Store,
     writer: OutcomeWriter,
     assets: u64,
+    think: Duration,
+    combined: bool,
     next: AtomicU64,
 }
 
@@ -145,6 +168,9 @@ async fn drive(
                     if let Some(h) = h.as_mut() {
                         let _ = h.record(t.elapsed().as_micros().max(1) as u64);
                     }
+                    if !run.think.is_zero() {
+                        tokio::time::sleep(run.think).await;
+                    }
                 }
             })
         })
@@ -162,11 +188,6 @@ async fn delivery(run: &Run, n: u64) -> anyhow::Result<()> {
     let store = &run.store;
     let holder = "bench-replica";
     let key = format!("bench/license-{n}/binary-1");
-    if store.claim(&key, holder, Duration::from_secs(60)).await? == Claim::Taken {
-        store
-            .complete_claim(&key, holder, &format!("M-{n}"))
-            .await?;
-    }
     let asset = AssetKey::new(
         "bench",
         "to-smint",
@@ -183,7 +204,19 @@ async fn delivery(run: &Run, n: u64) -> anyhow::Result<()> {
         },
         outcome: "written".into(),
     };
-    store.record_write(&asset, &write).await?;
+    let claimed = store.claim(&key, holder, Duration::from_secs(60)).await? == Claim::Taken;
+    if claimed && run.combined {
+        store
+            .complete_claim_with_write(&key, holder, &format!("M-{n}"), &asset, &write)
+            .await?;
+    } else {
+        if claimed {
+            store
+                .complete_claim(&key, holder, &format!("M-{n}"))
+                .await?;
+        }
+        store.record_write(&asset, &write).await?;
+    }
     run.writer
         .record(Outcome {
             at_ms: now,

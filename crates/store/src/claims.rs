@@ -4,13 +4,17 @@
 use std::time::Duration;
 
 use crate::error::{Fail, timed};
+use crate::ledger::{UPSERT, bind_write, target_ids};
 use crate::model::ttl_ms;
 use crate::sql::{on_backend, sql};
-use crate::{Claim, Result, StoreError};
+use crate::{AssetKey, Claim, LedgerWrite, Recorded, Result, StoreError};
 
 /// Attempts before [`StoreError::Contended`]: each lost attempt means the claim changed
 /// hands in between, which a few holders cannot do for long.
 const ATTEMPTS: usize = 8;
+
+const COMPLETE: (&str, &str) =
+    sql!("UPDATE write_claims SET target_id = $3 WHERE claim_key = $1 AND holder = $2");
 
 impl crate::Store {
     /// Claim `key` for `holder` for `ttl`. See [`Claim`] for what each answer asks of the
@@ -108,20 +112,65 @@ impl crate::Store {
     /// and was taken over); the new holder will find the effect when it checks.
     pub async fn complete_claim(&self, key: &str, holder: &str, target_id: &str) -> Result<bool> {
         timed("complete_claim", async {
-            let done = on_backend!(
-                self,
-                sql!("UPDATE write_claims SET target_id = $3 WHERE claim_key = $1 AND holder = $2"),
-                |pool, q| {
-                    sqlx::query(q)
-                        .bind(key)
-                        .bind(holder)
-                        .bind(target_id)
-                        .execute(pool)
-                        .await?
-                        .rows_affected()
-                }
-            );
+            let done = on_backend!(self, COMPLETE, |pool, q| {
+                sqlx::query(q)
+                    .bind(key)
+                    .bind(holder)
+                    .bind(target_id)
+                    .execute(pool)
+                    .await?
+                    .rows_affected()
+            });
             Ok::<_, Fail>(done == 1)
+        })
+        .await
+    }
+
+    /// [`complete_claim`](Self::complete_claim) and [`record_write`](Self::record_write)
+    /// in one transaction: the target id is recorded with the claim and in the ledger at
+    /// once, with one commit instead of two. Each part has its own answer, as if called
+    /// alone (the ledger write is made even if the claim was taken over: the effect exists).
+    pub async fn complete_claim_with_write(
+        &self,
+        claim_key: &str,
+        holder: &str,
+        target_id: &str,
+        asset: &AssetKey,
+        write: &LedgerWrite,
+    ) -> Result<(bool, Recorded)> {
+        timed("complete_claim_with_write", async {
+            let ids = target_ids(write);
+            let (completed, applied) = on_backend!(self, COMPLETE, |pool, q| {
+                // The first statement writes, so SQLite takes the write lock at once
+                // (no read lock to upgrade, which could fail without waiting).
+                let mut tx = pool.begin().await?;
+                let completed = sqlx::query(q)
+                    .bind(claim_key)
+                    .bind(holder)
+                    .bind(target_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                let upsert = match &self.backend {
+                    crate::Backend::Postgres(_) => UPSERT.0,
+                    crate::Backend::Sqlite(_) => UPSERT.1,
+                };
+                let applied = bind_write!(sqlx::query(upsert), asset, &ids, write)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                (completed == 1, applied == 1)
+            });
+            if applied {
+                return Ok((completed, Recorded::Applied));
+            }
+            match self.read_ledger(asset).await? {
+                Some(current) => Ok((completed, Recorded::Stale { current })),
+                None => Err(Fail::Store(StoreError::Contended {
+                    key: asset.asset_id.clone(),
+                })),
+            }
         })
         .await
     }

@@ -7,13 +7,47 @@ use crate::{AssetKey, LedgerEntry, LedgerWrite, Recorded, Result, SourceVersion,
 
 type Row = (String, String, i64, i64, String, i64);
 
+/// The compare-and-set upsert: inserts, or updates only a strictly older source version.
+/// Bind with [`bind_write!`]; one row affected means applied.
+pub(crate) const UPSERT: (&str, &str) = sql!(
+    "INSERT INTO asset_ledger (connection, flow, platform, asset_id, target_ids, fingerprint, source_modified_ms, source_read_ms, last_outcome, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+    now
+    ") ON CONFLICT (connection, flow, platform, asset_id) DO UPDATE SET target_ids = excluded.target_ids, fingerprint = excluded.fingerprint, source_modified_ms = excluded.source_modified_ms, source_read_ms = excluded.source_read_ms, last_outcome = excluded.last_outcome, updated_at = excluded.updated_at WHERE (asset_ledger.source_modified_ms, asset_ledger.source_read_ms) < (excluded.source_modified_ms, excluded.source_read_ms)"
+);
+
+/// Bind `UPSERT`'s parameters (a macro: the query's type differs per backend).
+macro_rules! bind_write {
+    ($query:expr, $key:expr, $ids:expr, $write:expr) => {
+        $query
+            .bind(&$key.connection)
+            .bind(&$key.flow)
+            .bind(&$key.platform)
+            .bind(&$key.asset_id)
+            .bind($ids)
+            .bind(&$write.fingerprint)
+            .bind($write.source.modified_ms)
+            .bind($write.source.read_ms)
+            .bind(&$write.outcome)
+    };
+}
+pub(crate) use bind_write;
+
+/// `target_ids` as stored: a JSON array.
+pub(crate) fn target_ids(write: &LedgerWrite) -> String {
+    // A Vec<String> always serializes.
+    serde_json::to_string(&write.target_ids).unwrap_or_else(|_| "[]".into())
+}
+
 impl crate::Store {
     /// The ledger row of `key`, if any.
     pub async fn ledger(&self, key: &AssetKey) -> Result<Option<LedgerEntry>> {
         timed("ledger", self.read_ledger(key)).await
     }
 
-    async fn read_ledger(&self, key: &AssetKey) -> std::result::Result<Option<LedgerEntry>, Fail> {
+    pub(crate) async fn read_ledger(
+        &self,
+        key: &AssetKey,
+    ) -> std::result::Result<Option<LedgerEntry>, Fail> {
         let row: Option<Row> = on_backend!(
             self,
             sql!(
@@ -55,31 +89,13 @@ impl crate::Store {
     /// the order. [`Recorded::Stale`] carries the row that won.
     pub async fn record_write(&self, key: &AssetKey, write: &LedgerWrite) -> Result<Recorded> {
         timed("record_write", async {
-            // A Vec<String> always serializes.
-            let ids = serde_json::to_string(&write.target_ids).unwrap_or_else(|_| "[]".into());
-            let applied = on_backend!(
-                self,
-                sql!(
-                    "INSERT INTO asset_ledger (connection, flow, platform, asset_id, target_ids, fingerprint, source_modified_ms, source_read_ms, last_outcome, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-                    now
-                    ") ON CONFLICT (connection, flow, platform, asset_id) DO UPDATE SET target_ids = excluded.target_ids, fingerprint = excluded.fingerprint, source_modified_ms = excluded.source_modified_ms, source_read_ms = excluded.source_read_ms, last_outcome = excluded.last_outcome, updated_at = excluded.updated_at WHERE (asset_ledger.source_modified_ms, asset_ledger.source_read_ms) < (excluded.source_modified_ms, excluded.source_read_ms)"
-                ),
-                |pool, q| {
-                    sqlx::query(q)
-                        .bind(&key.connection)
-                        .bind(&key.flow)
-                        .bind(&key.platform)
-                        .bind(&key.asset_id)
-                        .bind(&ids)
-                        .bind(&write.fingerprint)
-                        .bind(write.source.modified_ms)
-                        .bind(write.source.read_ms)
-                        .bind(&write.outcome)
-                        .execute(pool)
-                        .await?
-                        .rows_affected()
-                }
-            );
+            let ids = target_ids(write);
+            let applied = on_backend!(self, UPSERT, |pool, q| {
+                bind_write!(sqlx::query(q), key, &ids, write)
+                    .execute(pool)
+                    .await?
+                    .rows_affected()
+            });
             if applied == 1 {
                 return Ok(Recorded::Applied);
             }

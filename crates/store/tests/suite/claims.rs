@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use assetrelay_store::Claim;
+use assetrelay_store::{AssetKey, Claim, LedgerWrite, Recorded, SourceVersion};
 
 use crate::state::futures_join;
 use crate::support::{Harness, eventually};
@@ -106,4 +106,48 @@ pub async fn an_expired_claim_of_another_holder_is_taken_over(h: &Harness) {
     );
     assert!(!store.complete_claim(KEY, "a", "M-late").await.unwrap());
     assert!(store.complete_claim(KEY, "b", "M-1").await.unwrap());
+}
+
+pub async fn completing_a_claim_with_its_ledger_write_records_both_at_once(h: &Harness) {
+    let store = &h.store;
+    let asset = AssetKey::new("acme", "to-photoshelter", "smintio", "L-17");
+    let write = |modified_ms, fingerprint: &str| LedgerWrite {
+        target_ids: vec!["M-1".into()],
+        fingerprint: fingerprint.into(),
+        source: SourceVersion {
+            modified_ms,
+            read_ms: 1,
+        },
+        outcome: "written".into(),
+    };
+    store
+        .claim(KEY, "a", Duration::from_secs(60))
+        .await
+        .unwrap();
+
+    let first = store
+        .complete_claim_with_write(KEY, "a", "M-1", &asset, &write(200, "v2"))
+        .await
+        .unwrap();
+    let older = store
+        .complete_claim_with_write(KEY, "b", "M-9", &asset, &write(100, "v1"))
+        .await
+        .unwrap();
+
+    assert_eq!(first, (true, Recorded::Applied));
+    assert!(!older.0, "b never held the claim");
+    assert!(matches!(&older.1, Recorded::Stale { current } if current.fingerprint == "v2"));
+    assert_eq!(
+        store
+            .claim(KEY, "c", Duration::from_secs(60))
+            .await
+            .unwrap(),
+        Claim::Done {
+            target_id: "M-1".into()
+        }
+    );
+    assert_eq!(
+        store.ledger(&asset).await.unwrap().unwrap().fingerprint,
+        "v2"
+    );
 }

@@ -50,6 +50,7 @@ suite! {
         of_16_concurrent_claims_of_one_key_exactly_one_is_taken,
         a_completed_claim_answers_done_and_a_released_one_is_free_again,
         an_expired_claim_of_another_holder_is_taken_over,
+        completing_a_claim_with_its_ledger_write_records_both_at_once,
     ], true;
     ledger: [
         the_ledger_replaces_only_a_strictly_older_source_version,
