@@ -18,7 +18,8 @@ use crate::shared::connections::Connection;
 use crate::shared::context::FlowContext;
 use crate::shared::failure::{FlowError, from_photoshelter, from_smintio, from_store, parse_event};
 use crate::shared::ps_copies::{
-    DistributedCopy, find_copies, license_key, record_copies, recorded_copies, retire,
+    DistributedCopy, find_copies, license_key, record_copies, record_upload, recorded_copies,
+    retire,
 };
 use crate::shared::source::license_source;
 use assetrelay_mapping::fingerprint::fingerprint;
@@ -175,16 +176,27 @@ impl ToPhotoshelter {
             Some(copy) => copy.media_id.clone(),
             None => {
                 let claim = copies.upload_claim(&key, version);
-                let (media_id, uploaded) = self
+                let found = self
                     .upload_once(connection, &lpt, &gallery, version, &claim)
                     .await?;
-                changed |= uploaded;
+                let media_id = found.media_id().to_owned();
                 copies.active.push(DistributedCopy {
                     media_id: media_id.clone(),
                     version,
                 });
                 // Recorded at once: from here on the ledger, not the claim, names the copy.
-                record_copies(&self.ctx.store, &key, &copies, String::new(), source).await?;
+                let store = &self.ctx.store;
+                match found {
+                    CopyOf::Made(_) => {
+                        changed = true;
+                        let holder = &self.ctx.holder;
+                        record_upload(store, &claim, holder, &media_id, &key, &copies, source)
+                            .await?;
+                    }
+                    CopyOf::Existing(_) => {
+                        record_copies(store, &key, &copies, String::new(), source).await?;
+                    }
+                }
                 uploaded_now = true;
                 media_id
             }
@@ -216,8 +228,7 @@ impl ToPhotoshelter {
         })
     }
 
-    /// Upload `version` of the license unless its claim says it was uploaded already:
-    /// the media id, and whether this call uploaded it. The claim is taken before the
+    /// Upload `version` of the license unless its claim says it was uploaded already. The claim is taken before the
     /// upload, so two replicas can never both upload one version; a claim taken over
     /// from a process that died may have been uploaded without being recorded, so the
     /// gallery is looked at once before uploading again.
@@ -228,7 +239,7 @@ impl ToPhotoshelter {
         gallery: &str,
         version: i64,
         claim: &str,
-    ) -> Result<(String, bool), FlowError> {
+    ) -> Result<CopyOf, FlowError> {
         let store = &self.ctx.store;
         let holder = &self.ctx.holder;
         let taken = store
@@ -236,7 +247,7 @@ impl ToPhotoshelter {
             .await
             .map_err(|e| from_store("claim the upload", &e))?;
         match taken {
-            Claim::Done { target_id } => return Ok((target_id, false)),
+            Claim::Done { target_id } => return Ok(CopyOf::Existing(target_id)),
             Claim::HeldElsewhere { holder, .. } => {
                 return Err(HandlerError::transient(
                     "upload_in_progress",
@@ -251,16 +262,14 @@ impl ToPhotoshelter {
                 if let Some(copy) = found.into_iter().find(|c| c.version == version) {
                     tracing::info!(license = %lpt.uuid, version, %previous_holder, media_id = %copy.media_id, "found the copy a stopped replica uploaded");
                     self.complete(claim, &copy.media_id).await?;
-                    return Ok((copy.media_id, false));
+                    return Ok(CopyOf::Existing(copy.media_id));
                 }
             }
             Claim::Taken => {}
         }
         match self.upload(connection, lpt, gallery, version).await {
-            Ok(media_id) => {
-                self.complete(claim, &media_id).await?;
-                Ok((media_id, true))
-            }
+            // The caller completes the claim with the ledger write.
+            Ok(media_id) => Ok(CopyOf::Made(media_id)),
             Err(e) => {
                 // Whether the platform made the copy is unknown only for a lost answer;
                 // keeping the claim until it expires then makes the next holder look.
@@ -343,6 +352,22 @@ impl ToPhotoshelter {
         .await
         .map_err(|e| from_photoshelter(&e))?;
         Ok(uploaded.id)
+    }
+}
+
+/// The copy of a license version, and where it came from.
+enum CopyOf {
+    /// Uploaded now, under this process's claim.
+    Made(String),
+    /// Uploaded before (the claim was done, or a stopped replica's copy was found).
+    Existing(String),
+}
+
+impl CopyOf {
+    fn media_id(&self) -> &str {
+        match self {
+            Self::Made(id) | Self::Existing(id) => id,
+        }
     }
 }
 

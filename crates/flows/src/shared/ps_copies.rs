@@ -130,12 +130,51 @@ pub async fn record_copies(
         .record_write(key, &write)
         .await
         .map_err(|e| from_store("record the copies in the asset ledger", &e))?;
+    resolve(store, key, copies, recorded).await
+}
+
+/// Record the copy just uploaded under `claim`: the claim's target id and the ledger row
+/// in one transaction, so no moment exists where the copy is known to neither.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_upload(
+    store: &Store,
+    claim: &str,
+    holder: &str,
+    media_id: &str,
+    key: &AssetKey,
+    copies: &LicenseCopies,
+    source: SourceVersion,
+) -> Result<(), FlowError> {
+    let write = LedgerWrite {
+        target_ids: copies.target_ids(),
+        fingerprint: String::new(),
+        source,
+        outcome: "written".to_owned(),
+    };
+    let (completed, recorded) = store
+        .complete_claim_with_write(claim, holder, media_id, key, &write)
+        .await
+        .map_err(|e| from_store("record the upload", &e))?;
+    if !completed {
+        // Our claim expired during the upload and another process took it over; it
+        // looks in the gallery and finds this copy (and the ledger names it already).
+        tracing::warn!(%claim, %media_id, "the upload claim was taken over during the upload");
+    }
+    resolve(store, key, copies, recorded).await
+}
+
+/// After a ledger write: nothing to do, or (a turn outlived its lease and another replica
+/// recorded a newer state) keep every copy either knows of, at a version just above the
+/// newer row, and fail the delivery so its retry re-applies the newest license state.
+async fn resolve(
+    store: &Store,
+    key: &AssetKey,
+    copies: &LicenseCopies,
+    recorded: Recorded,
+) -> Result<(), FlowError> {
     let Recorded::Stale { current } = recorded else {
         return Ok(());
     };
-    // A turn outlived its lease and another replica recorded a newer state: keep every
-    // copy either knows of, at a version just above the newer row, and fail the delivery
-    // so its retry re-applies the newest license state to them.
     let mut merged = LicenseCopies::from_target_ids(&current.target_ids);
     merged.merge(copies);
     let merged = LedgerWrite {
