@@ -173,6 +173,9 @@ impl Stack {
                 &self.topology.archive_max_age,
             )
             .env("ASSETRELAY_BROKER__URL", crate::amqp_url())
+            // The stack's store: the binaries share cursors, tokens, ledger and history
+            // with the in-process parts and the test.
+            .env("ASSETRELAY_STORE__URL", self.config.store.url.expose())
             .env(
                 "ASSETRELAY_FLOWS__MAX_RETRIES",
                 self.config.flows.max_retries.to_string(),

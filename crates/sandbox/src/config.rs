@@ -172,9 +172,9 @@ pub struct SmintioCredentials {
     /// The refresh token the sandbox accepts initially.
     pub refresh_token: SecretString,
     /// Whether `refresh_token` stays valid after it was used. A real OAuth server consumes
-    /// it on first use like every refresh token; keeping it valid is a sandbox-only
-    /// convenience for processes that do not share rotated tokens (the three flows of
-    /// `assetrelay dev`, restarts with a state file). `false` is the faithful behaviour.
+    /// it on first use like every refresh token, which is the default: assetrelay's flows
+    /// share the rotated token through the store. `true` is a sandbox-only convenience for
+    /// clients that keep no rotated token (a hand-written script against the sandbox).
     pub reusable_refresh_token: bool,
 }
 
@@ -185,7 +185,7 @@ impl Default for SmintioCredentials {
             client_id: "assetrelay-dev".into(),
             client_secret: "dev-client-secret".into(),
             refresh_token: "dev-refresh-token".into(),
-            reusable_refresh_token: true,
+            reusable_refresh_token: false,
         }
     }
 }

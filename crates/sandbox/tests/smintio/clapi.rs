@@ -227,8 +227,11 @@ async fn an_empty_page_keeps_the_stored_continuation_after_a_restart_with_anothe
     let token = before.access_token().await;
     let read = page(&before, &token, None, 10).await;
     let position = read["continuation_uuid"].as_str().unwrap().to_owned();
+    let rotated = before.refresh_token();
     before.sandbox.stop().await;
     let after = Smint::with_config(config(2)).await;
+    // The state file remembers the consumed tokens: the client goes on with its newest.
+    after.use_refresh_token(rotated);
     let token = after.access_token().await;
 
     let empty = page(&after, &token, Some(&position), 10).await;

@@ -39,10 +39,9 @@ async fn a_rotated_refresh_token_works_once() {
 }
 
 /// The sandbox as a real OAuth server behaves: the configured token is consumed too.
+/// The default: the configured refresh token is consumed on first use, like every other.
 async fn faithful() -> Smint {
-    let mut config = SandboxConfig::for_tests();
-    config.smintio.reusable_refresh_token = false;
-    Smint::with_config(config).await
+    Smint::start().await
 }
 
 async fn error_of(response: reqwest::Response) -> (u16, Value) {
@@ -93,7 +92,9 @@ async fn two_refreshes_with_the_same_token_give_one_grant_and_one_invalid_grant(
 
 #[tokio::test]
 async fn the_configured_refresh_token_is_kept_valid_only_when_configured_reusable() {
-    let reusable = Smint::start().await;
+    let mut config = SandboxConfig::for_tests();
+    config.smintio.reusable_refresh_token = true;
+    let reusable = Smint::with_config(config).await;
     for _ in 0..2 {
         assert_eq!(reusable.grant("dev-refresh-token").await.status(), 200);
     }

@@ -2,11 +2,14 @@
 
 use assetrelay_sandbox::{RunningSandbox, SandboxConfig, spawn};
 use assetrelay_signature::{HmacScheme, HmacSigner, SigningKey};
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 pub struct Smint {
     pub sandbox: RunningSandbox,
     pub http: reqwest::Client,
+    /// The newest refresh token: every grant rotates it, as a real client must follow.
+    refresh_token: std::sync::Mutex<String>,
 }
 
 impl Smint {
@@ -16,6 +19,9 @@ impl Smint {
 
     pub async fn with_config(config: SandboxConfig) -> Self {
         Self {
+            refresh_token: std::sync::Mutex::new(
+                config.smintio.refresh_token.expose_secret().to_owned(),
+            ),
             sandbox: spawn(config).await.unwrap(),
             http: reqwest::Client::new(),
         }
@@ -40,9 +46,21 @@ impl Smint {
             .unwrap()
     }
 
-    /// A fresh access token.
+    /// The newest refresh token, to hand to a client of the same sandbox after a restart.
+    pub fn refresh_token(&self) -> String {
+        self.refresh_token.lock().unwrap().clone()
+    }
+
+    /// Continue from `token` (a rotated one another client was given).
+    pub fn use_refresh_token(&self, token: String) {
+        *self.refresh_token.lock().unwrap() = token;
+    }
+
+    /// A fresh access token, from the newest refresh token (which the grant rotates).
     pub async fn access_token(&self) -> String {
-        let body: Value = self.grant("dev-refresh-token").await.json().await.unwrap();
+        let current = self.refresh_token.lock().unwrap().clone();
+        let body: Value = self.grant(&current).await.json().await.unwrap();
+        *self.refresh_token.lock().unwrap() = body["refresh_token"].as_str().unwrap().to_owned();
         body["access_token"].as_str().unwrap().to_owned()
     }
 
