@@ -181,6 +181,10 @@ impl Stack {
                 self.config.flows.max_retries.to_string(),
             )
             .env(
+                "ASSETRELAY_FLOWS__ASSET_LEASE_SECS",
+                self.config.flows.asset_lease_secs.to_string(),
+            )
+            .env(
                 format!("{p}PHOTOSHELTER__API__BASE_URL"),
                 ps.base_url.as_str(),
             )

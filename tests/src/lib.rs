@@ -66,6 +66,8 @@ pub fn test_config(prefix: &str, extra: &[(&str, &str)]) -> Config {
         ("ASSETRELAY_BROKER__RECONNECT_MAX_DELAY_MS", "200"),
         ("ASSETRELAY_FLOWS__MAX_RETRIES", "3"),
         ("ASSETRELAY_FLOWS__SHUTDOWN_GRACE_MS", "5000"),
+        // A killed replica's turn expires quickly, so a redelivery is handled in the test's time.
+        ("ASSETRELAY_FLOWS__ASSET_LEASE_SECS", "3"),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))

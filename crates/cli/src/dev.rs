@@ -49,6 +49,7 @@ pub async fn run(args: DevArgs, config: Config) -> anyhow::Result<()> {
     let ingress_url = format!("http://{}", ingress_listener.local_addr()?);
     let sandbox_url = format!("http://{}", sandbox_listener.local_addr()?);
 
+    fresh_store(&config)?;
     let sandbox_config = SandboxConfig {
         connection: args.connection.clone(),
         ..SandboxConfig::default()
@@ -204,4 +205,30 @@ pub fn load_config(path: &std::path::Path) -> anyhow::Result<Config> {
             path.display()
         )
     })
+}
+
+/// The sandbox starts empty on every run, so the store starts empty too: a ledger or a
+/// rotated refresh token from an earlier run describes platforms that no longer exist
+/// (the flows would skip writes the new sandbox never received, and present a refresh
+/// token it never issued). Only a SQLite file is reset; a PostgreSQL store is the
+/// operator's and is left alone, with a warning.
+fn fresh_store(config: &Config) -> anyhow::Result<()> {
+    let Some(file) = config.store.url.sqlite_path() else {
+        tracing::warn!(store = %config.store.url, "dev runs against a fresh sandbox but keeps this PostgreSQL store: state from earlier runs may refer to assets the sandbox no longer has");
+        return Ok(());
+    };
+    for suffix in ["", "-wal", "-shm"] {
+        let path = std::path::PathBuf::from(format!("{}{suffix}", file.display()));
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!("cannot reset the dev store {} (store.url)", path.display())
+                });
+            }
+        }
+    }
+    tracing::info!(store = %config.store.url, "a fresh store for the fresh sandbox (`assetrelay trace` reads it while dev runs and after)");
+    Ok(())
 }

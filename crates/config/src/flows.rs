@@ -18,6 +18,11 @@ pub struct FlowsConfig {
     pub handler_timeout_ms: u64,
     /// On SIGTERM, how long in-flight deliveries may take to finish.
     pub shutdown_grace_ms: u64,
+    /// An asset's turn (the store lease around one delivery's read-compare-write) and an
+    /// upload claim last this long unless renewed; the holder renews the turn every third
+    /// of it. A replica that dies holding one blocks that asset for at most this long (its
+    /// deliveries are retried meanwhile).
+    pub asset_lease_secs: u64,
     /// `/metrics`, `/healthz` and `/readyz` of each flow binary.
     pub to_smint: FlowListener,
     pub to_photoshelter: FlowListener,
@@ -32,6 +37,7 @@ impl Default for FlowsConfig {
             max_retries: 8,
             handler_timeout_ms: 120_000,
             shutdown_grace_ms: 30_000,
+            asset_lease_secs: 15,
             to_smint: FlowListener::on(9101),
             to_photoshelter: FlowListener::on(9102),
             lifecycle: FlowListener::on(9103),

@@ -35,11 +35,9 @@ pub struct FlowService {
     connections: Arc<Connections>,
     store: Store,
     retention_days: u32,
+    asset_lease: Duration,
 }
 
-/// A turn or claim of a process that died is held this much longer than the handler
-/// timeout, after which another replica may take it.
-const LEASE_MARGIN: Duration = Duration::from_secs(10);
 /// How often history older than the retention is pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(3_600);
 
@@ -76,6 +74,7 @@ impl FlowService {
             connections,
             store,
             retention_days: config.store.history_retention_days,
+            asset_lease: Duration::from_secs(config.flows.asset_lease_secs.max(1)),
         })
     }
 
@@ -114,7 +113,7 @@ impl FlowService {
             scheduler,
             self.store.clone(),
             holder_name(flow.as_str()),
-            self.settings.handler_timeout + LEASE_MARGIN,
+            self.asset_lease,
         );
         let (writer, writer_task) =
             OutcomeWriter::spawn(self.store.clone(), WriterOptions::default());

@@ -25,8 +25,8 @@ pub struct FlowContext {
 }
 
 impl FlowContext {
-    /// `lease_ttl`: how long a turn or claim of a process that died stays held; it must
-    /// exceed the handler timeout.
+    /// `lease_ttl`: how long a turn or claim of a process that died stays held (a live
+    /// holder renews its turns).
     pub fn new(
         connections: Arc<Connections>,
         scheduler: ExpiryScheduler,

@@ -5,10 +5,12 @@
 //!
 //! A turn is the in-process lock of the asset (waiters in this process queue there
 //! instead of polling the store) plus a store lease `asset/<connection>/<platform>/<id>`
-//! with a TTL longer than the handler timeout. The runner aborts a handler at its
-//! timeout, which drops the turn and releases the lease; a process that dies holding one
-//! leaves it to expire (`lease_ttl`), and until then that asset's deliveries are retried
-//! (`asset_busy`), never handled twice at once.
+//! (`flows.asset_lease_secs`), renewed every third of its TTL while the turn lasts. The
+//! runner aborts a handler at its timeout, which drops the turn, stops the renewal and
+//! releases the lease; a process that dies holding one leaves it to expire, and until then
+//! that asset's deliveries are retried (`asset_busy`), never handled twice at once. A
+//! holder that cannot renew (the store unreachable) may lose the turn while it works; the
+//! ledger's compare-and-set then keeps the newer state and the delivery is retried.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,6 +20,7 @@ use assetrelay_broker::consumer::HandlerError;
 use assetrelay_contract::Platform;
 use assetrelay_store::Store;
 use tokio::sync::OwnedMutexGuard;
+use tokio_util::task::AbortOnDropHandle;
 
 use crate::shared::failure::{FlowError, from_store};
 use crate::shared::serial::PerAsset;
@@ -41,12 +44,13 @@ pub struct Turn {
     store: Store,
     name: String,
     holder: String,
+    _renewal: AbortOnDropHandle<()>,
     _local: OwnedMutexGuard<()>,
 }
 
 impl Turns {
-    /// `holder` names this process in the store (unique per process); `lease_ttl` must
-    /// exceed the handler timeout.
+    /// `holder` names this process in the store (unique per process); `lease_ttl` is
+    /// how long a turn outlives a holder that stopped renewing it.
     pub fn new(store: Store, holder: String, lease_ttl: Duration) -> Self {
         Self {
             store,
@@ -73,10 +77,17 @@ impl Turns {
                 .await
                 .map_err(|e| from_store("take the asset's turn", &e))?;
             if taken {
+                let renewal = AbortOnDropHandle::new(tokio::spawn(renew(
+                    self.store.clone(),
+                    name.clone(),
+                    self.holder.clone(),
+                    self.lease_ttl,
+                )));
                 return Ok(Turn {
                     store: self.store.clone(),
                     name,
                     holder: self.holder.clone(),
+                    _renewal: renewal,
                     _local: local,
                 });
             }
@@ -91,6 +102,24 @@ impl Turns {
                 ));
             }
             tokio::time::sleep(POLL).await;
+        }
+    }
+}
+
+/// Keep the lease while the turn lasts (aborted when the turn is dropped).
+async fn renew(store: Store, name: String, holder: String, ttl: Duration) {
+    let every = (ttl / 3).max(Duration::from_millis(100));
+    loop {
+        tokio::time::sleep(every).await;
+        match store.try_acquire_lease(&name, &holder, ttl).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(lease = %name, "the asset's turn was lost to another replica while held");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(lease = %name, error.message = %error_chain(&e), "cannot renew the asset's turn");
+            }
         }
     }
 }
