@@ -51,6 +51,12 @@ pub struct WriterClosed;
 
 impl OutcomeWriter {
     pub fn spawn(store: Store, options: WriterOptions) -> (Self, JoinHandle<()>) {
+        // Both series exist from the start (at 0), so an alert on their increase works
+        // before the first drop.
+        for reason in ["queue_full", "write_failed"] {
+            metrics::counter!("assetrelay_store_outcomes_dropped_total", "reason" => reason)
+                .increment(0);
+        }
         let (tx, rx) = mpsc::channel(options.capacity.max(1));
         let task = tokio::spawn(run(store, rx, options));
         (Self { tx }, task)
