@@ -190,6 +190,9 @@ impl Handler for Lifecycle {
         &self,
         delivery: &Delivery,
     ) -> impl std::future::Future<Output = Result<Handled, HandlerError>> + Send {
-        self.sync(delivery)
+        crate::shared::calls::with_store_time(
+            assetrelay_contract::Flow::Lifecycle,
+            self.sync(delivery),
+        )
     }
 }

@@ -140,6 +140,9 @@ impl Handler for ToSmint {
         &self,
         delivery: &Delivery,
     ) -> impl std::future::Future<Output = Result<Handled, HandlerError>> + Send {
-        self.sync(delivery)
+        crate::shared::calls::with_store_time(
+            assetrelay_contract::Flow::ToSmint,
+            self.sync(delivery),
+        )
     }
 }

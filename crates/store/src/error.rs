@@ -73,8 +73,10 @@ pub(crate) async fn timed<T>(
 ) -> Result<T> {
     let start = Instant::now();
     let result = work.await;
+    let elapsed = start.elapsed();
+    crate::spent::add(elapsed);
     metrics::histogram!("assetrelay_store_call_seconds", "call" => call)
-        .record(start.elapsed().as_secs_f64());
+        .record(elapsed.as_secs_f64());
     result.map_err(|fail| match fail {
         Fail::Sql(source) => StoreError::Query { call, source },
         Fail::Store(error) => error,

@@ -1,8 +1,8 @@
 #![doc = include_str!("../README.md")]
 //! Modules: `connect` (pools, migrations, status), `state` (cursors, credentials),
 //! `leases`, `ledger`, `claims`, `history` (outcomes, pruning), `writer` (the batching
-//! [`OutcomeWriter`]), [`scratch`] (a throw-away PostgreSQL schema for tests and
-//! benchmarks), `model` (the values), `sql` (one SQL text per backend), `error`.
+//! [`OutcomeWriter`]), [`spent`] (store time per task), [`scratch`] (a throw-away
+//! PostgreSQL schema for tests and benchmarks), `model` (the values), `sql` (one SQL text per backend), `error`.
 
 mod sql;
 
@@ -14,6 +14,7 @@ mod leases;
 mod ledger;
 mod model;
 pub mod scratch;
+pub mod spent;
 mod state;
 mod writer;
 

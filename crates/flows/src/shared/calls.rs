@@ -36,3 +36,17 @@ pub async fn timed<T, E: Failure>(
     });
     result
 }
+
+/// Histogram of the time one delivery's handler waited on the store (turn lease, ledger,
+/// claims, tokens), by flow: the store's share of `assetrelay_flow_handler_seconds`.
+pub const STORE_SECONDS: &str = "assetrelay_flow_store_seconds";
+
+/// Run one delivery's handler and record its store time as [`STORE_SECONDS`].
+pub async fn with_store_time<T>(
+    flow: assetrelay_contract::Flow,
+    work: impl Future<Output = T>,
+) -> T {
+    let (output, spent) = assetrelay_store::spent::measure(work).await;
+    metrics::histogram!(STORE_SECONDS, "flow" => flow.as_str()).record(spent.as_secs_f64());
+    output
+}
