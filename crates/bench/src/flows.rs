@@ -1,7 +1,8 @@
 //! End-to-end throughput and latency of flow `to-smint`: signed webhook into the ingress →
 //! RabbitMQ → to-smint (PhotoShelter read, data-adapter push) → write received by the
 //! sandbox, with the sandbox adding a fixed latency to every platform call, for each
-//! replica count. Everything but RabbitMQ runs in this process (docs/PERFORMANCE.md).
+//! replica count, with the replicas' store on SQLite or PostgreSQL. Everything but
+//! RabbitMQ and PostgreSQL runs in this process (docs/PERFORMANCE.md).
 
 mod drive;
 mod probe;
@@ -15,10 +16,11 @@ use anyhow::{Context, bail};
 use assetrelay_broker::{Broker, BrokerSettings, Topology};
 use assetrelay_cli::control::SandboxControl;
 use assetrelay_cli::stack::{Part, start_flow, start_ingress, use_sandbox};
-use assetrelay_config::Config;
+use assetrelay_config::{Config, StoreUrl};
 use assetrelay_contract::Flow;
 use assetrelay_sandbox::{AppState, SandboxConfig};
 use assetrelay_signature::{StandardWebhooksSigner, decode_whsec};
+use assetrelay_store::scratch::ScratchSchema;
 use assetrelay_testkit::wait_until;
 use serde_json::json;
 use tokio::net::TcpListener;
@@ -27,13 +29,15 @@ use tokio_util::sync::CancellationToken;
 
 use crate::ingress::{DEMO_PS_SECRET, config_path};
 use drive::{Sender, phase, written};
-use probe::{Calls, Cpu, calls_delta, histogram, histogram_delta};
-use report::{Cell, Observed};
+use probe::{Calls, Cpu, bucket, calls_delta, histogram, histogram_delta};
+use report::{Cell, Observed, StoreTime};
 
 /// Nothing new reaching the data adapter for this long fails the run.
 const STALL: Duration = Duration::from_secs(30);
 const HANDLER: &str = "assetrelay_flow_handler_seconds";
 const PLATFORM_CALL: &str = "assetrelay_platform_call_seconds";
+const STORE: &str = "assetrelay_flow_store_seconds";
+const STORE_CALL: &str = "assetrelay_store_call_seconds";
 
 #[derive(clap::Args)]
 pub struct Options {
@@ -64,6 +68,66 @@ pub struct Options {
     paced: f64,
     #[arg(long, default_value = "amqp://guest:guest@127.0.0.1:5672/%2f")]
     amqp_url: String,
+    /// The flows' store: SQLite in a temporary file, or PostgreSQL in a schema of its own
+    /// (dropped at the end).
+    #[arg(long, value_enum, default_value = "sqlite")]
+    store: StoreBackend,
+    /// `[store] max_connections` of each replica [default: the config's, 8].
+    #[arg(long)]
+    store_pool: Option<u32>,
+    /// The PostgreSQL database for `--store postgres`.
+    #[arg(
+        long,
+        env = "ASSETRELAY_TEST_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/assetrelay_test"
+    )]
+    postgres_url: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum StoreBackend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where the replicas keep their store for one run; dropped (file or schema) at the end.
+enum BenchStore {
+    Sqlite(tempfile::TempDir),
+    Postgres(Box<ScratchSchema>),
+}
+
+impl BenchStore {
+    async fn create(options: &Options) -> anyhow::Result<(Self, String)> {
+        Ok(match options.store {
+            StoreBackend::Sqlite => {
+                let dir = tempfile::tempdir()?;
+                let url = StoreUrl::sqlite(dir.path().join("bench.db"));
+                let text = url.expose().to_owned();
+                (Self::Sqlite(dir), text)
+            }
+            StoreBackend::Postgres => {
+                let schema = ScratchSchema::create(&options.postgres_url)
+                    .await
+                    .context("creating a scratch schema (is PostgreSQL running?)")?;
+                let text = schema.url.expose().to_owned();
+                (Self::Postgres(Box::new(schema)), text)
+            }
+        })
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "SQLite (temporary file)",
+            Self::Postgres(_) => "PostgreSQL (scratch schema)",
+        }
+    }
+
+    async fn drop_store(self) -> anyhow::Result<()> {
+        match self {
+            Self::Sqlite(dir) => Ok(dir.close()?),
+            Self::Postgres(schema) => Ok(schema.drop_schema().await?),
+        }
+    }
 }
 
 /// The running stack shared by every cell.
@@ -86,6 +150,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         bail!("--events and every --replicas count must be at least 1");
     }
     let prefix = format!("bench-{}", uuid::Uuid::new_v4().simple());
+    let (store, store_url) = BenchStore::create(&options).await?;
     let prefetch = options
         .prefetch
         .unwrap_or_else(|| u16::try_from(options.concurrency * 2).unwrap_or(u16::MAX));
@@ -97,8 +162,14 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
             options.concurrency.to_string(),
         ),
         ("ASSETRELAY_FLOWS__PREFETCH", prefetch.to_string()),
+        ("ASSETRELAY_STORE__URL", store_url),
     ]
     .into_iter()
+    .chain(
+        options
+            .store_pool
+            .map(|n| ("ASSETRELAY_STORE__MAX_CONNECTIONS", n.to_string())),
+    )
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
     let mut config = assetrelay_config::load(Some(&config_path()), &env)?;
@@ -147,7 +218,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
             &mut ingress,
         )
         .await?;
-        measure(&options, &ctx, prefetch).await
+        measure(&options, &ctx, prefetch, store.name()).await
     }
     .await;
 
@@ -160,6 +231,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     sandbox.emitter.shutdown().await;
     cleanup.push(delete_topology(&broker, &topology).await);
     broker.close().await;
+    cleanup.push(store.drop_store().await);
     cleanup
         .into_iter()
         .fold(result, |first, next| first.and(next))
@@ -238,14 +310,15 @@ async fn prepare(
     })
 }
 
-async fn measure(options: &Options, ctx: &Ctx, prefetch: u16) -> anyhow::Result<()> {
+async fn measure(options: &Options, ctx: &Ctx, prefetch: u16, store: &str) -> anyhow::Result<()> {
     println!(
-        "assetrelay flows benchmark — to-smint end to end, {} events (+{} warm-up) per cell, +{} ms per platform call, concurrency {} / prefetch {} per replica, {} cores",
+        "assetrelay flows benchmark — to-smint end to end, {} events (+{} warm-up) per cell, +{} ms per platform call, concurrency {} / prefetch {} per replica, store {store} with a pool of {} per replica, {} cores",
         options.events,
         options.warmup,
         options.latency_ms,
         options.concurrency,
         prefetch,
+        ctx.config.store.max_connections,
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     let mut cells = Vec::new();
@@ -367,7 +440,28 @@ async fn measure_cell(
             &histogram(&metrics1, HANDLER, &[("flow", "to-smint")], "outcome"),
         ),
         cpu: cpu0.cores_until(&cpu1, wall),
+        store: store_time(&metrics0, &metrics1),
     })
+}
+
+/// The store's share of to-smint's deliveries between two metric snapshots.
+fn store_time(before: &str, after: &str) -> StoreTime {
+    let flow = [("flow", "to-smint")];
+    let (seconds, deliveries) = histogram_delta(
+        &histogram(before, STORE, &flow, "flow"),
+        &histogram(after, STORE, &flow, "flow"),
+    )
+    .remove("to-smint")
+    .unwrap_or_default();
+    StoreTime {
+        deliveries,
+        seconds,
+        within_target: bucket(after, STORE, &flow, "0.005") - bucket(before, STORE, &flow, "0.005"),
+        calls: histogram_delta(
+            &histogram(before, STORE_CALL, &[], "call"),
+            &histogram(after, STORE_CALL, &[], "call"),
+        ),
+    }
 }
 
 /// `n` approved PhotoShelter images (in the approval gallery), created by 8 workers.

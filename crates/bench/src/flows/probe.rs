@@ -121,6 +121,26 @@ pub fn histogram(
     out
 }
 
+/// The cumulative count of the `le` bucket of histogram `name`, summed over the series
+/// matching `filter` (the share at or under a bound is `bucket / count`).
+pub fn bucket(text: &str, name: &str, filter: &[(&str, &str)], le: &str) -> f64 {
+    let metric = format!("{name}_bucket");
+    let le = format!("le=\"{le}\"");
+    text.lines()
+        .filter_map(|line| line.rsplit_once(' '))
+        .filter_map(|(series, value)| Some((series, value.parse::<f64>().ok()?)))
+        .filter(|(series, _)| {
+            let (m, labels) = series.split_once('{').unwrap_or((series, ""));
+            m == metric
+                && labels.contains(&le)
+                && filter
+                    .iter()
+                    .all(|(k, v)| labels.contains(&format!("{k}=\"{v}\"")))
+        })
+        .map(|(_, value)| value)
+        .sum()
+}
+
 fn label(labels: &str, key: &str) -> Option<String> {
     let start = labels.find(&format!("{key}=\""))? + key.len() + 2;
     let end = labels[start..].find('"')? + start;
@@ -246,6 +266,19 @@ assetrelay_flow_handler_seconds_count{flow=\"lifecycle\",outcome=\"ok\"} 9
 
         assert_eq!(found.len(), 1);
         assert_eq!(found["ok"], (0.15, 3.0));
+    }
+
+    #[test]
+    fn bucket_sums_the_bound_of_matching_series_only() {
+        let text = "\
+assetrelay_flow_store_seconds_bucket{flow=\"to-smint\",le=\"0.005\"} 97
+assetrelay_flow_store_seconds_bucket{flow=\"to-smint\",le=\"0.01\"} 100
+assetrelay_flow_store_seconds_bucket{flow=\"lifecycle\",le=\"0.005\"} 4
+";
+        let name = "assetrelay_flow_store_seconds";
+        assert_eq!(bucket(text, name, &[("flow", "to-smint")], "0.005"), 97.0);
+        assert_eq!(bucket(text, name, &[], "0.005"), 101.0);
+        assert_eq!(bucket(text, name, &[("flow", "to-smint")], "0.5"), 0.0);
     }
 
     #[test]

@@ -8,6 +8,8 @@ use super::drive::Phase;
 const RATIO_TARGET: f64 = 0.8;
 /// Target: 2 replicas' events/s ÷ 1 replica's.
 const SCALING_TARGET: f64 = 1.7;
+/// Target: the store's share of a delivery, p99, in milliseconds.
+const STORE_P99_TARGET_MS: f64 = 5.0;
 /// CPU used by other processes (cores) above which a cell's figures are flagged.
 const OTHERS_WARN: f64 = 0.2;
 
@@ -26,6 +28,30 @@ pub struct Observed {
     pub handler: BTreeMap<String, (f64, f64)>,
     /// Cores used: this process, RabbitMQ, the machine; and the machine's busy share.
     pub cpu: (f64, f64, f64, f64),
+    pub store: StoreTime,
+}
+
+/// `assetrelay_flow_store_seconds` of to-smint during the burst: the store's share of
+/// each delivery, and the store calls behind it.
+#[derive(Default)]
+pub struct StoreTime {
+    pub deliveries: f64,
+    pub seconds: f64,
+    /// Deliveries whose store time was at most [`STORE_P99_TARGET_MS`].
+    pub within_target: f64,
+    /// `assetrelay_store_call_seconds` by call: (sum, count).
+    pub calls: BTreeMap<String, (f64, f64)>,
+}
+
+impl StoreTime {
+    fn mean_ms(&self) -> f64 {
+        1000.0 * self.seconds / self.deliveries.max(1.0)
+    }
+
+    /// The share of deliveries within the target: p99 ≤ target exactly when ≥ 0.99.
+    fn share_within(&self) -> f64 {
+        self.within_target / self.deliveries.max(1.0)
+    }
 }
 
 pub struct Cell {
@@ -145,6 +171,25 @@ impl Cell {
             o.slots() * 1000.0 / self.handler_ms.max(1e-9),
             burst.per_second * self.handler_ms / 1000.0 / o.slots()
         );
+        let store = &o.store;
+        let per_call: Vec<String> = store
+            .calls
+            .iter()
+            .map(|(call, (s, n))| {
+                format!(
+                    "{call} {:.2}/event {:.2} ms",
+                    n / events,
+                    1000.0 * s / n.max(1.0)
+                )
+            })
+            .collect();
+        println!(
+            "store per delivery: mean {:.2} ms; {:.2} % within {STORE_P99_TARGET_MS} ms → p99 ≤ {STORE_P99_TARGET_MS} ms {} ({})",
+            store.mean_ms(),
+            100.0 * store.share_within(),
+            verdict(store.share_within() >= 0.99),
+            per_call.join(", ")
+        );
         let (own, rabbit, machine, busy) = o.cpu;
         println!(
             "CPU during the burst: this process {own:.2} cores, RabbitMQ {rabbit:.2} cores, machine {machine:.2} cores ({:.0} % busy)",
@@ -169,7 +214,7 @@ impl Observed {
 pub fn summary(cells: &[Cell]) {
     println!();
     println!(
-        "{:>8} | {:>8} {:>9} {:>9} | {:>8} {:>8} {:>8} | {:>9} {:>9} {:>10} | {:>8} {:>6} | {:>7}",
+        "{:>8} | {:>8} {:>9} {:>9} | {:>8} {:>8} {:>8} | {:>9} {:>9} {:>10} | {:>8} {:>6} | {:>8} {:>8} | {:>7}",
         "replicas",
         "events/s",
         "p50 ms",
@@ -182,6 +227,8 @@ pub fn summary(cells: &[Cell]) {
         "handler ms",
         "bound/s",
         "ratio",
+        "store ms",
+        "≤5 ms %",
         "cores"
     );
     for c in cells {
@@ -191,7 +238,7 @@ pub fn summary(cells: &[Cell]) {
             .as_ref()
             .map_or((0.0, 0.0, 0.0), |(r, p)| (*r, p.p50_ms, p.p99_ms));
         println!(
-            "{:>8} | {:>8.0} {:>9.0} {:>9.0} | {:>8.0} {:>8.1} {:>8.1} | {:>9.2} {:>9.2} {:>10.1} | {:>8} {:>6} | {:>7.2}",
+            "{:>8} | {:>8.0} {:>9.0} {:>9.0} | {:>8.0} {:>8.1} {:>8.1} | {:>9.2} {:>9.2} {:>10.1} | {:>8} {:>6} | {:>8.2} {:>8.2} | {:>7.2}",
             o.replicas,
             o.burst.per_second,
             o.burst.p50_ms,
@@ -206,6 +253,8 @@ pub fn summary(cells: &[Cell]) {
                 .map_or_else(|| "-".to_owned(), |b| format!("{b:.0}")),
             c.ratio()
                 .map_or_else(|| "-".to_owned(), |r| format!("{r:.2}")),
+            o.store.mean_ms(),
+            100.0 * o.store.share_within(),
             o.cpu.2
         );
     }
@@ -221,6 +270,15 @@ pub fn summary(cells: &[Cell]) {
                 "target: {replicas} replica(s): events/s ÷ bound: n/a without injected latency"
             ),
         }
+    }
+    for c in cells {
+        let share = c.observed.store.share_within();
+        println!(
+            "target: {} replica(s): store p99 per delivery ≤ {STORE_P99_TARGET_MS} ms: {:.2} % of deliveries within {}",
+            c.observed.replicas,
+            100.0 * share,
+            verdict(share >= 0.99)
+        );
     }
     let rate = |replicas: usize| {
         cells
