@@ -1,5 +1,6 @@
-//! The admin HTTP API: archive replay (with dry run), parked messages, and queue depths and
-//! consumer counts per flow, behind bearer-token authentication. It runs as its own
+//! The admin HTTP API: archive replay (with dry run), parked messages, queue depths and
+//! consumer counts per flow (the broker), and asset timelines (the store), behind
+//! bearer-token authentication. It runs as its own
 //! binary on its own listener: the public webhook listener of the ingress never serves an
 //! admin route, and the ingress process holds no admin credentials.
 //!
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 use assetrelay_broker::{Broker, BrokerSettings, Publisher, Topology};
 use assetrelay_config::Config;
+use assetrelay_store::{Store, StoreError};
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -38,6 +40,8 @@ pub struct AdminState {
     pub publisher: Publisher,
     pub topology: Topology,
     pub tokens: Arc<Tokens>,
+    /// Asset timelines are read from here (`[store] url`).
+    pub store: Store,
 }
 
 /// The admin service, ready to serve.
@@ -51,15 +55,30 @@ pub enum BuildError {
         "admin.tokens is empty: the admin API refuses to start without a bearer token (set ASSETRELAY_ADMIN__TOKENS or [admin] tokens = [{{ env = \"…\" }}])"
     )]
     NoTokens,
+    /// The URL is shown without its password.
+    #[error("cannot open the store at {url}")]
+    Store {
+        url: String,
+        #[source]
+        source: StoreError,
+    },
 }
 
 impl Admin {
-    /// Connect to the broker (no topology declaration: the admin only reads and republishes).
-    pub fn build(config: &Config) -> Result<Self, BuildError> {
+    /// Open the store (migrating it if `[store] migrate_on_start`, as every binary does)
+    /// and connect to the broker (no topology declaration: the admin only reads and
+    /// republishes).
+    pub async fn build(config: &Config) -> Result<Self, BuildError> {
         let tokens = Tokens::new(config.admin.tokens.iter().map(|t| t.expose().to_owned()));
         if tokens.is_empty() {
             return Err(BuildError::NoTokens);
         }
+        let store = Store::connect(&config.store)
+            .await
+            .map_err(|source| BuildError::Store {
+                url: config.store.url.to_string(),
+                source,
+            })?;
         let broker = Broker::start(
             BrokerSettings::from_config(&config.broker, "assetrelay-admin"),
             None,
@@ -75,12 +94,17 @@ impl Admin {
                 publisher,
                 topology: Topology::from_config(&config.topology),
                 tokens: Arc::new(tokens),
+                store,
             },
         })
     }
 
     pub fn broker(&self) -> &Broker {
         &self.state.broker
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.state.store
     }
 
     pub fn router(&self) -> Router {
@@ -97,6 +121,7 @@ impl Admin {
             .with_graceful_shutdown(shutdown.cancelled_owned())
             .await;
         self.state.broker.close().await;
+        self.state.store.close().await;
         served
     }
 }

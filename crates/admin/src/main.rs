@@ -7,7 +7,7 @@ use assetrelay_admin::Admin;
 use assetrelay_telemetry::{init_tracing_from, shutdown_on_signal};
 use clap::Parser;
 
-/// Replay, parked messages and queue depths over HTTP, behind bearer tokens.
+/// Replay, parked messages, queue depths and asset timelines over HTTP, behind bearer tokens.
 #[derive(Parser)]
 #[command(version)]
 struct Args {
@@ -22,7 +22,7 @@ async fn main() -> anyhow::Result<()> {
     let env = std::env::vars().collect();
     let config = assetrelay_config::load(args.config.as_deref(), &env)?;
     init_tracing_from(&config.telemetry);
-    let admin = Admin::build(&config)?;
+    let admin = Admin::build(&config).await?;
     let listener = tokio::net::TcpListener::bind(config.admin.listen)
         .await
         .with_context(|| format!("cannot listen on {} (admin.listen)", config.admin.listen))?;

@@ -83,6 +83,12 @@ impl From<OpsError> for Problem {
                     detail,
                 )
             }
+            OpsError::Store { .. } => {
+                // Store errors name the call and the driver's reason, never the URL.
+                let detail = assetrelay_broker::connection::error_chain(&error);
+                tracing::warn!(error.message = %detail, "admin store read failed");
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", detail)
+            }
             OpsError::Unconfirmed { .. } => {
                 Self::new(StatusCode::BAD_GATEWAY, "unconfirmed", error.to_string())
             }

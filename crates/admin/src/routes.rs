@@ -1,15 +1,18 @@
 //! The routes, as one table ([`ROUTES`]) that builds the router and that the OpenAPI test
 //! checks `docs/admin-openapi.yaml` against. Everything except `/healthz` and
 //! `/openapi.yaml` needs a bearer token. Handlers: [`flows`] (queue depths), [`parked`]
-//! (dead letters), [`replay`] (the archive).
+//! (dead letters), [`replay`] (the archive), [`assets`] (timelines from the store).
 
+mod assets;
 mod flows;
 mod parked;
 mod replay;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use assetrelay_contract::Flow;
+use assetrelay_telemetry::endpoints::ReadinessCheck;
 use axum::extract::{MatchedPath, Request};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -25,7 +28,8 @@ use crate::AdminState;
 use crate::auth::require_token;
 use crate::problem::{self, Problem};
 
-/// Reads (queue depths, a scan of a parked queue) end within this, or are answered 408.
+/// Reads (queue depths, a scan of a parked queue, an asset's timeline) end within this, or
+/// are answered 408.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(120);
 /// Replays and purges move every selected message with a broker confirm each, which for a
 /// large parked queue or archive window takes minutes; past this they are stopped and
@@ -62,6 +66,7 @@ enum Handler {
     ParkedReplay,
     ParkedPurge,
     ArchiveReplay,
+    AssetTimeline,
 }
 
 const fn route(method: MethodFilter, path: &'static str, handler: Handler) -> Route {
@@ -69,7 +74,9 @@ const fn route(method: MethodFilter, path: &'static str, handler: Handler) -> Ro
         Handler::Health | Handler::Ready | Handler::Metrics | Handler::OpenApi => {
             (Access::Public, READ_TIMEOUT)
         }
-        Handler::Flows | Handler::ParkedList | Handler::ParkedShow => (Access::Token, READ_TIMEOUT),
+        Handler::Flows | Handler::ParkedList | Handler::ParkedShow | Handler::AssetTimeline => {
+            (Access::Token, READ_TIMEOUT)
+        }
         Handler::ParkedReplay | Handler::ParkedPurge | Handler::ArchiveReplay => {
             (Access::Token, OPERATION_TIMEOUT)
         }
@@ -111,6 +118,11 @@ pub const ROUTES: &[Route] = &[
         Handler::ParkedPurge,
     ),
     route(MethodFilter::POST, "/v1/replay", Handler::ArchiveReplay),
+    route(
+        MethodFilter::GET,
+        "/v1/assets/{connection}/{platform}/{asset_id}",
+        Handler::AssetTimeline,
+    ),
 ];
 
 impl Route {
@@ -127,6 +139,7 @@ impl Route {
             Handler::ParkedReplay => on(method, parked::replay),
             Handler::ParkedPurge => on(method, parked::purge),
             Handler::ArchiveReplay => on(method, replay::archive_replay),
+            Handler::AssetTimeline => on(method, assets::timeline),
         }
     }
 }
@@ -182,10 +195,19 @@ fn request_span(request: &Request) -> tracing::Span {
     )
 }
 
-/// Ready while the broker connection is up (every admin operation needs it).
+/// Ready while the broker connection is up and the store answers (every operation needs
+/// one of them). The store is asked on each probe: the admin is probed rarely, and an
+/// answer from the moment is worth one `SELECT 1`.
 async fn ready(axum::extract::State(state): axum::extract::State<AdminState>) -> Response {
-    assetrelay_telemetry::endpoints::readyz(&[state.broker.readiness_check()])
+    let store_up = tokio::time::timeout(STORE_PROBE_TIMEOUT, state.store.readiness_check())
+        .await
+        .is_ok_and(|answered| answered.is_ok());
+    let store: ReadinessCheck = Arc::new(move || (!store_up).then_some("store"));
+    assetrelay_telemetry::endpoints::readyz(&[state.broker.readiness_check(), store])
 }
+
+/// A store that has not answered `SELECT 1` within this is not ready.
+const STORE_PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/yaml")], crate::OPENAPI).into_response()

@@ -15,7 +15,7 @@ use assetrelay_contract::{Flow, OutgoingMessage, header};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use common::{TOKEN, config};
+use common::{TOKEN, TestAdmin, build, config};
 
 struct App {
     base: String,
@@ -24,6 +24,7 @@ struct App {
     admin_broker: assetrelay_broker::Broker,
     shutdown: CancellationToken,
     http: reqwest::Client,
+    _store_dir: tempfile::TempDir,
 }
 
 impl App {
@@ -34,7 +35,7 @@ impl App {
             &format!("[\"{TOKEN}\", \"second-token-for-rotation\"]"),
         );
         let topology = Topology::from_config(&config.topology);
-        let admin = Admin::build(&config).unwrap();
+        let TestAdmin { admin, store_dir } = build(config).await;
         let broker = admin.broker().clone();
         assert!(broker.wait_ready(Duration::from_secs(10)).await);
         topology
@@ -52,6 +53,7 @@ impl App {
             admin_broker: broker,
             shutdown,
             http: reqwest::Client::new(),
+            _store_dir: store_dir,
         }
     }
 
@@ -169,12 +171,12 @@ async fn accepts_the_bearer_scheme_in_any_case_and_nothing_but_bearer() {
     app.stop().await;
 }
 
-#[test]
-fn will_not_start_without_a_token_or_with_a_short_one() {
+#[tokio::test]
+async fn will_not_start_without_a_token_or_with_a_short_one() {
     let prefix = "admin-test-none";
     let config = config(prefix, "[]");
     assert!(matches!(
-        Admin::build(&config),
+        Admin::build(&config).await,
         Err(assetrelay_admin::BuildError::NoTokens)
     ));
     let env: BTreeMap<String, String> = [(

@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use assetrelay_admin::{Access, Admin, OPENAPI, ROUTES};
+use assetrelay_admin::{Access, OPENAPI, ROUTES};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use axum::routing::MethodFilter;
@@ -16,7 +16,7 @@ use jsonschema::{Draft, Registry};
 use serde_json::Value;
 use tower::ServiceExt;
 
-use common::{TOKEN, config};
+use common::{TOKEN, build, config};
 
 const OAS_31_SCHEMA: &str = include_str!("fixtures/openapi-3.1-schema.json");
 const DOCUMENT_URI: &str = "urn:assetrelay:admin-openapi";
@@ -170,11 +170,14 @@ fn every_path_template_and_its_documented_path_parameters_agree() {
 fn concrete(path: &str) -> String {
     path.replace("{flow}", "to-smint")
         .replace("{event_id}", "e-1")
+        .replace("{connection}", "demo")
+        .replace("{platform}", "photoshelter")
+        .replace("{asset_id}", "I0000abcd")
 }
 
 #[tokio::test]
 async fn every_documented_operation_is_answered_by_its_handler_not_a_fallback() {
-    let admin = Admin::build(&config("admin-openapi-unused", &format!("[\"{TOKEN}\"]"))).unwrap();
+    let admin = build(config("admin-openapi-unused", &format!("[\"{TOKEN}\"]"))).await;
     for (path, method, operation) in operations(&document()) {
         let mut request = Request::builder()
             .method(method.clone())

@@ -32,6 +32,8 @@ enum Command {
     Topology(commands::topology::Args),
     /// Apply the durable store's migrations, or show its state ([store] url).
     Store(commands::store::Args),
+    /// What happened to an asset: its ledger rows and every decision on it, from the store.
+    Trace(commands::trace::Args),
 }
 
 #[tokio::main]
@@ -56,5 +58,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Parked(args) => commands::parked::run(args, config).await,
         Command::Topology(args) => commands::topology::run(args, config).await,
         Command::Store(args) => commands::store::run(args, config).await,
+        Command::Trace(args) => commands::trace::run(args, config).await,
     }
 }

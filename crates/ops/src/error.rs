@@ -22,6 +22,13 @@ pub enum OpsError {
         #[source]
         source: Option<Cause>,
     },
+    /// The store could not be read: `what` says which read, the source why.
+    #[error("store: {what}")]
+    Store {
+        what: String,
+        #[source]
+        source: Option<Cause>,
+    },
     /// Some messages were not confirmed by the broker.
     #[error("{unconfirmed} message(s) were not confirmed by the broker")]
     Unconfirmed { unconfirmed: u64 },
@@ -41,6 +48,14 @@ impl OpsError {
         Self::Broker {
             what: what.into(),
             source: None,
+        }
+    }
+
+    /// A store read that failed with `source` (whose messages hold no URL or secret).
+    pub(crate) fn store(what: impl Into<String>, source: impl Into<Cause>) -> Self {
+        Self::Store {
+            what: what.into(),
+            source: Some(source.into()),
         }
     }
 

@@ -1,10 +1,12 @@
 //! Operations on a running assetrelay broker topology, shared by the `assetrelay` CLI and
 //! the admin HTTP API: [`replay`] (archive stream → one flow's queue), [`parked`] (list,
-//! show, replay, purge dead letters) and [`topology_check`] (declared vs. live).
+//! show, replay, purge dead letters) and [`topology_check`] (declared vs. live) on the
+//! broker; [`trace`] (an asset's timeline) on the store.
 
 mod error;
 pub mod parked;
 pub mod replay;
 pub mod topology_check;
+pub mod trace;
 
 pub use error::OpsError;

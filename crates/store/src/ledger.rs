@@ -6,6 +6,8 @@ use crate::sql::{on_backend, sql};
 use crate::{AssetKey, LedgerEntry, LedgerWrite, Recorded, Result, SourceVersion, StoreError};
 
 type Row = (String, String, i64, i64, String, i64);
+/// A [`Row`] after its key's connection and flow.
+type KeyedRow = (String, String, String, String, i64, i64, String, i64);
 
 /// The compare-and-set upsert: inserts, or updates only a strictly older source version.
 /// Bind with [`bind_write!`]; one row affected means applied.
@@ -63,24 +65,47 @@ impl crate::Store {
                     .await?
             }
         );
-        let Some((ids, fingerprint, modified_ms, read_ms, last_outcome, updated_at_ms)) = row
-        else {
-            return Ok(None);
-        };
-        let target_ids = serde_json::from_str(&ids).map_err(|source| StoreError::TargetIds {
-            asset_id: key.asset_id.clone(),
-            source,
-        })?;
-        Ok(Some(LedgerEntry {
-            target_ids,
-            fingerprint,
-            source: SourceVersion {
-                modified_ms,
-                read_ms,
-            },
-            last_outcome,
-            updated_at_ms,
-        }))
+        match row {
+            Some(row) => Ok(Some(entry(&key.asset_id, row)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Every ledger row of one source asset: one per (connection, flow) that recorded it,
+    /// ordered by connection, then flow; `connection: None` looks in every connection.
+    /// What `assetrelay trace` shows the targets hold.
+    pub async fn asset_ledgers(
+        &self,
+        connection: Option<&str>,
+        platform: &str,
+        asset_id: &str,
+    ) -> Result<Vec<(AssetKey, LedgerEntry)>> {
+        timed("asset_ledgers", async {
+            let rows: Vec<KeyedRow> = on_backend!(
+                self,
+                sql!(
+                    "SELECT connection, flow, target_ids, fingerprint, source_modified_ms, source_read_ms, last_outcome, updated_at FROM asset_ledger WHERE platform = $1 AND asset_id = $2 AND ($3 = '' OR connection = $3) ORDER BY connection, flow"
+                ),
+                |pool, q| {
+                    sqlx::query_as(q)
+                        .bind(platform)
+                        .bind(asset_id)
+                        .bind(connection.unwrap_or(""))
+                        .fetch_all(pool)
+                        .await?
+                }
+            );
+            let mut out = Vec::with_capacity(rows.len());
+            for (connection, flow, ids, fingerprint, modified_ms, read_ms, outcome, updated) in rows
+            {
+                let row = (ids, fingerprint, modified_ms, read_ms, outcome, updated);
+                let key = AssetKey::new(connection, flow, platform, asset_id);
+                let entry = entry(asset_id, row)?;
+                out.push((key, entry));
+            }
+            Ok::<_, Fail>(out)
+        })
+        .await
     }
 
     /// Record what was written for `key`, only if the ledger has no row or one of a
@@ -137,4 +162,23 @@ impl crate::Store {
         })
         .await
     }
+}
+
+/// A ledger row as a [`LedgerEntry`]; `target_ids` must be a JSON array of strings.
+fn entry(asset_id: &str, row: Row) -> std::result::Result<LedgerEntry, StoreError> {
+    let (ids, fingerprint, modified_ms, read_ms, last_outcome, updated_at_ms) = row;
+    let target_ids = serde_json::from_str(&ids).map_err(|source| StoreError::TargetIds {
+        asset_id: asset_id.to_owned(),
+        source,
+    })?;
+    Ok(LedgerEntry {
+        target_ids,
+        fingerprint,
+        source: SourceVersion {
+            modified_ms,
+            read_ms,
+        },
+        last_outcome,
+        updated_at_ms,
+    })
 }

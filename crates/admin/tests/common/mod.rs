@@ -1,12 +1,19 @@
-//! What the admin's test files share: the configuration they start it with.
+//! What the admin's test files share: the configuration they start it with, and an admin
+//! built on a store of its own.
+#![allow(dead_code)] // each test file uses a part
 
 use std::collections::BTreeMap;
+use std::ops::Deref;
 use std::path::Path;
+
+use assetrelay_admin::Admin;
+use assetrelay_config::StoreUrl;
 
 pub const TOKEN: &str = "test-admin-token-0123456789";
 
 /// `config/example.toml` with a topology of its own under `prefix` and `tokens` (a TOML
-/// array) as `[admin] tokens`.
+/// array) as `[admin] tokens`. Its store is the example's relative path: [`build`] points
+/// it at a temp file.
 pub fn config(prefix: &str, tokens: &str) -> assetrelay_config::Config {
     let env: BTreeMap<String, String> = [
         ("ASSETRELAY_TOPOLOGY__PREFIX", prefix),
@@ -20,4 +27,26 @@ pub fn config(prefix: &str, tokens: &str) -> assetrelay_config::Config {
     .collect();
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/example.toml");
     assetrelay_config::load(Some(&file), &env).unwrap()
+}
+
+/// An admin and the temp directory of its SQLite store, deleted when this is dropped.
+pub struct TestAdmin {
+    pub admin: Admin,
+    pub store_dir: tempfile::TempDir,
+}
+
+impl Deref for TestAdmin {
+    type Target = Admin;
+    fn deref(&self) -> &Admin {
+        &self.admin
+    }
+}
+
+/// `Admin::build` of `config` with its store in a fresh temp directory (migrated at
+/// start, as `[store] migrate_on_start` says in the example).
+pub async fn build(mut config: assetrelay_config::Config) -> TestAdmin {
+    let store_dir = tempfile::tempdir().unwrap();
+    config.store.url = StoreUrl::sqlite(store_dir.path().join("store.db"));
+    let admin = Admin::build(&config).await.unwrap();
+    TestAdmin { admin, store_dir }
 }

@@ -119,3 +119,60 @@ pub async fn recording_an_outcome_only_keeps_the_version_and_the_targets(h: &Har
     assert_eq!(entry.source.modified_ms, 300);
     assert_eq!(entry.target_ids, vec!["S-v3".to_owned()]);
 }
+
+pub async fn the_ledger_rows_of_an_asset_are_listed_across_flows_and_connections(h: &Harness) {
+    let store = &h.store;
+    let rows = [
+        AssetKey::new("beta", "to-smint", "photoshelter", "I0003"),
+        AssetKey::new("acme", "to-smint", "photoshelter", "I0003"),
+        AssetKey::new("acme", "lifecycle", "photoshelter", "I0003"),
+        // Same id, other platform or other asset: never part of the answer.
+        AssetKey::new("acme", "to-photoshelter", "smintio", "I0003"),
+        AssetKey::new("acme", "to-smint", "photoshelter", "I0004"),
+    ];
+    for (n, key) in rows.iter().enumerate() {
+        let n = i64::try_from(n).unwrap();
+        let write = write(100 + n, 1, &format!("{}-{}", key.connection, key.flow));
+        store.record_write(key, &write).await.unwrap();
+    }
+
+    let everywhere = store
+        .asset_ledgers(None, "photoshelter", "I0003")
+        .await
+        .unwrap();
+    let acme = store
+        .asset_ledgers(Some("acme"), "photoshelter", "I0003")
+        .await
+        .unwrap();
+    let nowhere = store
+        .asset_ledgers(Some("gamma"), "photoshelter", "I0003")
+        .await
+        .unwrap();
+
+    let keys: Vec<(&str, &str)> = everywhere
+        .iter()
+        .map(|(k, _)| (k.connection.as_str(), k.flow.as_str()))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("acme", "lifecycle"),
+            ("acme", "to-smint"),
+            ("beta", "to-smint")
+        ]
+    );
+    for (key, entry) in &everywhere {
+        assert_eq!(Some(entry), store.ledger(key).await.unwrap().as_ref());
+        assert_eq!(
+            entry.fingerprint,
+            format!("{}-{}", key.connection, key.flow)
+        );
+        assert_eq!(
+            (key.platform.as_str(), key.asset_id.as_str()),
+            ("photoshelter", "I0003")
+        );
+    }
+    assert_eq!(acme.len(), 2);
+    assert!(acme.iter().all(|(k, _)| k.connection == "acme"));
+    assert!(nowhere.is_empty());
+}
