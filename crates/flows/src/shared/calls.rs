@@ -46,7 +46,9 @@ pub async fn with_store_time<T>(
     flow: assetrelay_contract::Flow,
     work: impl Future<Output = T>,
 ) -> T {
-    let (output, spent) = assetrelay_store::spent::measure(work).await;
+    // Boxed: a handler's future is large (debug builds copy it through every wrapper
+    // on the stack, enough to overflow a worker thread's stack).
+    let (output, spent) = assetrelay_store::spent::measure(Box::pin(work)).await;
     metrics::histogram!(STORE_SECONDS, "flow" => flow.as_str()).record(spent.as_secs_f64());
     output
 }
