@@ -33,6 +33,8 @@ async fn binaries_dir() -> &'static PathBuf {
                     "assetrelay-flows",
                     "-p",
                     "assetrelay-ingress",
+                    "-p",
+                    "assetrelay-cli",
                 ])
                 .args([
                     "--bin",
@@ -45,6 +47,8 @@ async fn binaries_dir() -> &'static PathBuf {
                     "assetrelay-lifecycle",
                     "--bin",
                     "assetrelay-ingress",
+                    "--bin",
+                    "assetrelay",
                 ])
                 .status()
                 .await
@@ -144,6 +148,27 @@ impl Stack {
         )
         .await;
         process
+    }
+
+    /// Run the `assetrelay` CLI with `args` against this stack (its store, its topology);
+    /// returns whether it exited 0, and what it printed on stdout.
+    pub async fn run_cli(&self, args: &[&str]) -> (bool, String) {
+        let mut command = self.command(binaries_dir().await.join("assetrelay"));
+        let output = command
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .output()
+            .await
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if !stderr.trim().is_empty() {
+            eprintln!("assetrelay {args:?}: {stderr}");
+        }
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
     }
 
     /// A command for `binary` with this stack's configuration.
