@@ -15,6 +15,7 @@ impl crate::Store {
         timed("try_acquire_lease", async {
             let taken = on_backend!(
                 self,
+                lease,
                 sql!(
                     "INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, "
                     now
@@ -41,6 +42,7 @@ impl crate::Store {
         timed("release_lease", async {
             let released = on_backend!(
                 self,
+                lease,
                 sql!("DELETE FROM leases WHERE name = $1 AND holder = $2"),
                 |pool, q| {
                     sqlx::query(q)

@@ -33,6 +33,24 @@ pub struct Store {
 
 #[derive(Clone, Debug)]
 enum Backend {
-    Postgres(PgPool),
-    Sqlite(SqlitePool),
+    Postgres(Postgres),
+    Sqlite(Sqlite),
+}
+
+/// PostgreSQL: the pool, and a small pool for lease writes that commits without waiting
+/// for the WAL flush (`synchronous_commit = off`). A lease only spaces out work; every
+/// effect is guarded by what stays durable (upload claims, the ledger's compare-and-set,
+/// credentials, cursors), so a database crash forgetting the last lease writes costs at
+/// most a repeated push, while the flush it saves is most of a lease write's time.
+#[derive(Clone, Debug)]
+struct Postgres {
+    pool: PgPool,
+    leases: PgPool,
+}
+
+/// SQLite: one pool. (A process-wide write gate in front of SQLite's own lock was tried
+/// and made the tail worse: docs/PERFORMANCE.md, "Store".)
+#[derive(Clone, Debug)]
+struct Sqlite {
+    pool: SqlitePool,
 }

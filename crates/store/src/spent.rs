@@ -22,7 +22,8 @@ pub async fn measure<F: Future>(work: F) -> (F::Output, Duration) {
         .await
 }
 
-/// Add one call's time to the current task's sum, if it is being measured.
-pub(crate) fn add(elapsed: Duration) {
+/// Add `elapsed` to the current task's sum, if it is being measured: a store call's time,
+/// or the part of a [`measure`]d side task the caller ended up waiting for.
+pub fn add(elapsed: Duration) {
     let _ = SPENT.try_with(|spent| spent.set(spent.get() + elapsed));
 }

@@ -24,17 +24,31 @@ macro_rules! sql {
 }
 
 /// Run `body` with `pool` bound to the store's pool and `q` to the SQL text of its
-/// backend. The body is written once and compiled for each driver.
+/// backend. The body is written once and compiled for each driver. `lease` marks a lease
+/// write: on PostgreSQL it goes through the lease pool (see [`crate::Postgres`]).
 macro_rules! on_backend {
+    ($store:expr, lease, $sql:expr, |$pool:ident, $q:ident| $body:expr) => {{
+        let (pg, lite): (&'static str, &'static str) = $sql;
+        match &$store.backend {
+            $crate::Backend::Postgres(backend) => {
+                let ($pool, $q) = (&backend.leases, pg);
+                $body
+            }
+            $crate::Backend::Sqlite(backend) => {
+                let ($pool, $q) = (&backend.pool, lite);
+                $body
+            }
+        }
+    }};
     ($store:expr, $sql:expr, |$pool:ident, $q:ident| $body:expr) => {{
         let (pg, lite): (&'static str, &'static str) = $sql;
         match &$store.backend {
-            $crate::Backend::Postgres($pool) => {
-                let $q = pg;
+            $crate::Backend::Postgres(backend) => {
+                let ($pool, $q) = (&backend.pool, pg);
                 $body
             }
-            $crate::Backend::Sqlite($pool) => {
-                let $q = lite;
+            $crate::Backend::Sqlite(backend) => {
+                let ($pool, $q) = (&backend.pool, lite);
                 $body
             }
         }

@@ -150,4 +150,14 @@ pub async fn completing_a_claim_with_its_ledger_write_records_both_at_once(h: &H
         store.ledger(&asset).await.unwrap().unwrap().fingerprint,
         "v2"
     );
+    // The ledger write stands on its own: made even when the claim is not ours.
+    let newer = store
+        .complete_claim_with_write(KEY, "b", "M-9", &asset, &write(300, "v3"))
+        .await
+        .unwrap();
+    assert_eq!(newer, (false, Recorded::Applied));
+    assert_eq!(
+        store.ledger(&asset).await.unwrap().unwrap().fingerprint,
+        "v3"
+    );
 }
