@@ -8,7 +8,7 @@ use assetrelay_mapping::approval::{Exposure, Withheld, exposure};
 use assetrelay_mapping::expiry::media_expires_at;
 use assetrelay_mapping::to_smint::asset_for_media;
 
-use crate::shared::calls::timed;
+use crate::shared::calls::{beside, timed};
 use crate::shared::context::FlowContext;
 use crate::shared::failure::{FlowError, from_photoshelter, missing_subject, parse_event};
 use crate::shared::smint_push::Pushed;
@@ -45,15 +45,20 @@ impl ToSmint {
             .take(&connection.name, Platform::PhotoShelter, &media_id)
             .await?;
         let push = &connection.smint_push;
-        let held = push.held(&media_id).await?;
-
-        let snapshot = match timed(
-            "photoshelter",
-            "media",
-            connection.photoshelter.media_snapshot(&media_id),
+        // What Smint.io holds (the ledger) is read while PhotoShelter is: under the turn
+        // it cannot change, and the delivery does not wait for the store first.
+        let (held, read) = beside(
+            push.held(&media_id),
+            timed(
+                "photoshelter",
+                "media",
+                connection.photoshelter.media_snapshot(&media_id),
+            ),
         )
-        .await
-        {
+        .await;
+        let held = held?;
+
+        let snapshot = match read {
             Ok(snapshot) => snapshot,
             Err(e) if e.status().is_some_and(|s| s.as_u16() == 404) => {
                 tracing::info!(%media_id, "media is gone from PhotoShelter: removing it from Smint.io");

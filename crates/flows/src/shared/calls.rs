@@ -52,3 +52,24 @@ pub async fn with_store_time<T>(
     metrics::histogram!(STORE_SECONDS, "flow" => flow.as_str()).record(spent.as_secs_f64());
     output
 }
+
+/// Run a store read beside a platform call, both at once: the delivery waits on the store
+/// only for the part of the read that outlasts the call, and only that part counts as
+/// its store time. The read must not depend on the call (it runs under the asset's turn,
+/// so what it reads cannot change meanwhile).
+pub async fn beside<S: Future, P: Future>(
+    store_read: S,
+    platform_call: P,
+) -> (S::Output, P::Output) {
+    let started = Instant::now();
+    let platform_call = async move {
+        let output = platform_call.await;
+        (output, started.elapsed())
+    };
+    let ((read, store_time), (call, call_time)) = futures::join!(
+        assetrelay_store::spent::measure(Box::pin(store_read)),
+        Box::pin(platform_call)
+    );
+    assetrelay_store::spent::add(store_time.saturating_sub(call_time));
+    (read, call)
+}
