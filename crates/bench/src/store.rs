@@ -1,5 +1,7 @@
-//! The store's work per delivery, at a concurrency: one `claim` + `complete_claim`, one
-//! ledger `record_write` and one outcome through the `OutcomeWriter`. Prints p50/p99 per
+//! The store's work per delivery, at a concurrency: to-photoshelter's (`--work upload`:
+//! one `claim` + `complete_claim` and one ledger `record_write`) or to-smint's
+//! (`--work push`: the asset's turn lease, its ledger row, `record_write`), and one
+//! outcome through the `OutcomeWriter`. Prints p50/p99 per
 //! delivery and deliveries/s, against the target (p99 ≤ 5 ms at concurrency 16).
 
 use std::sync::Arc;
@@ -15,6 +17,16 @@ use assetrelay_store::{
 };
 use hdrhistogram::Histogram;
 
+/// The store work of one delivery.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Work {
+    /// to-photoshelter's: claim the upload, complete it, record the ledger write.
+    Upload,
+    /// to-smint's: take the asset's turn (a lease), read its ledger row, record the
+    /// write; the turn is given back off the delivery's path, as the flows do.
+    Push,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Backend {
     Sqlite,
@@ -25,6 +37,8 @@ enum Backend {
 pub struct Options {
     #[arg(long, value_enum, default_value = "sqlite")]
     backend: Backend,
+    #[arg(long, value_enum, default_value = "upload")]
+    work: Work,
     #[arg(long, default_value_t = 16)]
     concurrency: usize,
     /// Deliveries in all (after 200 of warm-up).
@@ -80,6 +94,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         assets: options.assets.max(1),
         think: Duration::from_millis(options.think_ms),
         combined: options.combined,
+        work: options.work,
         next: AtomicU64::new(0),
     };
     let run = Arc::new(run);
@@ -98,16 +113,17 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
 
     let p99 = figures.value_at_quantile(0.99) as f64 / 1000.0;
     println!(
-        "store benchmark — {} backend, concurrency {}, pool {}, {} ms between deliveries, {} deliveries (claim + complete + record_write{} + outcome), {} cores",
+        "store benchmark — {} backend, concurrency {}, pool {}, {} ms between deliveries, {} deliveries ({} + outcome), {} cores",
         store_name(options.backend),
         options.concurrency,
         config.max_connections,
         options.think_ms,
         figures.len(),
-        if options.combined {
-            " in one transaction"
-        } else {
-            ""
+        match (options.work, options.combined) {
+            (Work::Push, _) =>
+                "turn lease + ledger read + record_write, turn released off the path",
+            (Work::Upload, true) => "claim + complete and record_write in one transaction",
+            (Work::Upload, false) => "claim + complete + record_write",
         },
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
@@ -139,6 +155,7 @@ struct Run {
     assets: u64,
     think: Duration,
     combined: bool,
+    work: Work,
     next: AtomicU64,
 }
 
@@ -185,7 +202,6 @@ async fn drive(
 }
 
 async fn delivery(run: &Run, n: u64) -> anyhow::Result<()> {
-    let store = &run.store;
     let holder = "bench-replica";
     let key = format!("bench/license-{n}/binary-1");
     let asset = AssetKey::new(
@@ -204,18 +220,10 @@ async fn delivery(run: &Run, n: u64) -> anyhow::Result<()> {
         },
         outcome: "written".into(),
     };
-    let claimed = store.claim(&key, holder, Duration::from_secs(60)).await? == Claim::Taken;
-    if claimed && run.combined {
-        store
-            .complete_claim_with_write(&key, holder, &format!("M-{n}"), &asset, &write)
-            .await?;
+    if run.work == Work::Push {
+        push(run, &asset, &write, holder).await?;
     } else {
-        if claimed {
-            store
-                .complete_claim(&key, holder, &format!("M-{n}"))
-                .await?;
-        }
-        store.record_write(&asset, &write).await?;
+        upload(run, &key, &asset, &write, holder, n).await?;
     }
     run.writer
         .record(Outcome {
@@ -235,6 +243,57 @@ async fn delivery(run: &Run, n: u64) -> anyhow::Result<()> {
             duration_ms: 20,
         })
         .await?;
+    Ok(())
+}
+
+/// to-photoshelter's store work: claim, complete (with the ledger write if `--combined`).
+async fn upload(
+    run: &Run,
+    key: &str,
+    asset: &AssetKey,
+    write: &LedgerWrite,
+    holder: &str,
+    n: u64,
+) -> anyhow::Result<()> {
+    let store = &run.store;
+    let claimed = store.claim(key, holder, Duration::from_secs(60)).await? == Claim::Taken;
+    if claimed && run.combined {
+        store
+            .complete_claim_with_write(key, holder, &format!("M-{n}"), asset, write)
+            .await?;
+    } else {
+        if claimed {
+            store.complete_claim(key, holder, &format!("M-{n}")).await?;
+        }
+        store.record_write(asset, write).await?;
+    }
+    Ok(())
+}
+
+/// to-smint's store work: the asset's turn, its ledger row, the write; the turn is
+/// released in a task of its own (off the delivery's path, as `flows::shared::turn`).
+async fn push(
+    run: &Run,
+    asset: &AssetKey,
+    write: &LedgerWrite,
+    holder: &str,
+) -> anyhow::Result<()> {
+    let store = &run.store;
+    let turn = format!(
+        "asset/{}/{}/{}",
+        asset.connection, asset.platform, asset.asset_id
+    );
+    if !store
+        .try_acquire_lease(&turn, holder, Duration::from_secs(15))
+        .await?
+    {
+        anyhow::bail!("turn {turn} held elsewhere");
+    }
+    let _current = store.ledger(asset).await?;
+    store.record_write(asset, write).await?;
+    let store = store.clone();
+    let holder = holder.to_owned();
+    tokio::spawn(async move { store.release_lease(&turn, &holder).await });
     Ok(())
 }
 
