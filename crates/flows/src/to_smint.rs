@@ -39,16 +39,14 @@ impl ToSmint {
             .clone()
             .ok_or_else(|| missing_subject(&event))?;
         let connection = self.ctx.connection(&event)?;
-        let _turn = self
-            .ctx
-            .turns
-            .take(&connection.name, Platform::PhotoShelter, &media_id)
-            .await?;
-        let push = &connection.smint_push;
-        // What Smint.io holds (the ledger) is read while PhotoShelter is: under the turn
-        // it cannot change, and the delivery does not wait for the store first.
-        let (held, read) = beside(
-            push.held(&media_id),
+        // The asset's turn is taken while PhotoShelter is read: the read needs no turn
+        // (a read older than what another replica wrote meanwhile is caught below as
+        // stale), and the delivery does not wait for the store first. What Smint.io holds
+        // is read once the turn is ours, so no other replica's write can land after it.
+        let (turn, read) = beside(
+            self.ctx
+                .turns
+                .take(&connection.name, Platform::PhotoShelter, &media_id),
             timed(
                 "photoshelter",
                 "media",
@@ -56,7 +54,9 @@ impl ToSmint {
             ),
         )
         .await;
-        let held = held?;
+        let _turn = turn?;
+        let push = &connection.smint_push;
+        let held = push.held(&media_id).await?;
 
         let snapshot = match read {
             Ok(snapshot) => snapshot,
