@@ -8,6 +8,7 @@ mod support;
 
 use std::time::Duration;
 
+use assetrelay_sandbox::{FaultRule, Platform};
 use assetrelay_sources::lease::{SourceLease, lease_name};
 use assetrelay_sources::photoshelter::{Poller, SOURCE};
 use assetrelay_store::Store;
@@ -123,4 +124,80 @@ async fn only_the_lease_holder_polls_and_the_standby_takes_over_after_a_graceful
     place.remove().await;
     sandbox_a.stop().await;
     sandbox_b.stop().await;
+}
+
+#[tokio::test]
+async fn a_poll_whose_lease_is_taken_away_is_abandoned_without_storing_a_position() {
+    let sandbox = sandbox().await;
+    create_media(&sandbox).await;
+    // Every listing takes 3 s: the poll is still running when the lease goes.
+    sandbox
+        .state()
+        .faults
+        .set(vec![FaultRule {
+            endpoint: Some("/psapi/v4.0/media".into()),
+            latency_ms: 3_000,
+            ..FaultRule::none(Platform::PhotoShelter)
+        }])
+        .unwrap();
+    let bed = TestBed::declare(topology("sources-lease")).await;
+    let (store, place) = sqlite_store().await;
+    let name = lease_name(CONNECTION, SOURCE);
+    let stop = CancellationToken::new();
+    let poller = Poller {
+        lease: SourceLease::new(
+            store.clone(),
+            name.clone(),
+            "replica-a".into(),
+            Duration::from_millis(600),
+        ),
+        ..replica(
+            context(&sandbox, &bed.topology, &store, 500).await,
+            &store,
+            "replica-a",
+        )
+    };
+    let running = tokio::spawn(poller.run(stop.clone()));
+    wait_for("replica a holds the lease", PATIENCE, || async {
+        let holder = store.lease_holder(&name).await.unwrap()?;
+        (holder.holder == "replica-a").then_some(())
+    })
+    .await
+    .unwrap();
+
+    // Another holder takes the lease from under the running poll (as after a pause longer
+    // than the TTL): replica a's next renewal fails.
+    wait_for("the intruder holds the lease", PATIENCE, || async {
+        store.release_lease(&name, "replica-a").await.unwrap();
+        store
+            .try_acquire_lease(&name, "intruder", Duration::from_secs(60))
+            .await
+            .unwrap()
+            .then_some(())
+    })
+    .await
+    .unwrap();
+    // Past the listing's 3 s: a poll that had gone on would have published by now.
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+
+    assert!(
+        events(&bed).await.is_empty(),
+        "the abandoned poll published"
+    );
+    assert_eq!(store.cursor(CONNECTION, SOURCE).await.unwrap(), None);
+    stop.cancel();
+    running.await.unwrap();
+    assert_eq!(
+        store
+            .lease_holder(&name)
+            .await
+            .unwrap()
+            .map(|l| l.holder)
+            .as_deref(),
+        Some("intruder"),
+        "shutting down releases only a lease of its own"
+    );
+    bed.finish().await;
+    place.remove().await;
+    sandbox.stop().await;
 }

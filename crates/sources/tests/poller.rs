@@ -4,6 +4,7 @@
 
 mod support;
 
+use assetrelay_sandbox::{FaultRule, Platform};
 use assetrelay_sources::PollError;
 use assetrelay_sources::photoshelter::{SOURCE, Watermark};
 use assetrelay_testkit::{TestBed, topology};
@@ -144,6 +145,36 @@ async fn equal_modification_times_across_a_page_boundary_lose_nothing() {
     let second = poller.poll_once().await.unwrap();
     assert_eq!(second.published, 1);
     assert_eq!(subjects(&events(&bed).await), vec![late]);
+
+    bed.finish().await;
+    place.remove().await;
+    sandbox.stop().await;
+}
+
+#[tokio::test]
+async fn a_failing_listing_publishes_nothing_and_stores_no_position() {
+    let sandbox = sandbox().await;
+    let bed = TestBed::declare(topology("sources")).await;
+    let (store, place) = sqlite_store().await;
+    create_media(&sandbox).await;
+    sandbox
+        .state()
+        .faults
+        .set(vec![FaultRule {
+            endpoint: Some("/psapi/v4.0/media".into()),
+            error_rate: 1.0,
+            ..FaultRule::none(Platform::PhotoShelter)
+        }])
+        .unwrap();
+    let poller = context(&sandbox, &bed.topology, &store, 500).await;
+
+    let failed = poller.poll_once().await;
+
+    assert!(matches!(failed, Err(PollError::List(_))), "{failed:?}");
+    assert!(events(&bed).await.is_empty());
+    assert_eq!(store.cursor(CONNECTION, SOURCE).await.unwrap(), None);
+    sandbox.state().faults.clear(None);
+    assert_eq!(poller.poll_once().await.unwrap().published, 1);
 
     bed.finish().await;
     place.remove().await;
