@@ -86,7 +86,12 @@ fn record(connection: &str, result: &Result<PollOutcome, crate::PollError>) {
                 .increment(1);
             metrics::counter!(EVENTS, &labels).increment(outcome.published as u64);
             metrics::gauge!(LAST_SUCCESS, &labels).set(chrono::Utc::now().timestamp() as f64);
-            tracing::info!(%connection, source = SOURCE, listed = outcome.listed, published = outcome.published, watermark = %outcome.watermark.at, "poll done");
+            // Every interval per connection: only a poll that found something is news.
+            if outcome.published > 0 {
+                tracing::info!(%connection, source = SOURCE, listed = outcome.listed, published = outcome.published, watermark = %outcome.watermark.at, "poll published changes");
+            } else {
+                tracing::debug!(%connection, source = SOURCE, listed = outcome.listed, watermark = %outcome.watermark.at, "poll found nothing new");
+            }
         }
         Err(e) => {
             metrics::counter!(POLLS, "connection" => connection.to_owned(), "source" => SOURCE, "outcome" => e.kind())
