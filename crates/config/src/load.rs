@@ -172,6 +172,7 @@ fn validate(config: &mut Config, env: &BTreeMap<String, String>) -> Result<(), C
         }
         validate_webhook_keys(&format!("{ps}.webhook"), &connection.photoshelter.webhook)?;
         validate_webhook_keys(&format!("{smint}.webhook"), &connection.smintio.webhook)?;
+        check_poll(&format!("{ps}.poll"), &connection.photoshelter.poll)?;
         if let Some(gallery) = &connection.rules.distribution.gallery
             && gallery.trim().is_empty()
         {
@@ -180,6 +181,25 @@ fn validate(config: &mut Config, env: &BTreeMap<String, String>) -> Result<(), C
                 "name a gallery id (G0000…) or leave it out",
             ));
         }
+    }
+    Ok(())
+}
+
+fn check_poll(key: &str, poll: &crate::PhotoShelterPoll) -> Result<(), ConfigError> {
+    if poll.interval_secs == 0 {
+        return Err(invalid(
+            format!("{key}.interval_secs"),
+            "must be at least 1",
+        ));
+    }
+    if poll.overlap_secs > 86_400 {
+        return Err(invalid(
+            format!("{key}.overlap_secs"),
+            "must be at most 86400 (a day)",
+        ));
+    }
+    if !(1..=1000).contains(&poll.page_size) {
+        return Err(invalid(format!("{key}.page_size"), "must be 1 to 1000"));
     }
     Ok(())
 }

@@ -111,6 +111,7 @@ mod tests {
         assert_send(&c.media("x"));
         assert_send(&c.media_snapshot("x"));
         assert_send(&c.media_modified_since(since));
+        assert_send(&c.media_modified_since_paged(since, 50));
         assert_send(&c.gallery_children("x"));
         assert_send(&c.upload(u));
         assert_send(&c.update_iptc("x", i));

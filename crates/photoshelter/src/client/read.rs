@@ -81,13 +81,27 @@ impl Client {
         }
     }
 
-    /// Media of the organization modified at or after `since`, newest first (for the
-    /// poller). Pages through the listing sorted by modification time and stops at the
-    /// first older item. Items without a modification time are included (unknown).
-    /// More than `MAX_PAGES × PER_PAGE` (100 000) changes give [`Error::LimitExceeded`]:
-    /// the newest items alone cannot move a watermark safely, so reconcile instead.
+    /// [`Client::media_modified_since_paged`] with pages of 500 (the draft's maximum).
     pub async fn media_modified_since(&self, since: DateTime<Utc>) -> Result<Vec<MediaSummary>> {
+        self.media_modified_since_paged(since, PER_PAGE).await
+    }
+
+    /// Media of the organization modified at or after `since`, newest first (for the
+    /// poller), read `per_page` at a time (clamped to 1..=1000). Pages through the listing
+    /// sorted by modification time and stops at the first older item. Items without a
+    /// modification time are included (unknown). Sorting newest first means an item
+    /// modified while we page moves to a page already read and pushes the rest down: it
+    /// can be listed twice, never skipped, and its new modification is newer than the
+    /// watermark this read yields, so the next poll sees it.
+    /// More than `MAX_PAGES × per_page` changes give [`Error::LimitExceeded`]: the newest
+    /// items alone cannot move a watermark safely, so reconcile instead.
+    pub async fn media_modified_since_paged(
+        &self,
+        since: DateTime<Utc>,
+        per_page: u32,
+    ) -> Result<Vec<MediaSummary>> {
         let org_id = checked_id("organization", self.config.auth.org_id())?.to_owned();
+        let per_page = per_page.clamp(1, 1000);
         let mut found = Vec::new();
         for page in 1..=MAX_PAGES {
             let query = [
@@ -95,7 +109,7 @@ impl Client {
                 ("sort_by", "modification_time".to_owned()),
                 ("sort_direction", "descending".to_owned()),
                 ("page", page.to_string()),
-                ("per_page", PER_PAGE.to_string()),
+                ("per_page", per_page.to_string()),
             ];
             let body = self.get_v4(LIST_MEDIA, "/psapi/v4.0/media", &query).await?;
             let items = parse::list(v4_data(&body));
@@ -106,11 +120,14 @@ impl Client {
                 }
                 found.push(item);
             }
-            if !more(&body, count) {
+            if !more_of(&body, count, per_page) {
                 return Ok(found);
             }
         }
-        Err(limit_exceeded(LIST_MEDIA))
+        Err(Error::LimitExceeded {
+            endpoint: LIST_MEDIA,
+            limit: (MAX_PAGES * per_page) as usize,
+        })
     }
 
     /// The media in a gallery, all pages.
@@ -147,7 +164,11 @@ impl Client {
 
 /// Whether to fetch another page: `meta.paging.next` when present, else a full page.
 fn more(body: &Value, count: usize) -> bool {
-    v4_has_next(body).unwrap_or(count >= PER_PAGE as usize) && count > 0
+    more_of(body, count, PER_PAGE)
+}
+
+fn more_of(body: &Value, count: usize, per_page: u32) -> bool {
+    v4_has_next(body).unwrap_or(count >= per_page as usize) && count > 0
 }
 
 fn limit_exceeded(endpoint: &'static str) -> Error {
