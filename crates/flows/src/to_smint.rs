@@ -39,14 +39,23 @@ impl ToSmint {
             .clone()
             .ok_or_else(|| missing_subject(&event))?;
         let connection = self.ctx.connection(&event)?;
-        // The asset's turn is taken while PhotoShelter is read: the read needs no turn
-        // (a read older than what another replica wrote meanwhile is caught below as
-        // stale), and the delivery does not wait for the store first. What Smint.io holds
-        // is read once the turn is ours, so no other replica's write can land after it.
-        let (turn, read) = beside(
-            self.ctx
+        // The asset's turn is taken, and then what Smint.io holds read, while PhotoShelter
+        // is read: the PhotoShelter read needs no turn (one older than another replica's
+        // write is caught below as stale), and the ledger row is read only once the turn
+        // is ours, so no other replica's write can land after it. The delivery waits on
+        // the store only if the two outlast the PhotoShelter read.
+        let push = &connection.smint_push;
+        let turn_and_held = async {
+            let turn = self
+                .ctx
                 .turns
-                .take(&connection.name, Platform::PhotoShelter, &media_id),
+                .take(&connection.name, Platform::PhotoShelter, &media_id)
+                .await?;
+            let held = push.held(&media_id).await?;
+            Ok::<_, FlowError>((turn, held))
+        };
+        let (taken, read) = beside(
+            turn_and_held,
             timed(
                 "photoshelter",
                 "media",
@@ -54,9 +63,7 @@ impl ToSmint {
             ),
         )
         .await;
-        let _turn = turn?;
-        let push = &connection.smint_push;
-        let held = push.held(&media_id).await?;
+        let (_turn, held) = taken?;
 
         let snapshot = match read {
             Ok(snapshot) => snapshot,
