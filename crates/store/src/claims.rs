@@ -13,6 +13,15 @@ use crate::{AssetKey, Claim, LedgerWrite, Recorded, Result, StoreError};
 /// hands in between, which a few holders cannot do for long.
 const ATTEMPTS: usize = 8;
 
+/// PostgreSQL: the claim completion and the ledger write (`UPSERT`, parameters 1–9) as
+/// one statement; built once, as the upsert's text is a constant of its own.
+static COMPLETE_WITH_WRITE_PG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "WITH done AS (UPDATE write_claims SET target_id = $12 WHERE claim_key = $10 AND holder = $11 RETURNING 1), written AS ({} RETURNING 1) SELECT (SELECT COUNT(*) FROM done), (SELECT COUNT(*) FROM written)",
+        UPSERT.0
+    )
+});
+
 const COMPLETE: (&str, &str) =
     sql!("UPDATE write_claims SET target_id = $3 WHERE claim_key = $1 AND holder = $2");
 
@@ -143,20 +152,18 @@ impl crate::Store {
             if let crate::Backend::Postgres(pg) = &self.backend {
                 // One statement, one round trip: both writes commit together, each
                 // counted apart (a transaction would cost four round trips).
-                let text = format!(
-                    "WITH done AS (UPDATE write_claims SET target_id = $12 WHERE claim_key = $10 AND holder = $11 RETURNING 1), written AS ({} RETURNING 1) SELECT (SELECT COUNT(*) FROM done), (SELECT COUNT(*) FROM written)",
-                    UPSERT.0
-                );
-                let (completed, applied): (i64, i64) =
-                    bind_write!(sqlx::query_as(&text), asset, &ids, write)
-                        .bind(claim_key)
-                        .bind(holder)
-                        .bind(target_id)
-                        .fetch_one(&pg.pool)
-                        .await?;
-                return self
-                    .recorded(completed == 1, applied == 1, asset)
-                    .await;
+                let (completed, applied): (i64, i64) = bind_write!(
+                    sqlx::query_as(COMPLETE_WITH_WRITE_PG.as_str()),
+                    asset,
+                    &ids,
+                    write
+                )
+                .bind(claim_key)
+                .bind(holder)
+                .bind(target_id)
+                .fetch_one(&pg.pool)
+                .await?;
+                return self.recorded(completed == 1, applied == 1, asset).await;
             }
             let (completed, applied) = on_backend!(self, COMPLETE, |pool, q| {
                 // The first statement writes, so SQLite takes the write lock at once

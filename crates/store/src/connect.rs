@@ -32,9 +32,7 @@ impl Store {
     pub async fn connect(config: &StoreConfig) -> Result<Self> {
         let timeout = Duration::from_millis(config.statement_timeout_ms);
         let backend = match config.url.kind() {
-            StoreKind::Sqlite => Backend::Sqlite(crate::Sqlite {
-                pool: sqlite(config, timeout).await?,
-            }),
+            StoreKind::Sqlite => Backend::Sqlite(sqlite(config, timeout).await?),
             StoreKind::Postgres => Backend::Postgres(crate::Postgres {
                 pool: postgres(config, timeout, Durability::Flushed).await?,
                 leases: postgres(config, timeout, Durability::Leases).await?,
@@ -52,7 +50,7 @@ impl Store {
     pub async fn migrate(&self) -> Result<()> {
         let started = match &self.backend {
             Backend::Postgres(backend) => POSTGRES.run(&backend.pool).await,
-            Backend::Sqlite(backend) => SQLITE.run(&backend.pool).await,
+            Backend::Sqlite(pool) => SQLITE.run(pool).await,
         };
         started.map_err(StoreError::Migrate)
     }
@@ -254,7 +252,7 @@ impl Store {
                 backend.leases.close().await;
                 backend.pool.close().await;
             }
-            crate::Backend::Sqlite(backend) => backend.pool.close().await,
+            crate::Backend::Sqlite(pool) => pool.close().await,
         }
     }
 }

@@ -34,7 +34,7 @@ pub struct Store {
 #[derive(Clone, Debug)]
 enum Backend {
     Postgres(Postgres),
-    Sqlite(Sqlite),
+    Sqlite(SqlitePool),
 }
 
 /// PostgreSQL: the pool, and a small pool for lease writes that commits without waiting
@@ -46,11 +46,4 @@ enum Backend {
 struct Postgres {
     pool: PgPool,
     leases: PgPool,
-}
-
-/// SQLite: one pool. (A process-wide write gate in front of SQLite's own lock was tried
-/// and made the tail worse: docs/PERFORMANCE.md, "Store".)
-#[derive(Clone, Debug)]
-struct Sqlite {
-    pool: SqlitePool,
 }

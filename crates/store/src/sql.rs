@@ -34,8 +34,8 @@ macro_rules! on_backend {
                 let ($pool, $q) = (&backend.leases, pg);
                 $body
             }
-            $crate::Backend::Sqlite(backend) => {
-                let ($pool, $q) = (&backend.pool, lite);
+            $crate::Backend::Sqlite(pool) => {
+                let ($pool, $q) = (pool, lite);
                 $body
             }
         }
@@ -47,8 +47,8 @@ macro_rules! on_backend {
                 let ($pool, $q) = (&backend.pool, pg);
                 $body
             }
-            $crate::Backend::Sqlite(backend) => {
-                let ($pool, $q) = (&backend.pool, lite);
+            $crate::Backend::Sqlite(pool) => {
+                let ($pool, $q) = (pool, lite);
                 $body
             }
         }

@@ -1,9 +1,7 @@
 //! `assetrelay store migrate|status`: apply the store's migrations, or show what is
 //! applied, what is pending and how many rows each table holds (`[store] url`).
 
-use anyhow::Context;
 use assetrelay_config::Config;
-use assetrelay_store::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -20,14 +18,10 @@ enum Command {
 }
 
 pub async fn run(args: Args, config: Config) -> anyhow::Result<()> {
-    let mut settings = config.store.clone();
     // Both commands decide themselves whether to migrate: `status` must show what is
     // pending, not apply it.
-    settings.migrate_on_start = false;
-    let url = &settings.url;
-    let store = Store::connect(&settings)
-        .await
-        .with_context(|| format!("connecting to the store at {url}"))?;
+    let store = super::open_store(&config).await?;
+    let url = &config.store.url;
     match args.command {
         Command::Migrate => {
             let before = store.status().await?.pending.len();

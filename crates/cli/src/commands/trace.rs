@@ -5,7 +5,6 @@
 use anyhow::Context;
 use assetrelay_config::Config;
 use assetrelay_ops::trace::{self, AssetRef, DEFAULT_LIMIT, MAX_LIMIT, TraceQuery};
-use assetrelay_store::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -31,13 +30,8 @@ fn parse_asset(text: &str) -> Result<AssetRef, String> {
 }
 
 pub async fn run(args: Args, config: Config) -> anyhow::Result<()> {
-    let mut settings = config.store.clone();
     // A read: the schema is changed by the services or `store migrate`, never by a trace.
-    settings.migrate_on_start = false;
-    let url = &settings.url;
-    let store = Store::connect(&settings)
-        .await
-        .with_context(|| format!("connecting to the store at {url}"))?;
+    let store = super::open_store(&config).await?;
     let query = TraceQuery {
         asset: args.asset,
         connection: args.connection,
