@@ -3,7 +3,6 @@
 //! the store answer). The binaries and `assetrelay dev` both run flows through this.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -12,7 +11,6 @@ use assetrelay_broker::{Broker, BrokerSettings, Publisher, Topology};
 use assetrelay_config::{Config, FlowsConfig};
 use assetrelay_contract::Flow;
 use assetrelay_store::{OutcomeWriter, Store, WriterOptions};
-use assetrelay_telemetry::endpoints::ReadinessCheck;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -95,7 +93,7 @@ impl FlowService {
     ) -> anyhow::Result<()> {
         let checks = vec![
             self.broker.readiness_check(),
-            store_readiness(self.store.clone(), shutdown.clone()),
+            assetrelay_store::readiness_probe(self.store.clone(), shutdown.clone()),
         ];
         let ops_task = ops.map(|listener| {
             let router: axum::Router = assetrelay_telemetry::endpoints::router(checks);
@@ -178,25 +176,4 @@ fn consumer_settings(flows: &FlowsConfig) -> ConsumerSettings {
         handler_timeout: Duration::from_millis(flows.handler_timeout_ms),
         shutdown_grace: Duration::from_millis(flows.shutdown_grace_ms),
     }
-}
-
-/// `/readyz` names `store` while the store does not answer: a probe every few seconds
-/// keeps the answer current without a query per scrape.
-fn store_readiness(store: Store, shutdown: CancellationToken) -> ReadinessCheck {
-    let ready = Arc::new(AtomicBool::new(true));
-    let probe = Arc::clone(&ready);
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(Duration::from_secs(5));
-        loop {
-            tokio::select! {
-                () = shutdown.cancelled() => return,
-                _ = ticks.tick() => {}
-            }
-            let answered = tokio::time::timeout(Duration::from_secs(5), store.readiness_check())
-                .await
-                .is_ok_and(|r| r.is_ok());
-            probe.store(answered, Ordering::Relaxed);
-        }
-    });
-    Arc::new(move || (!ready.load(Ordering::Relaxed)).then_some("store"))
 }

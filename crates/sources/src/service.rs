@@ -4,15 +4,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use assetrelay_broker::{Broker, BrokerSettings, Publisher, Topology};
-use assetrelay_config::{Config, PhotoShelterApi, PhotoShelterAuth};
-use assetrelay_photoshelter::client::{Auth, Client, ClientConfig};
+use assetrelay_config::Config;
 use assetrelay_store::{Store, StoreError};
-use secrecy::SecretString;
+use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use assetrelay_smintio::client::RetryPolicy;
+
 use crate::lease::{DEFAULT_TTL, SourceLease, holder_name, lease_name};
 use crate::photoshelter::{PollContext, Poller, SOURCE};
+use crate::runner::Schedule;
+use crate::smintio::{self, SyncContext, Syncer};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -24,18 +27,26 @@ pub enum BuildError {
         #[source]
         source: assetrelay_photoshelter::client::Error,
     },
+    #[error("cannot build the Smint.io client of connection `{connection}`")]
+    SmintioClient {
+        connection: String,
+        #[source]
+        source: assetrelay_smintio::client::Error,
+    },
 }
 
 /// Every enabled source of every connection, on one broker connection and one store.
 pub struct Sources {
     pollers: Vec<Poller>,
+    syncers: Vec<Syncer>,
     broker: Broker,
     store: Store,
 }
 
 impl Sources {
     /// One PhotoShelter poller per connection with `photoshelter.poll.enabled` and a
-    /// `photoshelter.api`. The broker connects in the background (publishes fail, and
+    /// `photoshelter.api`, one Smint.io sync per connection with `smintio.sync.enabled`
+    /// and a `smintio.api`. The broker connects in the background (publishes fail, and
     /// watermarks stay, until it is up).
     pub async fn build(config: &Config) -> Result<Self, BuildError> {
         let store = Store::connect(&config.store)
@@ -62,13 +73,14 @@ impl Sources {
                 tracing::warn!(connection = %name, "photoshelter.poll is enabled but photoshelter.api is not configured; not polling");
                 continue;
             };
-            let client = photoshelter_client(api).map_err(|source| BuildError::Client {
-                connection: name.clone(),
-                source,
-            })?;
+            let client =
+                assetrelay_clients::photoshelter(api).map_err(|source| BuildError::Client {
+                    connection: name.clone(),
+                    source,
+                })?;
             let context = PollContext {
                 connection: name.clone(),
-                org_id: org_id(api).to_owned(),
+                org_id: assetrelay_clients::photoshelter_org_id(api).to_owned(),
                 client: Arc::new(client),
                 publisher: publisher.clone(),
                 topology: topology.clone(),
@@ -91,72 +103,107 @@ impl Sources {
                 interval: Duration::from_secs(poll.interval_secs),
             });
         }
+        let mut syncers = Vec::new();
+        for (name, connection) in &config.connections {
+            let sync = &connection.smintio.sync;
+            if !sync.enabled {
+                continue;
+            }
+            let Some(api) = &connection.smintio.api else {
+                tracing::warn!(connection = %name, "smintio.sync is enabled but smintio.api is not configured; not syncing");
+                continue;
+            };
+            let client = assetrelay_clients::smintio(api, name, &store, RetryPolicy::default())
+                .map_err(|source| BuildError::SmintioClient {
+                    connection: name.clone(),
+                    source,
+                })?;
+            let context = SyncContext {
+                connection: name.clone(),
+                client: Arc::new(client),
+                publisher: publisher.clone(),
+                topology: topology.clone(),
+                store: store.clone(),
+                page_size: sync.page_size,
+            };
+            let lease = SourceLease::new(
+                store.clone(),
+                lease_name(name, smintio::SOURCE),
+                holder.clone(),
+                DEFAULT_TTL,
+            );
+            let schedule = Schedule {
+                interval: Duration::from_secs(sync.interval_secs),
+                at_start: sync.at_start,
+                request_check: Some((store.clone(), Duration::from_secs(sync.request_check_secs))),
+                nudges: None,
+            };
+            syncers.push(Syncer {
+                context,
+                lease,
+                schedule,
+            });
+        }
         Ok(Self {
             pollers,
+            syncers,
             broker,
             store,
         })
     }
 
-    /// How many pollers run.
+    /// How many PhotoShelter pollers run.
     pub fn poller_count(&self) -> usize {
         self.pollers.len()
     }
 
-    /// Run every poller until `shutdown`; each releases its lease, then the broker and
-    /// the store are closed.
-    pub async fn run(self, shutdown: CancellationToken) {
-        if self.pollers.is_empty() {
+    /// How many Smint.io syncs run.
+    pub fn syncer_count(&self) -> usize {
+        self.syncers.len()
+    }
+
+    /// Run every source until `shutdown`, serving `/metrics`, `/healthz` and `/readyz`
+    /// (ready while the broker and the store are) on `ops` if given; each source releases
+    /// its lease, then the broker and the store are closed.
+    pub async fn run(self, ops: Option<TcpListener>, shutdown: CancellationToken) {
+        let ops_task = ops.map(|listener| {
+            let checks = vec![
+                self.broker.readiness_check(),
+                assetrelay_store::readiness_probe(self.store.clone(), shutdown.clone()),
+            ];
+            let router: axum::Router = assetrelay_telemetry::endpoints::router(checks);
+            let token = shutdown.clone();
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, router)
+                    .with_graceful_shutdown(token.cancelled_owned())
+                    .await
+                {
+                    tracing::error!(error.message = %e, "the operations listener failed");
+                }
+            })
+        });
+        if self.pollers.is_empty() && self.syncers.is_empty() {
             tracing::warn!(
-                "no connection has photoshelter.poll enabled with an api; idle until shutdown"
+                "no connection has photoshelter.poll or smintio.sync enabled with an api; idle until shutdown"
             );
         }
         let mut tasks = JoinSet::new();
         for poller in self.pollers {
             tasks.spawn(poller.run(shutdown.clone()));
         }
+        for syncer in self.syncers {
+            tasks.spawn(syncer.run(shutdown.clone()));
+        }
         while let Some(joined) = tasks.join_next().await {
             if let Err(e) = joined {
-                tracing::error!(error.message = %e, "a poller ended abnormally");
+                tracing::error!(error.message = %e, "a source ended abnormally");
             }
         }
         shutdown.cancelled().await;
+        if let Some(task) = ops_task {
+            let _ = task.await;
+        }
         self.broker.close().await;
         self.store.close().await;
     }
-}
-
-fn org_id(api: &PhotoShelterApi) -> &str {
-    match &api.auth {
-        PhotoShelterAuth::Token { org_id, .. } | PhotoShelterAuth::Oauth { org_id, .. } => org_id,
-    }
-}
-
-/// The client of a connection's `photoshelter.api`, as the flows build it.
-pub fn photoshelter_client(
-    api: &PhotoShelterApi,
-) -> Result<Client, assetrelay_photoshelter::client::Error> {
-    let secret = |s: &assetrelay_config::Secret| SecretString::from(s.expose().to_owned());
-    let auth = match &api.auth {
-        PhotoShelterAuth::Token {
-            email,
-            password,
-            org_id,
-        } => Auth::Token {
-            email: email.clone(),
-            password: secret(password),
-            org_id: org_id.clone(),
-        },
-        PhotoShelterAuth::Oauth {
-            access_token,
-            org_id,
-        } => Auth::OAuth {
-            access_token: secret(access_token),
-            org_id: org_id.clone(),
-        },
-    };
-    let mut config = ClientConfig::new(api.base_url.clone(), secret(&api.api_key), auth);
-    config.v3_api_key = api.v3_api_key.as_ref().map(secret);
-    config.timeout = Duration::from_millis(api.timeout_ms);
-    Client::new(config)
 }

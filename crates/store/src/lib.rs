@@ -1,7 +1,7 @@
 #![doc = include_str!("../README.md")]
 //! Modules: `connect` (pools, migrations, status), `state` (cursors, credentials),
 //! `leases`, `ledger`, `claims`, `history` (outcomes, pruning), `writer` (the batching
-//! [`OutcomeWriter`]), [`spent`] (store time per task), [`scratch`] (a throw-away
+//! [`OutcomeWriter`]), [`spent`] (store time per task), `readiness` (the `/readyz` probe), [`scratch`] (a throw-away
 //! PostgreSQL schema for tests and benchmarks), `model` (the values), `sql` (one SQL text per backend), `error`.
 
 mod sql;
@@ -13,6 +13,7 @@ mod history;
 mod leases;
 mod ledger;
 mod model;
+mod readiness;
 pub mod scratch;
 pub mod spent;
 mod state;
@@ -21,6 +22,7 @@ mod writer;
 pub use error::{Result, StoreError};
 pub use history::spawn_pruner;
 pub use model::*;
+pub use readiness::readiness_probe;
 pub use writer::{OutcomeWriter, WriterClosed, WriterOptions};
 
 use sqlx::{PgPool, SqlitePool};

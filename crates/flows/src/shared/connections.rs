@@ -5,17 +5,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use assetrelay_broker::connection::error_chain;
-use assetrelay_config::{Config, ConnectionRules, PhotoShelterAuth};
+use assetrelay_config::{Config, ConnectionRules};
 use assetrelay_photoshelter::client as ps;
-use assetrelay_smintio::client::{
-    self as smintio, AdapterConfig, ClientConfig as SmintioConfig, RetryPolicy, SmintioClient,
-};
+use assetrelay_smintio::client::{self as smintio, RetryPolicy, SmintioClient};
 use assetrelay_store::Store;
-use secrecy::SecretString;
 
 use crate::shared::license_feed::LicenseFeed;
 use crate::shared::smint_push::SmintPusher;
-use crate::shared::tokens::StoredRefreshToken;
 
 /// One tenant as the flows use it.
 pub struct Connection {
@@ -117,64 +113,22 @@ fn build(config: &Config, name: &str, store: &Store) -> Result<Connection, Conne
         .as_ref()
         .ok_or_else(|| missing("smintio.api"))?;
 
-    let auth = match &ps_api.auth {
-        PhotoShelterAuth::Token {
-            email,
-            password,
-            org_id,
-        } => ps::Auth::Token {
-            email: email.clone(),
-            password: secret(password.expose()),
-            org_id: org_id.clone(),
-        },
-        PhotoShelterAuth::Oauth {
-            access_token,
-            org_id,
-        } => ps::Auth::OAuth {
-            access_token: secret(access_token.expose()),
-            org_id: org_id.clone(),
-        },
-    };
-    let mut ps_config = ps::ClientConfig::new(
-        ps_api.base_url.clone(),
-        secret(ps_api.api_key.expose()),
-        auth,
-    );
-    ps_config.v3_api_key = ps_api.v3_api_key.as_ref().map(|k| secret(k.expose()));
-    ps_config.timeout = Duration::from_millis(ps_api.timeout_ms);
-    let photoshelter =
-        ps::Client::new(ps_config).map_err(|source| ConnectionError::Photoshelter {
+    let photoshelter = assetrelay_clients::photoshelter(ps_api).map_err(|source| {
+        ConnectionError::Photoshelter {
             connection: name.to_owned(),
             source,
-        })?;
-
-    let mut smint_config = SmintioConfig::new(
-        smint_api.identity_url.clone(),
-        smint_api.clapi_url.clone(),
-        smint_api.client_id.clone(),
-        secret(smint_api.client_secret.expose()),
-        secret(smint_api.refresh_token.expose()),
-    )
-    .with_timeout(Duration::from_millis(smint_api.timeout_ms))
-    .with_retry(IN_PROCESS_RETRY);
-    let adapter = smint_api
-        .adapter
-        .as_ref()
-        .ok_or_else(|| missing("smintio.api.adapter"))?;
-    let mut adapter_config =
-        AdapterConfig::new(adapter.webhook_url.clone(), secret(adapter.secret.expose()));
-    adapter_config.signature_header = adapter.signature_header.clone();
-    adapter_config.timestamp_header = adapter.timestamp_header.clone();
-    smint_config = smint_config.with_adapter(adapter_config);
-    // The rotated refresh token lives in the store, shared by every replica and flow.
-    let tokens = Arc::new(StoredRefreshToken::new(store.clone(), name));
+        }
+    })?;
+    if smint_api.adapter.is_none() {
+        return Err(missing("smintio.api.adapter"));
+    }
     let smintio = Arc::new(
-        SmintioClient::with_token_store(smint_config, tokens).map_err(|source| {
-            ConnectionError::Smintio {
+        assetrelay_clients::smintio(smint_api, name, store, IN_PROCESS_RETRY).map_err(
+            |source| ConnectionError::Smintio {
                 connection: name.to_owned(),
                 source,
-            }
-        })?,
+            },
+        )?,
     );
 
     Ok(Connection {
@@ -194,10 +148,6 @@ const IN_PROCESS_RETRY: RetryPolicy = RetryPolicy {
     base_delay: Duration::from_millis(200),
     max_retry_after: Duration::from_secs(5),
 };
-
-fn secret(value: &str) -> SecretString {
-    SecretString::from(value.to_owned())
-}
 
 #[cfg(test)]
 mod tests {

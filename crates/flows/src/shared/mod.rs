@@ -14,5 +14,4 @@ pub mod scheduler;
 pub mod serial;
 pub mod smint_push;
 pub mod source;
-pub mod tokens;
 pub mod turn;
