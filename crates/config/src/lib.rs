@@ -13,6 +13,7 @@ pub mod model;
 mod platform;
 mod rules;
 pub mod secret;
+mod sources;
 mod store;
 mod webhook;
 

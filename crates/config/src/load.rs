@@ -173,6 +173,7 @@ fn validate(config: &mut Config, env: &BTreeMap<String, String>) -> Result<(), C
         validate_webhook_keys(&format!("{ps}.webhook"), &connection.photoshelter.webhook)?;
         validate_webhook_keys(&format!("{smint}.webhook"), &connection.smintio.webhook)?;
         check_poll(&format!("{ps}.poll"), &connection.photoshelter.poll)?;
+        check_sync(&format!("{smint}.sync"), &connection.smintio.sync)?;
         if let Some(gallery) = &connection.rules.distribution.gallery
             && gallery.trim().is_empty()
         {
@@ -200,6 +201,29 @@ fn check_poll(key: &str, poll: &crate::PhotoShelterPoll) -> Result<(), ConfigErr
     }
     if !(1..=1000).contains(&poll.page_size) {
         return Err(invalid(format!("{key}.page_size"), "must be 1 to 1000"));
+    }
+    Ok(())
+}
+
+fn check_sync(key: &str, sync: &crate::SmintioSync) -> Result<(), ConfigError> {
+    for (field, value) in [
+        ("interval_secs", sync.interval_secs),
+        ("request_check_secs", sync.request_check_secs),
+    ] {
+        if value == 0 {
+            return Err(invalid(format!("{key}.{field}"), "must be at least 1"));
+        }
+    }
+    if !(1..=1000).contains(&sync.page_size) {
+        return Err(invalid(format!("{key}.page_size"), "must be 1 to 1000"));
+    }
+    if let Some(pusher) = &sync.pusher
+        && (pusher.app_key.trim().is_empty() || pusher.cluster.trim().is_empty())
+    {
+        return Err(invalid(
+            format!("{key}.pusher"),
+            "app_key and cluster must not be empty",
+        ));
     }
     Ok(())
 }

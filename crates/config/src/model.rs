@@ -12,6 +12,7 @@ pub use crate::endpoint::*;
 pub use crate::flows::*;
 pub use crate::platform::*;
 pub use crate::rules::*;
+pub use crate::sources::*;
 pub use crate::store::*;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -31,6 +32,8 @@ pub struct Config {
     pub admin: AdminConfig,
     #[serde(default)]
     pub store: StoreConfig,
+    #[serde(default)]
+    pub sources: SourcesConfig,
     /// Connections (tenants) by name; the name appears in webhook paths and routing keys.
     #[serde(default)]
     pub connections: BTreeMap<String, ConnectionConfig>,

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use url::Url;
 
-use crate::{Secret, WebhookVerification};
+use crate::{PhotoShelterPoll, Secret, SmintioSync, WebhookVerification};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -17,37 +17,6 @@ pub struct PhotoShelterConnection {
     /// How `assetrelay-sources` polls this organization's media (it needs `api`).
     #[serde(default)]
     pub poll: PhotoShelterPoll,
-}
-
-/// `[connections.<c>.photoshelter.poll]`: the modified-since poller of `assetrelay-sources`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct PhotoShelterPoll {
-    /// Poll this connection (only where `photoshelter.api` is configured).
-    pub enabled: bool,
-    /// Time between the starts of two polls, in seconds.
-    pub interval_secs: u64,
-    /// Each poll re-reads changes this far behind the stored watermark, in seconds, so
-    /// that equal or second-truncated modification times, commit lag and clock skew on
-    /// PhotoShelter's side lose nothing. Items already published are remembered with the
-    /// watermark, so the overlap costs a re-read, not a repeated event.
-    pub overlap_secs: u64,
-    /// `per_page` of the media listing (the v4 draft allows 50..=500).
-    pub page_size: u32,
-}
-
-impl Default for PhotoShelterPoll {
-    fn default() -> Self {
-        Self {
-            enabled: true,
-            interval_secs: 60,
-            // Five intervals: a change is stamped when it starts (an upload's
-            // modification time can precede the moment it becomes listable by minutes),
-            // v4 times are known only to the second, and the servers' clocks are not ours.
-            overlap_secs: 300,
-            page_size: 500,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -88,6 +57,9 @@ pub struct SmintioConnection {
     /// The Smint.io tenant's APIs; needed by the flows, not the ingress.
     #[serde(default)]
     pub api: Option<SmintioApi>,
+    /// How `assetrelay-sources` reads this tenant's license feed (it needs `api`).
+    #[serde(default)]
+    pub sync: SmintioSync,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -32,7 +32,8 @@ pub struct CloudEvent {
     pub data: EventData,
 }
 
-/// The event's `data`: thin by design (DESIGN §2.2); consumers fetch current state.
+/// The event's `data`: thin by design (DESIGN §2.2); consumers fetch current state,
+/// except where the platform has no call that reads one item ([`SourceState`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventData {
     pub platform: Platform,
@@ -41,6 +42,22 @@ pub struct EventData {
     pub change: serde_json::Map<String, serde_json::Value>,
     /// Delivery facts that help debugging and replay, never needed for correctness.
     pub hint: serde_json::Map<String, serde_json::Value>,
+    /// The item's state as a source read it. Only where it cannot be fetched again:
+    /// CLAPI-C serves license purchase transactions from a feed and has no "get one"
+    /// call, so the Smint.io sync carries each one it reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<SourceState>,
+}
+
+/// An item's state as read from its platform, and when: two states of one item are
+/// ordered by the platform's own modification time, then by this read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceState {
+    #[serde(with = "rfc3339")]
+    pub read_at: DateTime<Utc>,
+    /// The item as the platform served it (for Smint.io: one
+    /// `SyncLicensePurchaseTransaction` of the feed).
+    pub body: serde_json::Value,
 }
 
 /// What a platform webhook told us, before it becomes an envelope.
@@ -78,6 +95,7 @@ impl CloudEvent {
                 asset_id: normalized.subject,
                 change: normalized.change,
                 hint,
+                state: None,
             },
         }
     }
@@ -154,6 +172,23 @@ mod tests {
         assert_eq!(json["data"]["platform"], "photoshelter");
         assert_eq!(json["data"]["change"]["platform_event"], "media.updated");
         assert_eq!(json["data"]["hint"]["delivery_id"], "d-1");
+    }
+
+    #[test]
+    fn a_carried_state_round_trips_and_is_absent_when_none() {
+        let plain: serde_json::Value = serde_json::from_slice(&sample().to_json()).unwrap();
+        assert!(plain["data"].get("state").is_none());
+
+        let mut event = sample();
+        event.data.state = Some(SourceState {
+            read_at: event.time,
+            body: serde_json::json!({"uuid": "L1", "version": 2}),
+        });
+        let json: serde_json::Value = serde_json::from_slice(&event.to_json()).unwrap();
+        assert_eq!(json["data"]["state"]["read_at"], "2026-11-29T10:00:00Z");
+        assert_eq!(json["data"]["state"]["body"]["version"], 2);
+        let back: CloudEvent = serde_json::from_slice(&event.to_json()).unwrap();
+        assert_eq!(back, event);
     }
 
     #[test]

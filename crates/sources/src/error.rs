@@ -1,5 +1,6 @@
-//! Why a poll ended without moving the watermark. Every variant leaves the stored
-//! position untouched, so the next poll reads the same changes again.
+//! Why a poll or a sync ended without moving its position past what it had not
+//! published. Every variant leaves the stored position where the last confirmed work
+//! put it, so the next run reads the rest again.
 
 use assetrelay_broker::PublishError;
 use assetrelay_store::StoreError;
@@ -20,6 +21,9 @@ pub enum PollError {
     /// Listing the changed media failed (transient or permanent, as the client classified).
     #[error("listing the changed media failed")]
     List(#[source] assetrelay_photoshelter::client::Error),
+    /// Reading the Smint.io license feed failed.
+    #[error("reading the Smint.io license feed failed")]
+    Feed(#[source] assetrelay_smintio::client::Error),
     /// An event was not confirmed by the broker.
     #[error("event {event_id} was not confirmed")]
     Publish {
@@ -36,6 +40,7 @@ impl PollError {
             Self::Store(_) => "store",
             Self::Cursor { .. } => "cursor",
             Self::List(_) => "list",
+            Self::Feed(_) => "feed",
             Self::Publish { .. } => "publish",
         }
     }

@@ -1,4 +1,5 @@
-//! `assetrelay-sources`: load configuration, start telemetry, poll until SIGTERM/SIGINT.
+//! `assetrelay-sources`: load configuration, start telemetry, run every source until
+//! SIGTERM/SIGINT.
 
 use std::path::PathBuf;
 
@@ -26,10 +27,15 @@ async fn main() -> anyhow::Result<()> {
     // Install the Prometheus recorder before the first metric is recorded.
     let _ = assetrelay_telemetry::metrics_handle();
 
+    let listen = config.sources.metrics_listen;
+    let ops = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen} (sources.metrics_listen)"))?;
     let sources = Sources::build(&config)
         .await
         .context("cannot start the sources")?;
-    sources.run(shutdown_on_signal()).await;
+    tracing::info!(pollers = sources.poller_count(), syncs = sources.syncer_count(), metrics = %listen, "sources starting");
+    sources.run(Some(ops), shutdown_on_signal()).await;
     tracing::info!("sources stopped cleanly");
     Ok(())
 }

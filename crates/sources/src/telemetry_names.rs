@@ -1,6 +1,7 @@
 //! Metric names of the sources, labelled `{connection, source}`.
 
-/// Counter: polls by `outcome` (`ok` or the error kind).
+/// Counter: runs (polls and syncs) by `outcome` (`ok` or the error class: `store`,
+/// `cursor`, `list`, `feed`, `publish`).
 pub const POLLS: &str = "assetrelay_source_polls_total";
 /// Counter: events published and confirmed.
 pub const EVENTS: &str = "assetrelay_source_events_total";
@@ -8,3 +9,9 @@ pub const EVENTS: &str = "assetrelay_source_events_total";
 pub const LAST_SUCCESS: &str = "assetrelay_source_last_success_timestamp_seconds";
 /// Gauge: 1 while this replica holds the source's lease.
 pub const LEASE_HELD: &str = "assetrelay_source_lease_held";
+/// Gauge: seconds since the last successful run (since the start when none succeeded
+/// yet), kept current every 5 s by every replica, standbys included. Alert when it passes
+/// three intervals on the replica that holds the lease.
+pub const LAST_SUCCESS_AGE: &str = "assetrelay_source_last_success_age_seconds";
+/// Counter: pages read from the platform.
+pub const PAGES: &str = "assetrelay_source_pages_total";

@@ -36,6 +36,12 @@ async fn on_sigterm_the_process_abandons_its_poll_releases_the_lease_and_exits_z
             "ASSETRELAY_CONNECTIONS__DEMO__PHOTOSHELTER__POLL__INTERVAL_SECS",
             "1".into(),
         ),
+        // This test is about the poller (the sync has its own tests).
+        (
+            "ASSETRELAY_CONNECTIONS__DEMO__SMINTIO__SYNC__ENABLED",
+            "false".into(),
+        ),
+        ("ASSETRELAY_SOURCES__METRICS_LISTEN", "127.0.0.1:0".into()),
     ];
     let config = assetrelay_config::load(
         Some(&example),

@@ -51,6 +51,42 @@ impl crate::Store {
         .await
     }
 
+    /// Forget the position of `source`, so it starts over (the Smint.io feed from its
+    /// beginning, the PhotoShelter poller from now minus its overlap). Whether one was
+    /// stored.
+    pub async fn delete_cursor(&self, connection: &str, source: &str) -> Result<bool> {
+        timed("delete_cursor", async {
+            let deleted = on_backend!(
+                self,
+                sql!("DELETE FROM cursors WHERE connection = $1 AND source = $2"),
+                |pool, q| {
+                    sqlx::query(q)
+                        .bind(connection)
+                        .bind(source)
+                        .execute(pool)
+                        .await?
+                        .rows_affected()
+                }
+            );
+            Ok::<_, Fail>(deleted > 0)
+        })
+        .await
+    }
+
+    /// Ask `source` of `connection` to run soon, from any process: a notification that
+    /// reached another binary (a webhook ping at the flows) becomes a new token in the
+    /// cursor `<source>.requested`, which the source compares with the last it served.
+    pub async fn request_run(&self, connection: &str, source: &str) -> Result<()> {
+        let token = uuid::Uuid::new_v4().to_string();
+        self.set_cursor(connection, &requested(source), &token)
+            .await
+    }
+
+    /// The latest run request of `source` (see [`Self::request_run`]), if any was made.
+    pub async fn run_request(&self, connection: &str, source: &str) -> Result<Option<String>> {
+        self.cursor(connection, &requested(source)).await
+    }
+
     /// The stored `kind` credential of `connection` (e.g. `smintio_refresh_token`).
     pub async fn credential(&self, connection: &str, kind: &str) -> Result<Option<Credential>> {
         timed("credential", self.read_credential(connection, kind)).await
@@ -142,4 +178,8 @@ impl crate::Store {
         })
         .await
     }
+}
+
+fn requested(source: &str) -> String {
+    format!("{source}.requested")
 }

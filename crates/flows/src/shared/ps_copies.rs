@@ -40,6 +40,8 @@ pub struct LicenseCopies {
     /// Oldest version first.
     pub active: Vec<DistributedCopy>,
     pub retired: Vec<DistributedCopy>,
+    /// The license state the ledger row was written for (none: no row yet).
+    pub recorded_source: Option<SourceVersion>,
 }
 
 impl LicenseCopies {
@@ -107,9 +109,12 @@ pub async fn recorded_copies(store: &Store, key: &AssetKey) -> Result<LicenseCop
         .ledger(key)
         .await
         .map_err(|e| from_store("read the asset ledger", &e))?;
-    Ok(entry.map_or_else(LicenseCopies::default, |e| {
-        LicenseCopies::from_target_ids(&e.target_ids)
-    }))
+    Ok(
+        entry.map_or_else(LicenseCopies::default, |e| LicenseCopies {
+            recorded_source: Some(e.source),
+            ..LicenseCopies::from_target_ids(&e.target_ids)
+        }),
+    )
 }
 
 /// Record a license's copies after a write.

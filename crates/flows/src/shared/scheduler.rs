@@ -145,6 +145,7 @@ fn expiry_event(
             asset_id: Some(asset_id.to_owned()),
             change,
             hint,
+            state: None,
         },
     }
 }

@@ -1,5 +1,6 @@
-//! Flow `to-photoshelter` (use cases 2, 5, 6): a Smint.io license changed → read its current
-//! state from the CLAPI-C feed → if the connection's rules clear it for distribution, make
+//! Flow `to-photoshelter` (use cases 2, 5, 6): a Smint.io license changed → its state as
+//! the Smint.io sync read it from the CLAPI-C feed (carried by the event; for a webhook
+//! that only names the license, read from the feed) → if the connection's rules clear it for distribution, make
 //! sure its latest version is in the distribution gallery with mapped IPTC, older versions
 //! retired; otherwise retire every copy.
 //!
@@ -10,7 +11,8 @@ mod metadata;
 mod upload;
 
 use assetrelay_broker::consumer::{Delivery, Handled, Handler, HandlerError};
-use assetrelay_contract::Platform;
+use assetrelay_contract::source::SMINTIO_SYNC;
+use assetrelay_contract::{Platform, SourceState};
 use assetrelay_mapping::expiry::license_expires_at;
 use assetrelay_mapping::to_photoshelter::{
     Distribution, iptc_for_license, license_distribution, media_update_for_license,
@@ -19,21 +21,26 @@ use assetrelay_smintio::client::LicensePurchaseTransaction;
 
 use crate::shared::connections::Connection;
 use crate::shared::context::FlowContext;
-use crate::shared::failure::{FlowError, parse_event};
+use crate::shared::failure::{FlowError, from_store, parse_event};
 use crate::shared::ps_copies::{
     DistributedCopy, license_key, record_copies, record_upload, recorded_copies, retire,
 };
 use crate::shared::source::license_source;
 use assetrelay_mapping::fingerprint::fingerprint;
+use assetrelay_store::SourceVersion;
+use chrono::{DateTime, Utc};
 use metadata::write_metadata;
 use upload::CopyOf;
 
 /// Where `apply` gets the license from.
 enum Feed {
-    /// Read the feed forward, then look the license up.
+    /// Read the feed forward, then look the license up (a webhook naming the license).
     ReadForward,
-    /// The caller has just read it from the feed (a feed ping).
-    JustRead(Box<LicensePurchaseTransaction>),
+    /// The state the Smint.io sync read from the feed at `read_at`, carried by the event.
+    Carried {
+        lpt: Box<LicensePurchaseTransaction>,
+        read_at: DateTime<Utc>,
+    },
 }
 
 pub struct ToPhotoshelter {
@@ -68,20 +75,24 @@ impl ToPhotoshelter {
             ));
         }
         let connection = self.ctx.connection(&event)?;
-        match &event.subject {
-            Some(uuid) => self.apply(&connection, uuid, Feed::ReadForward).await,
-            None => {
-                // A feed ping names no license: apply every license the feed shows changed.
-                let changed = connection.licenses.refresh().await?;
-                let mut outcome = Handled::Skipped("unchanged");
-                for lpt in changed {
-                    let uuid = lpt.uuid.clone();
-                    let feed = Feed::JustRead(Box::new(lpt));
-                    if matches!(self.apply(&connection, &uuid, feed).await?, Handled::Ok) {
-                        outcome = Handled::Ok;
-                    }
-                }
-                Ok(outcome)
+        match (&event.subject, &event.data.state) {
+            (Some(uuid), Some(state)) => {
+                let feed = carried(uuid, state)?;
+                self.apply(&connection, uuid, feed).await
+            }
+            (Some(uuid), None) => self.apply(&connection, uuid, Feed::ReadForward).await,
+            (None, _) => {
+                // A feed ping names no license. The sources read the feed from the stored
+                // continuation and publish each transaction; reading it here too would
+                // move a position past states not yet safely applied. The request is
+                // stored before the ack, so a ping is never lost, only coalesced.
+                self.ctx
+                    .store
+                    .request_run(&connection.name, SMINTIO_SYNC)
+                    .await
+                    .map_err(|e| from_store("request a license feed sync", &e))?;
+                tracing::debug!(connection = %connection.name, "feed ping: license feed sync requested");
+                Ok(Handled::Skipped("sync_requested"))
             }
         }
     }
@@ -97,17 +108,27 @@ impl ToPhotoshelter {
             .turns
             .take(&connection.name, Platform::Smintio, uuid)
             .await?;
-        let lpt = match feed {
-            Feed::ReadForward => connection.licenses.get(uuid).await?,
-            // Another delivery may have read a newer state while this one waited its turn.
-            Feed::JustRead(read) => Some(connection.licenses.cached(uuid).await.unwrap_or(*read)),
+        let (lpt, source) = match feed {
+            Feed::ReadForward => {
+                let lpt = connection.licenses.get(uuid).await?.ok_or_else(|| {
+                    HandlerError::transient(
+                        "license_not_in_feed",
+                        format!(
+                            "license purchase transaction {uuid} is not (yet) in the CLAPI-C feed"
+                        ),
+                    )
+                })?;
+                let source = license_source(&lpt);
+                (lpt, source)
+            }
+            Feed::Carried { lpt, read_at } => {
+                let source = SourceVersion {
+                    modified_ms: lpt.last_updated_at.map_or(0, |t| t.timestamp_millis()),
+                    read_ms: read_at.timestamp_millis(),
+                };
+                (*lpt, source)
+            }
         };
-        let lpt = lpt.ok_or_else(|| {
-            HandlerError::transient(
-                "license_not_in_feed",
-                format!("license purchase transaction {uuid} is not (yet) in the CLAPI-C feed"),
-            )
-        })?;
         let gallery = connection
             .rules
             .distribution
@@ -125,7 +146,17 @@ impl ToPhotoshelter {
         let ps = &connection.photoshelter;
         let key = license_key(&connection.name, uuid);
         let mut copies = recorded_copies(&self.ctx.store, &key).await?;
-        let source = license_source(&lpt);
+        if copies
+            .recorded_source
+            .is_some_and(|recorded| recorded > source)
+        {
+            // An older state than the one applied (a replay, a re-read of the feed).
+            tracing::info!(
+                license = uuid,
+                "stale: a newer license state is already applied"
+            );
+            return Ok(Handled::Skipped("stale"));
+        }
         let now = chrono::Utc::now();
 
         if let Distribution::Withhold(reason) =
@@ -215,7 +246,7 @@ impl ToPhotoshelter {
         let print = fingerprint(&(iptc_for_license(&lpt), update));
         // The same read as the record after the upload, written after it: one step later.
         let source = if uploaded_now {
-            assetrelay_store::SourceVersion {
+            SourceVersion {
                 read_ms: source.read_ms.saturating_add(1),
                 ..source
             }
@@ -230,6 +261,30 @@ impl ToPhotoshelter {
             Handled::Skipped("unchanged")
         })
     }
+}
+
+/// The license the event carries: the feed's transaction, for the license it names.
+fn carried(uuid: &str, state: &SourceState) -> Result<Feed, FlowError> {
+    let lpt: LicensePurchaseTransaction =
+        serde_json::from_value(state.body.clone()).map_err(|e| {
+            HandlerError::permanent(
+                "bad_state",
+                format!("data.state.body is not a license purchase transaction: {e}"),
+            )
+        })?;
+    if lpt.uuid != uuid {
+        return Err(HandlerError::permanent(
+            "bad_state",
+            format!(
+                "data.state.body is license {}, the event names {uuid}",
+                lpt.uuid
+            ),
+        ));
+    }
+    Ok(Feed::Carried {
+        lpt: Box::new(lpt),
+        read_at: state.read_at,
+    })
 }
 
 impl Handler for ToPhotoshelter {

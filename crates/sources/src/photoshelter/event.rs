@@ -9,7 +9,7 @@ use serde_json::Map;
 use super::watermark::Change;
 
 /// The `hint.source` of polled events (and the cursor's name).
-pub const SOURCE: &str = "photoshelter.poll";
+pub const SOURCE: &str = assetrelay_contract::source::PHOTOSHELTER_POLL;
 
 /// The delivery id of a polled change: `poll/<media id>@<modification time>`. The event id
 /// is the UUIDv5 of (platform, connection, this), so it is stable per (connection, media

@@ -13,10 +13,8 @@ use futures::StreamExt;
 
 use super::event::{SOURCE, change_event};
 use super::watermark::{Change, Watermark};
+use crate::PRODUCER;
 use crate::error::PollError;
-
-/// The AMQP `app_id` of the events the sources publish.
-pub const PRODUCER: &str = "assetrelay-sources";
 
 /// Confirms awaited at once: a poll after an import can hold thousands of changes, and
 /// one confirm round trip each, in turn, would make it as slow as their sum.
@@ -41,6 +39,8 @@ pub struct PollContext {
 pub struct PollOutcome {
     /// Changes the listing returned (the overlap included).
     pub listed: usize,
+    /// Pages of the listing read (the last, short or empty, included).
+    pub pages: usize,
     /// Events published and confirmed.
     pub published: usize,
     /// The stored position after the poll.
@@ -73,6 +73,8 @@ impl PollContext {
             .media_modified_since_paged(current.since(self.overlap), self.page_size)
             .await
             .map_err(PollError::List)?;
+        let per_page = usize::try_from(self.page_size.max(1)).unwrap_or(usize::MAX);
+        let pages = listed.len() / per_page + 1;
         // An item modified while the listing was paged can be listed twice.
         let changes: BTreeSet<Change> = listed
             .into_iter()
@@ -104,6 +106,7 @@ impl PollContext {
         }
         Ok(PollOutcome {
             listed: changes.len(),
+            pages,
             published,
             watermark: advanced,
         })

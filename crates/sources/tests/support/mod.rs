@@ -179,3 +179,82 @@ pub fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v
 }
+
+/// A Smint.io client of the sandbox with the dev credentials; its refresh token in `store`.
+pub fn smintio_client(
+    sandbox: &RunningSandbox,
+    store: &Store,
+) -> assetrelay_smintio::client::SmintioClient {
+    use assetrelay_smintio::client::{ClientConfig, RetryPolicy, SmintioClient};
+    let config = ClientConfig::new(
+        sandbox.base_url.parse().unwrap(),
+        format!("{}/consumer/v1", sandbox.base_url).parse().unwrap(),
+        "assetrelay-dev",
+        SecretString::from("dev-client-secret"),
+        SecretString::from("dev-refresh-token"),
+    )
+    .with_retry(RetryPolicy {
+        max_attempts: 5,
+        base_delay: Duration::from_millis(20),
+        max_retry_after: Duration::from_secs(2),
+    });
+    // As the binaries build it: the rotated refresh token kept in the store.
+    let tokens = Arc::new(assetrelay_clients::StoredRefreshToken::new(
+        store.clone(),
+        CONNECTION,
+    ));
+    SmintioClient::with_token_store(config, tokens).unwrap()
+}
+
+/// What a sources process builds for the Smint.io sync of `demo`.
+pub async fn sync_context(
+    sandbox: &RunningSandbox,
+    topology: &Topology,
+    store: &Store,
+    page_size: u32,
+) -> assetrelay_sources::smintio::SyncContext {
+    let broker = start_broker("assetrelay-sources-under-test", None).await;
+    assetrelay_sources::smintio::SyncContext {
+        connection: CONNECTION.into(),
+        client: Arc::new(smintio_client(sandbox, store)),
+        publisher: Publisher::new(broker, 2, Duration::from_secs(10)),
+        topology: topology.clone(),
+        store: store.clone(),
+        page_size,
+    }
+}
+
+/// Runs a control command on the sandbox's license purchase transactions; the LPT.
+pub async fn lpt_command(sandbox: &RunningSandbox, command: Value) -> Value {
+    let url = format!(
+        "{}/_sandbox/smintio/license-purchase-transactions",
+        sandbox.base_url
+    );
+    let body: Value = reqwest::Client::new()
+        .post(url)
+        .json(&command)
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["license_purchase_transaction"].clone()
+}
+
+/// Creates a license purchase transaction; its uuid.
+pub async fn create_license(sandbox: &RunningSandbox) -> String {
+    let lpt = lpt_command(sandbox, json!({"action": "create"})).await;
+    lpt["uuid"].as_str().unwrap().to_owned()
+}
+
+/// The events the to-photoshelter flow would receive, in queue order.
+pub async fn license_events(bed: &TestBed) -> Vec<CloudEvent> {
+    bed.drain(&bed.topology.work_queue(Flow::ToPhotoshelter))
+        .await
+        .into_iter()
+        .map(|t| serde_json::from_slice(&t.body).unwrap())
+        .collect()
+}

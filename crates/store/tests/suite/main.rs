@@ -38,6 +38,8 @@ macro_rules! suite {
 suite! {
     state: [
         a_cursor_is_absent_until_set_then_overwritten,
+        a_deleted_cursor_is_gone_and_only_its_own,
+        each_run_request_is_a_new_token_beside_the_cursor,
         a_credential_is_inserted_only_if_absent_then_swapped_by_version,
         of_16_concurrent_swaps_from_one_version_exactly_one_wins,
         a_swap_from_a_version_without_a_stored_credential_is_an_error,

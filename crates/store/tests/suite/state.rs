@@ -32,6 +32,76 @@ pub async fn a_cursor_is_absent_until_set_then_overwritten(h: &Harness) {
     assert_eq!(store.cursor("acme", "media").await.unwrap(), None);
 }
 
+pub async fn a_deleted_cursor_is_gone_and_only_its_own(h: &Harness) {
+    let store = &h.store;
+    store
+        .set_cursor("acme", "smintio.sync", "c-1")
+        .await
+        .unwrap();
+    store
+        .set_cursor("acme", "photoshelter.poll", "w")
+        .await
+        .unwrap();
+    store
+        .set_cursor("other", "smintio.sync", "c-9")
+        .await
+        .unwrap();
+
+    assert!(store.delete_cursor("acme", "smintio.sync").await.unwrap());
+    assert!(!store.delete_cursor("acme", "smintio.sync").await.unwrap());
+
+    assert_eq!(store.cursor("acme", "smintio.sync").await.unwrap(), None);
+    assert_eq!(
+        store
+            .cursor("acme", "photoshelter.poll")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("w")
+    );
+    assert_eq!(
+        store
+            .cursor("other", "smintio.sync")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("c-9")
+    );
+}
+
+pub async fn each_run_request_is_a_new_token_beside_the_cursor(h: &Harness) {
+    let store = &h.store;
+    assert_eq!(
+        store.run_request("acme", "smintio.sync").await.unwrap(),
+        None
+    );
+    store
+        .set_cursor("acme", "smintio.sync", "c-1")
+        .await
+        .unwrap();
+
+    store.request_run("acme", "smintio.sync").await.unwrap();
+    let first = store.run_request("acme", "smintio.sync").await.unwrap();
+    store.request_run("acme", "smintio.sync").await.unwrap();
+    let second = store.run_request("acme", "smintio.sync").await.unwrap();
+
+    assert!(first.is_some());
+    assert_ne!(first, second);
+    assert_eq!(
+        store.run_request("other", "smintio.sync").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .cursor("acme", "smintio.sync")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("c-1"),
+        "a request leaves the position alone"
+    );
+}
+
 fn secret(text: &str) -> SecretString {
     SecretString::from(text.to_owned())
 }
