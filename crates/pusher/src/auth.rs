@@ -45,16 +45,23 @@ impl AuthError {
 
 /// A [`ChannelAuth`] from a closure `(socket_id, channel) -> impl Future<Output =
 /// Result<String, AuthError>>`. The arguments are owned so the future can outlive the
-/// call, e.g. with a cloned API client moved in:
+/// call, e.g. with a cloned API client moved in (production: the Smint.io client's
+/// `authorize_pusher_channel`, its `Error::is_transient` choosing the variant):
 ///
-/// ```ignore
-/// let auth = FnAuth::new(move |socket_id, channel| {
+/// ```
+/// use assetrelay_pusher::{AuthError, FnAuth};
+/// # #[derive(Clone)] struct Client;
+/// # impl Client {
+/// #     async fn authorize(&self, _: &str, _: &str) -> Result<String, std::io::Error> { Ok("k:s".into()) }
+/// # }
+/// let client = Client;
+/// let auth = FnAuth::new(move |socket_id: String, channel: String| {
 ///     let client = client.clone();
 ///     async move {
 ///         client
-///             .authorize_pusher_channel(&socket_id, &channel)
+///             .authorize(&socket_id, &channel)
 ///             .await
-///             .map_err(|e| AuthError::classified(e.is_transient(), e))
+///             .map_err(|e| AuthError::classified(false, e))
 ///     }
 /// });
 /// ```
