@@ -16,7 +16,7 @@ use url::Url;
 
 use crate::auth::{AuthError, ChannelAuth};
 use crate::config::PusherConfig;
-use crate::protocol::{self, CodeAction, ConnectionEstablished, ErrorData, Incoming};
+use crate::protocol::{self, CodeAction, ConnectionEstablished, ErrorData, Incoming, redacted};
 use crate::{ConnectionState, Notification};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -231,11 +231,13 @@ impl Connection<'_> {
             protocol::ERROR => match pusher_error(&message) {
                 Some(error) => return Err(error),
                 None => {
-                    let message = message
-                        .data_as::<ErrorData>()
-                        .unwrap_or_default()
-                        .message
-                        .unwrap_or_default();
+                    let message = redacted(
+                        &message
+                            .data_as::<ErrorData>()
+                            .unwrap_or_default()
+                            .message
+                            .unwrap_or_default(),
+                    );
                     // pusher.com refuses a subscription with a code-less error; after the
                     // subscription such an error concerns nothing we did.
                     if !*subscribed {
@@ -289,7 +291,7 @@ fn pusher_error(message: &Incoming) -> Option<ConnectionError> {
     let code = data.code.filter(|code| CodeAction::of(*code).is_some())?;
     Some(ConnectionError::Pusher {
         code,
-        message: data.message.unwrap_or_default(),
+        message: redacted(&data.message.unwrap_or_default()),
     })
 }
 
@@ -297,7 +299,7 @@ fn closed(frame: Option<CloseFrame>) -> ConnectionError {
     match frame.map(|f| (u16::from(f.code), f.reason)) {
         Some((code, reason)) if CodeAction::of(code).is_some() => ConnectionError::Pusher {
             code,
-            message: reason.to_string(),
+            message: redacted(&reason),
         },
         other => ConnectionError::Closed {
             code: other.map(|(code, _)| code),

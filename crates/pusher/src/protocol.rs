@@ -87,6 +87,34 @@ pub(crate) fn pong() -> String {
     json!({"event": PONG, "data": {}}).to_string()
 }
 
+/// A server's error text, safe to keep in an error and log: pusher.com's refusal of a
+/// signature quotes the signature it got, so every run of 32 or more hex digits is
+/// replaced, and the text is cut at 200 characters.
+pub(crate) fn redacted(message: &str) -> String {
+    const MIN_RUN: usize = 32;
+    let mut out = String::new();
+    let mut run = String::new();
+    for c in message.chars().take(200) {
+        if c.is_ascii_hexdigit() {
+            run.push(c);
+            continue;
+        }
+        flush_run(&mut out, &mut run, MIN_RUN);
+        out.push(c);
+    }
+    flush_run(&mut out, &mut run, MIN_RUN);
+    out
+}
+
+fn flush_run(out: &mut String, run: &mut String, min_run: usize) {
+    if run.len() >= min_run {
+        out.push_str("<redacted>");
+    } else {
+        out.push_str(run);
+    }
+    run.clear();
+}
+
 /// What a Pusher code (in a close frame or a `pusher:error`) asks of the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CodeAction {
@@ -148,6 +176,20 @@ mod tests {
         assert_eq!(text.data_text(), "TEST");
         assert_eq!(object.data_text(), r#"{"a":1}"#);
         assert!(!text.is_protocol_event());
+    }
+
+    #[test]
+    fn a_quoted_signature_is_redacted_from_server_messages() {
+        let signature = "a".repeat(64);
+        let message = format!(
+            "Invalid signature: Expected HMAC SHA256 hex digest of 1.2:private-2-1, but got {signature}"
+        );
+
+        let kept = redacted(&message);
+
+        assert!(!kept.contains(&signature), "{kept}");
+        assert!(kept.ends_with("but got <redacted>"), "{kept}");
+        assert_eq!(redacted("Over quota 4004"), "Over quota 4004");
     }
 
     #[test]
