@@ -20,3 +20,19 @@ pub(crate) fn connector() -> Result<Connector, rustls::Error> {
         .with_no_client_auth();
     Ok(Connector::Rustls(Arc::new(config)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_connector_builds_with_the_explicit_provider_and_the_webpki_roots() {
+        let Ok(Connector::Rustls(config)) = connector() else {
+            panic!("no rustls connector");
+        };
+
+        // No ALPN: offering h2 could get a server to pick HTTP/2, where the HTTP/1.1
+        // upgrade a WebSocket handshake is made of does not exist.
+        assert!(config.alpn_protocols.is_empty());
+    }
+}
