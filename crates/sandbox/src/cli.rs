@@ -37,6 +37,10 @@ pub struct Cli {
     /// JSON state file: loaded on start (if present), saved on stop.
     #[arg(long, env = "ASSETRELAY_SANDBOX_STATE_FILE")]
     pub state_file: Option<PathBuf>,
+    /// Whether the platforms send webhooks: `off` behaves as the real platforms do (no
+    /// webhooks; Smint.io still notifies over Pusher) [default: on].
+    #[arg(long, env = "ASSETRELAY_SANDBOX_WEBHOOKS", value_enum)]
+    pub webhooks: Option<Switch>,
     /// Log as JSON lines instead of text (filter with RUST_LOG).
     #[arg(long, env = "ASSETRELAY_SANDBOX_LOG_JSON")]
     pub log_json: bool,
@@ -112,6 +116,23 @@ pub struct Cli {
     )]
     pub smintio_refresh_token: Option<SecretString>,
 
+    /// Pusher app key of the simulated Smint.io [default: 32f31c26a83e09dc401b, Smint.io's].
+    #[arg(long, env = "ASSETRELAY_SANDBOX_PUSHER_APP_KEY")]
+    pub pusher_app_key: Option<String>,
+    /// Pusher app secret the channel signatures are made with [default: dev-pusher-app-secret].
+    #[arg(
+        long,
+        env = "ASSETRELAY_SANDBOX_PUSHER_APP_SECRET",
+        hide_env_values = true
+    )]
+    pub pusher_app_secret: Option<SecretString>,
+    /// The tenant's Smint.io ChannelId; its channel is private-2-{id} [default: 1].
+    #[arg(long, env = "ASSETRELAY_SANDBOX_PUSHER_CHANNEL_ID")]
+    pub pusher_channel_id: Option<i64>,
+    /// activity_timeout told to Pusher clients, in seconds [default: 120].
+    #[arg(long, env = "ASSETRELAY_SANDBOX_PUSHER_ACTIVITY_TIMEOUT_SECS")]
+    pub pusher_activity_timeout_secs: Option<u64>,
+
     /// Data-adapter HMAC secret (raw string bytes) [default: dev-adapter-secret].
     #[arg(
         long,
@@ -139,6 +160,10 @@ impl Cli {
         set(&mut c.seed, self.seed);
         set(&mut c.id_seed, self.id_seed);
         set(&mut c.state_file, self.state_file.clone().map(Some));
+        set(
+            &mut c.webhooks_enabled,
+            self.webhooks.map(|w| w == Switch::On),
+        );
         let standard = |s: &SecretString| WebhookSigning::StandardWebhooks { secret: s.clone() };
         set(
             &mut c.photoshelter_webhook,
@@ -171,6 +196,13 @@ impl Cli {
             &mut c.smintio.refresh_token,
             self.smintio_refresh_token.clone(),
         );
+        set(&mut c.pusher.app_key, self.pusher_app_key.clone());
+        set(&mut c.pusher.app_secret, self.pusher_app_secret.clone());
+        set(&mut c.pusher.channel_id, self.pusher_channel_id);
+        set(
+            &mut c.pusher.activity_timeout_secs,
+            self.pusher_activity_timeout_secs,
+        );
         set(&mut c.data_adapter.secret, self.adapter_secret.clone());
         set(
             &mut c.data_adapter.signature_header,
@@ -188,6 +220,13 @@ impl Cli {
     }
 }
 
+/// `on` / `off`, as flags and the control API spell a switch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
+}
+
 fn set<T>(target: &mut T, value: Option<T>) {
     if let Some(value) = value {
         *target = value;
@@ -203,6 +242,36 @@ mod tests {
         let cli = Cli::try_parse_from(["assetrelay-sandbox", "--id-seed", "2"]).unwrap();
 
         assert_eq!(cli.config().id_seed, 2);
+    }
+
+    #[test]
+    fn webhooks_are_on_unless_switched_off() {
+        let default = Cli::try_parse_from(["assetrelay-sandbox"]).unwrap();
+        let off = Cli::try_parse_from(["assetrelay-sandbox", "--webhooks", "off"]).unwrap();
+
+        assert!(default.config().webhooks_enabled);
+        assert!(!off.config().webhooks_enabled);
+        assert!(Cli::try_parse_from(["assetrelay-sandbox", "--webhooks", "maybe"]).is_err());
+    }
+
+    #[test]
+    fn the_pusher_flags_set_the_app_and_channel() {
+        let cli = Cli::try_parse_from([
+            "assetrelay-sandbox",
+            "--pusher-app-key",
+            "k",
+            "--pusher-channel-id",
+            "7",
+            "--pusher-activity-timeout-secs",
+            "5",
+        ])
+        .unwrap();
+
+        let pusher = cli.config().pusher;
+
+        assert_eq!(pusher.app_key, "k");
+        assert_eq!(pusher.channel(), "private-2-7");
+        assert_eq!(pusher.activity_timeout_secs, 5);
     }
 
     #[test]

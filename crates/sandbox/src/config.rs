@@ -56,6 +56,12 @@ pub struct SandboxConfig {
     pub state_file: Option<PathBuf>,
     /// Lifetime of issued access/auth tokens, in seconds.
     pub token_lifetime_secs: u64,
+    /// Whether the platforms send webhooks at all. `false` is how the real ones behave
+    /// (neither documents outgoing webhooks to us): nothing is sent, each delivery is
+    /// recorded as `disabled`. Flipped at run time by `POST /_sandbox/webhooks/switch`.
+    pub webhooks_enabled: bool,
+    /// The Pusher Channels app of the simulated Smint.io (research/smintio.md §3.1).
+    pub pusher: PusherSettings,
 }
 
 impl Default for SandboxConfig {
@@ -76,6 +82,8 @@ impl Default for SandboxConfig {
             id_seed: 0,
             state_file: None,
             token_lifetime_secs: 3_600,
+            webhooks_enabled: true,
+            pusher: PusherSettings::default(),
         }
     }
 }
@@ -190,6 +198,44 @@ impl Default for SmintioCredentials {
     }
 }
 
+/// The Pusher Channels app behind Smint.io's push notifications: the WebSocket endpoint
+/// `/app/{app_key}` and the channel auth route check against these.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PusherSettings {
+    /// The app key clients connect with; the default is Smint.io's real one (DOC: SDK
+    /// source, `PusherService`), so a client configured for production needs only its URL
+    /// changed.
+    pub app_key: String,
+    /// The app secret the channel signatures are made with (Smint.io's is not public;
+    /// this is a dev value).
+    pub app_secret: SecretString,
+    /// The tenant's `ChannelId` (issued per customer): its channel is
+    /// `private-2-{channel_id}`.
+    pub channel_id: i64,
+    /// `activity_timeout` told to clients in `pusher:connection_established`, in
+    /// seconds: how long they stay silent before pinging (pusher.com says 120).
+    pub activity_timeout_secs: u64,
+}
+
+impl Default for PusherSettings {
+    fn default() -> Self {
+        Self {
+            app_key: "32f31c26a83e09dc401b".into(),
+            app_secret: "dev-pusher-app-secret".into(),
+            channel_id: 1,
+            activity_timeout_secs: 120,
+        }
+    }
+}
+
+impl PusherSettings {
+    /// The tenant's channel, `private-2-{channel_id}` (DOC: SDK source).
+    pub fn channel(&self) -> String {
+        format!("private-2-{}", self.channel_id)
+    }
+}
+
 /// Verification of pushes into the simulated Smint.io data adapter: HMAC-SHA256 hex over
 /// `"{timestamp}.{body}"` (Smint.io's recipe), header names configurable.
 #[derive(Debug, Clone, Deserialize)]
@@ -255,6 +301,7 @@ mod tests {
             "dev-password",
             "dev-client-secret",
             "dev-adapter-secret",
+            "dev-pusher-app-secret",
             "ZGV2",
         ] {
             assert!(!debug.contains(secret), "{secret} leaked in {debug}");

@@ -1,11 +1,11 @@
 //! The core control routes under `/_sandbox/`: health, webhook deliveries (list, emit by
-//! hand, clear), plus the log and fault routers of their own modules.
+//! hand, clear), the webhook switch, plus the log and fault routers of their own modules.
 
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use http::StatusCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Platform;
 use crate::emitter::{Delivery, DeliveryStatus};
@@ -18,6 +18,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/_sandbox/webhooks",
             get(list_webhooks).post(emit_webhook).delete(clear_webhooks),
+        )
+        .route(
+            "/_sandbox/webhooks/switch",
+            get(webhook_switch).post(set_webhook_switch),
         )
         .merge(crate::log::router())
         .merge(crate::faults::router())
@@ -64,4 +68,41 @@ async fn emit_webhook(
 async fn clear_webhooks(State(state): State<AppState>) -> StatusCode {
     state.emitter.clear();
     StatusCode::NO_CONTENT
+}
+
+/// A switch as the `--webhooks` flag spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebhookSwitch {
+    webhooks: OnOff,
+}
+
+fn switch_of(state: &AppState) -> Json<WebhookSwitch> {
+    let webhooks = if state.emitter.is_enabled() {
+        OnOff::On
+    } else {
+        OnOff::Off
+    };
+    Json(WebhookSwitch { webhooks })
+}
+
+async fn webhook_switch(State(state): State<AppState>) -> Json<WebhookSwitch> {
+    switch_of(&state)
+}
+
+/// `{"webhooks": "on" | "off"}`: off makes the platforms behave as the real ones (no
+/// webhooks) from the next event on.
+async fn set_webhook_switch(
+    State(state): State<AppState>,
+    Json(body): Json<WebhookSwitch>,
+) -> Json<WebhookSwitch> {
+    state.emitter.set_enabled(body.webhooks == OnOff::On);
+    switch_of(&state)
 }

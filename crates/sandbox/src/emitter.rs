@@ -3,11 +3,13 @@
 //! backoff on 5xx, 408, 429, timeouts and connection errors, given up after
 //! `webhook_max_attempts`. Other 4xx are final (the receiver refused the payload, so a
 //! retry would be refused too). Every delivery and attempt is kept for
-//! `GET /_sandbox/webhooks`.
+//! `GET /_sandbox/webhooks`. Switched off (`webhooks_enabled = false`, as the real
+//! platforms behave) nothing is sent and each delivery is recorded as `disabled`.
 
 mod deliver;
 pub mod webhook_id;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -53,6 +55,8 @@ pub enum DeliveryStatus {
     GaveUp,
     /// No ingress URL is configured; nothing was sent.
     NotSent,
+    /// Webhooks were switched off; nothing was sent.
+    Disabled,
     /// The sandbox stopped before the delivery finished.
     Cancelled,
 }
@@ -103,6 +107,8 @@ struct Inner {
     max_attempts: u32,
     initial_backoff: Duration,
     max_backoff: Duration,
+    /// The webhook switch; read once per delivery, when it is created.
+    enabled: AtomicBool,
     deliveries: Mutex<Vec<Delivery>>,
     tracker: TaskTracker,
     stop: CancellationToken,
@@ -163,6 +169,7 @@ impl WebhookEmitter {
             max_attempts: config.webhook_max_attempts.max(1),
             initial_backoff: Duration::from_millis(config.webhook_initial_backoff_ms),
             max_backoff: Duration::from_millis(config.webhook_max_backoff_ms),
+            enabled: AtomicBool::new(config.webhooks_enabled),
             deliveries: Mutex::new(Vec::new()),
             tracker: TaskTracker::new(),
             stop: CancellationToken::new(),
@@ -175,9 +182,9 @@ impl WebhookEmitter {
     /// Queues a webhook and returns its delivery id at once; attempts run in the
     /// background. Must be called inside a Tokio runtime (any handler is).
     pub fn emit(&self, platform: Platform, payload: serde_json::Value) -> String {
-        let (seq, id) = self.register(platform, payload);
-        // Without an ingress URL the delivery is already final (`not_sent`).
-        if self.inner.ingress_url.is_some() {
+        let (seq, id, status) = self.register(platform, payload);
+        // Without an ingress URL, or switched off, the delivery is already final.
+        if status == DeliveryStatus::Pending {
             let inner = Arc::clone(&self.inner);
             self.inner
                 .tracker
@@ -188,8 +195,20 @@ impl WebhookEmitter {
 
     /// Sends a webhook and waits until it is delivered, rejected, given up or cancelled.
     pub async fn emit_and_wait(&self, platform: Platform, payload: serde_json::Value) -> Delivery {
-        let (seq, _) = self.register(platform, payload);
+        let (seq, _, _) = self.register(platform, payload);
         self.inner.deliver(seq).await
+    }
+
+    /// Turns webhooks on or off for deliveries created from now on (those under way
+    /// finish as they would have).
+    pub fn set_enabled(&self, enabled: bool) {
+        self.inner.enabled.store(enabled, Ordering::Relaxed);
+        tracing::info!(enabled, "webhook switch set");
+    }
+
+    /// Whether webhooks are sent.
+    pub fn is_enabled(&self) -> bool {
+        self.inner.enabled.load(Ordering::Relaxed)
     }
 
     /// Every delivery so far, oldest first.
@@ -212,7 +231,11 @@ impl WebhookEmitter {
         self.inner.tracker.wait().await;
     }
 
-    fn register(&self, platform: Platform, payload: serde_json::Value) -> (u64, String) {
+    fn register(
+        &self,
+        platform: Platform,
+        payload: serde_json::Value,
+    ) -> (u64, String, DeliveryStatus) {
         let id = webhook_id::for_payload(&payload);
         let event = payload
             .get("event")
@@ -225,14 +248,15 @@ impl WebhookEmitter {
             .map(|base| format!("{base}/webhooks/{platform}/{}", self.inner.connection));
         let mut deliveries = self.inner.lock();
         let seq = deliveries.last().map_or(1, |d| d.seq + 1);
-        let status = if url.is_some() {
+        let status = if !self.is_enabled() {
+            tracing::info!(webhook.id = %id, %platform, "webhooks switched off; webhook not sent");
+            DeliveryStatus::Disabled
+        } else if url.is_some() {
             DeliveryStatus::Pending
         } else {
+            tracing::info!(webhook.id = %id, %platform, "no ingress URL configured; webhook not sent");
             DeliveryStatus::NotSent
         };
-        if url.is_none() {
-            tracing::info!(webhook.id = %id, %platform, "no ingress URL configured; webhook not sent");
-        }
         deliveries.push(Delivery {
             seq,
             id: id.clone(),
@@ -243,6 +267,6 @@ impl WebhookEmitter {
             status,
             attempts: Vec::new(),
         });
-        (seq, id)
+        (seq, id, status)
     }
 }

@@ -81,6 +81,7 @@ pub fn build_state(config: SandboxConfig, stop: CancellationToken) -> io::Result
     snapshot.photoshelter.ids = ids;
     snapshot.smintio.ids = ids;
     Ok(AppState {
+        pusher: smintio::PusherHub::new(stop.clone()),
         faults: Faults::new(config.seed, stop),
         config: Arc::new(config),
         photoshelter: Arc::new(tokio::sync::Mutex::new(snapshot.photoshelter)),

@@ -1,5 +1,5 @@
 //! The state every handler shares: configuration, both platforms' data, the write log,
-//! the webhook emitter and the fault settings. Cloning is cheap (all `Arc`s inside).
+//! the webhook emitter, the fault settings and the Pusher sockets. Cloning is cheap (all `Arc`s inside).
 
 use std::sync::Arc;
 
@@ -26,4 +26,6 @@ pub struct AppState {
     pub emitter: WebhookEmitter,
     /// Fault injection settings for the platform surfaces.
     pub faults: Faults,
+    /// The simulated Smint.io's Pusher sockets (owned by the Smint.io module).
+    pub pusher: smintio::PusherHub,
 }

@@ -1,4 +1,4 @@
-//! Tests of the sandbox core (webhook emitter, fault injection, state file, write log,
+//! Tests of the sandbox core (webhook emitter and switch, fault injection, state file, write log,
 //! binary), over real HTTP against an in-process sandbox. One test binary; the modules
 //! live in `tests/core/` so each file stays small.
 
@@ -21,5 +21,7 @@ mod log;
 mod persistence;
 #[path = "core/webhook_headers.rs"]
 mod webhook_headers;
+#[path = "core/webhook_switch.rs"]
+mod webhook_switch;
 #[path = "core/webhooks.rs"]
 mod webhooks;

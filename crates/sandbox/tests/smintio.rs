@@ -1,5 +1,5 @@
 //! Tests of the simulated Smint.io (identity, CLAPI-C, downloads, data adapter, control
-//! routes) over real HTTP against an in-process sandbox. Modules live in `tests/smintio/`.
+//! routes, Pusher) over real HTTP against an in-process sandbox. Modules live in `tests/smintio/`.
 
 // Helpers here are not `#[test]` functions, so clippy.toml's allowance does not reach
 // them; in tests a panic is a failed assertion, not a crash in production.
@@ -16,3 +16,5 @@ mod clapi;
 mod control;
 #[path = "smintio/identity.rs"]
 mod identity;
+#[path = "smintio/pusher.rs"]
+mod pusher;

@@ -13,7 +13,9 @@ use crate::Platform;
 /// The surface a request path belongs to, by the path prefixes of the shared contract;
 /// `None` for the control API and anything else.
 pub fn surface_of(path: &str) -> Option<Platform> {
-    const SMINTIO: [&str; 3] = ["/connect/", "/consumer/", "/portals/"];
+    // `/app/`: the Pusher endpoint the simulated Smint.io serves, so a fault rule can
+    // fail WebSocket handshakes as an outage of pusher.com would.
+    const SMINTIO: [&str; 4] = ["/connect/", "/consumer/", "/portals/", "/app/"];
     if path.starts_with("/psapi/") {
         Some(Platform::PhotoShelter)
     } else if SMINTIO.iter().any(|p| path.starts_with(p)) {

@@ -2,7 +2,7 @@
 //!
 //! | Method | Path | Does |
 //! |---|---|---|
-//! | `POST` | `/_sandbox/smintio/license-purchase-transactions` | `{"action": "create" \| "update" \| "cancel", "uuid"?, "name"?, "license_terms"?: [SyncLicenseTerm], "valid_until"?, "version"?, ...}` (fields: `commands::LptCommand`). Appends to the feed (new continuation) and emits `license_purchase_transaction.completed \| updated \| cancelled` plus `global-transaction-history-update`. 201 on create, 200 otherwise: `{"license_purchase_transaction", "continuation_uuid", "webhooks"}`; 404 unknown uuid, 409 duplicate uuid / version not increasing / already cancelled, 400 bad input |
+//! | `POST` | `/_sandbox/smintio/license-purchase-transactions` | `{"action": "create" \| "update" \| "cancel", "uuid"?, "name"?, "license_terms"?: [SyncLicenseTerm], "valid_until"?, "version"?, ...}` (fields: `commands::LptCommand`). Appends to the feed (new continuation), triggers Pusher `global-transaction-history-update` on the tenant's channel, and emits the webhooks `license_purchase_transaction.completed \| updated \| cancelled` plus `global-transaction-history-update`. 201 on create, 200 otherwise: `{"license_purchase_transaction", "continuation_uuid", "webhooks"}`; 404 unknown uuid, 409 duplicate uuid / version not increasing / already cancelled, 400 bad input |
 //! | `GET` | `/_sandbox/smintio/license-purchase-transactions` | every LPT as CLAPI-C serves it |
 //! | `GET` | `/_sandbox/smintio/license-purchase-transactions/{uuid}` | one LPT, 404 if none |
 //! | `GET` | `/_sandbox/smintio/assets` | everything the data adapter holds: `[{"unscoped_asset_identifier", "asset_data_object" (PascalCase, as received), "updated_at", "updates"}]` |
@@ -22,6 +22,7 @@ use serde_json::{Value, json};
 use super::api_error;
 use super::commands::{Action, LptCommand, change, create};
 use super::model::Lpt;
+use super::pusher;
 use crate::Platform;
 use crate::state::AppState;
 
@@ -87,6 +88,12 @@ async fn command(
         app.emitter.emit(Platform::Smintio, license_event),
         app.emitter.emit(Platform::Smintio, ping),
     ];
+    // What the real Smint.io does (and all it does): tell the tenant's channel.
+    app.pusher.trigger(
+        &app.config.pusher.channel(),
+        pusher::TRANSACTION_HISTORY_UPDATE,
+        pusher::TRANSACTION_HISTORY_UPDATE_DATA,
+    );
     let status = if cmd.action == Action::Create {
         StatusCode::CREATED
     } else {

@@ -9,6 +9,8 @@
 //! - `adapter`: `POST /portals/data-adapter/webhook` (signature check, AssetUpdate/Deletion).
 //! - `control`: `/_sandbox/smintio/...` (see the table there); `commands`: LPT
 //!   create / update / cancel.
+//! - [`pusher`]: the Pusher Channels app behind Smint.io's push notifications (`/app/{key}`
+//!   WebSocket, `POST /consumer/v1/notifications/pusher/auth`, `/_sandbox/smintio/pusher…`).
 //!
 //! Paths Smint.io does not document are marked ASSUMED where they are routed.
 
@@ -19,6 +21,7 @@ mod commands;
 mod control;
 mod metadata;
 pub mod model;
+pub mod pusher;
 
 use axum::Json;
 use axum::Router;
@@ -28,6 +31,7 @@ use http::StatusCode;
 use crate::state::AppState;
 
 pub use model::State;
+pub use pusher::PusherHub;
 
 /// The surface label used in the write log and fault rules.
 pub(crate) const SURFACE: &str = "smintio";
@@ -38,11 +42,12 @@ pub fn api_router() -> Router<AppState> {
         .merge(auth::router())
         .merge(clapi::router())
         .merge(adapter::router())
+        .merge(pusher::api_router())
 }
 
 /// The platform's `/_sandbox/smintio/...` control routes.
 pub fn control_router() -> Router<AppState> {
-    control::router()
+    control::router().merge(pusher::control_router())
 }
 
 /// A CLAPI/Portals error body: `{"error_code", "error_message"}` (DOC: Portals API error

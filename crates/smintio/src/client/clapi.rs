@@ -1,11 +1,13 @@
-//! CLAPI-C calls: generic metadata, the license-purchase-transaction feed and the binaries
-//! of a transaction.
+//! CLAPI-C calls: generic metadata, the license-purchase-transaction feed, the binaries
+//! of a transaction, and the Pusher channel authorization.
 //!
-//! Only the generated-client method names are public; the HTTP paths below are ASSUMED
-//! (contract) and must be confirmed against Smint.io's OpenAPI YAML (under NDA).
+//! Only the generated-client method names are public; the sync paths below are ASSUMED
+//! (contract) and must be confirmed against Smint.io's OpenAPI YAML (under NDA). The
+//! Pusher auth path is in the SDKs' source.
 
 use reqwest::{RequestBuilder, Response};
 use secrecy::ExposeSecret;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
@@ -70,6 +72,43 @@ impl SmintioClient {
             .await
     }
 
+    /// The `auth` value of a `pusher:subscribe` to `channel` on the Pusher connection
+    /// `socket_id` (`{app_key}:{signature}`), from Smint.io's channel auth endpoint, with
+    /// this client's bearer token (refreshed on 401/403 like every call). The value is a
+    /// credential for that socket: do not log it.
+    pub async fn authorize_pusher_channel(
+        &self,
+        socket_id: &str,
+        channel: &str,
+    ) -> Result<String, Error> {
+        const OPERATION: Operation = "authorize the Pusher channel";
+        // DOC (SDK source, PusherService): POST {clapi}/notifications/pusher/auth, called
+        // by the Pusher client's HTTP authorizer, so the body is its form
+        // `socket_id=..&channel_name=..` and the answer `{"auth": ".."}` (Pusher's
+        // authorizer contract; Smint.io documents neither).
+        let url = endpoint(
+            &self.inner.config.clapi_url,
+            &["notifications", "pusher", "auth"],
+        )?;
+        let form = [("socket_id", socket_id), ("channel_name", channel)];
+        let timeout = self.inner.config.timeout;
+        let answer: PusherChannelAuth = with_retry(&self.inner.config.retry, || async {
+            let response = self
+                .authorized(OPERATION, |token| {
+                    self.inner
+                        .http
+                        .post(url.clone())
+                        .form(&form)
+                        .bearer_auth(token.value.expose_secret())
+                        .timeout(timeout)
+                })
+                .await?;
+            decode_json(OPERATION, response).await
+        })
+        .await?;
+        Ok(answer.auth)
+    }
+
     async fn api_get<T: DeserializeOwned>(
         &self,
         operation: Operation,
@@ -111,4 +150,10 @@ impl SmintioClient {
             other => other,
         }
     }
+}
+
+/// The channel auth endpoint's answer. No `Debug`: `auth` is a credential.
+#[derive(Deserialize)]
+struct PusherChannelAuth {
+    auth: String,
 }
