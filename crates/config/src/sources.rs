@@ -105,6 +105,13 @@ pub struct SmintioPusher {
     /// A WebSocket origin instead of `wss://ws-{cluster}.pusher.com` (the sandbox's).
     #[serde(default)]
     pub url: Option<Url>,
+    /// Seconds to wait before reconnecting after a network error (the Java SDK: 30).
+    #[serde(default = "default_reconnect_secs")]
+    pub reconnect_secs: u64,
+}
+
+fn default_reconnect_secs() -> u64 {
+    30
 }
 
 fn default_true() -> bool {

@@ -15,7 +15,7 @@ use assetrelay_smintio::client::RetryPolicy;
 use crate::lease::{DEFAULT_TTL, SourceLease, holder_name, lease_name};
 use crate::photoshelter::{PollContext, Poller, SOURCE};
 use crate::runner::Schedule;
-use crate::smintio::{self, SyncContext, Syncer};
+use crate::smintio::{self, PusherSubscription, SyncContext, Syncer};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -118,9 +118,13 @@ impl Sources {
                     connection: name.clone(),
                     source,
                 })?;
+            let client = Arc::new(client);
+            let pusher = sync.pusher.as_ref().and_then(|settings| {
+                PusherSubscription::from_settings(name, settings, Arc::clone(&client))
+            });
             let context = SyncContext {
                 connection: name.clone(),
-                client: Arc::new(client),
+                client,
                 publisher: publisher.clone(),
                 topology: topology.clone(),
                 store: store.clone(),
@@ -142,6 +146,7 @@ impl Sources {
                 context,
                 lease,
                 schedule,
+                pusher,
             });
         }
         Ok(Self {

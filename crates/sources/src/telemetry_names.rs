@@ -15,3 +15,7 @@ pub const LEASE_HELD: &str = "assetrelay_source_lease_held";
 pub const LAST_SUCCESS_AGE: &str = "assetrelay_source_last_success_age_seconds";
 /// Counter: pages read from the platform.
 pub const PAGES: &str = "assetrelay_source_pages_total";
+/// Gauge `{connection}`: 1 while the Smint.io Pusher channel is subscribed.
+pub const PUSHER_CONNECTED: &str = "assetrelay_source_pusher_connected";
+/// Counter `{connection}`: `global-transaction-history-update` notifications received.
+pub const PUSHER_NOTIFICATIONS: &str = "assetrelay_source_pusher_notifications_total";

@@ -182,6 +182,7 @@ async fn a_run_request_in_the_store_starts_a_sync_within_the_check_interval() {
             request_check: Some((store.clone(), Duration::from_millis(200))),
             nudges: None,
         },
+        pusher: None,
     };
     let stop = CancellationToken::new();
     let running = tokio::spawn(syncer.run(stop.clone()));
@@ -215,4 +216,86 @@ async fn eventually_events(bed: &TestBed, n: usize) -> Vec<assetrelay_contract::
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     panic!("{} of {n} events within 10 s", all.len());
+}
+
+#[tokio::test]
+async fn a_pusher_notification_starts_a_sync_within_seconds_and_a_burst_is_published_once_each() {
+    let sandbox = sandbox().await;
+    let bed = TestBed::declare(topology("sources-smint")).await;
+    let (store, place) = sqlite_store().await;
+    let sync = sync_context(&sandbox, &bed.topology, &store, 10).await;
+    let settings: assetrelay_config::SmintioPusher = serde_json::from_value(json!({
+        "channel_id": 1,
+        "url": sandbox.base_url.replace("http://", "ws://"),
+        "reconnect_secs": 1,
+    }))
+    .unwrap();
+    let pusher = assetrelay_sources::smintio::PusherSubscription::from_settings(
+        CONNECTION,
+        &settings,
+        std::sync::Arc::clone(&sync.client),
+    );
+    let lease = SourceLease::new(
+        store.clone(),
+        assetrelay_sources::lease::lease_name(CONNECTION, SOURCE),
+        "test-holder".into(),
+        Duration::from_secs(30),
+    );
+    let syncer = Syncer {
+        context: sync,
+        lease,
+        // Only Pusher can start a sync in this test.
+        schedule: Schedule {
+            interval: Duration::from_secs(3_600),
+            at_start: false,
+            request_check: None,
+            nudges: None,
+        },
+        pusher,
+    };
+    let stop = CancellationToken::new();
+    let running = tokio::spawn(syncer.run(stop.clone()));
+    let http = reqwest::Client::new();
+    let pusher_url = format!("{}/_sandbox/smintio/pusher", sandbox.base_url);
+    for attempt in 0.. {
+        let status: serde_json::Value = http
+            .get(&pusher_url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if status["subscribed"].as_u64() >= Some(1) {
+            break;
+        }
+        assert!(attempt < 50, "not subscribed within 10 s: {status}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let started = std::time::Instant::now();
+    let first = create_license(&sandbox).await;
+    let events = eventually_events(&bed, 1).await;
+    assert_eq!(subjects(&events), [first]);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "a notification synced after {:?}",
+        started.elapsed()
+    );
+
+    // Twenty changes at once: every one is published, each once.
+    let mut burst = Vec::new();
+    for _ in 0..20 {
+        burst.push(create_license(&sandbox).await);
+    }
+    let events = eventually_events(&bed, 20).await;
+    assert_eq!(subjects(&events), sorted(burst));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(license_events(&bed).await.is_empty(), "nothing twice");
+
+    stop.cancel();
+    running.await.unwrap();
+    bed.finish().await;
+    place.remove().await;
+    sandbox.stop().await;
 }

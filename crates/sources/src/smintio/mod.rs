@@ -3,14 +3,18 @@
 //! - `event`: a transaction as the canonical `license.*` event carrying its state.
 //! - `sync`: one sync (read from the continuation → publish confirmed → store it).
 //!
+//! - `push`: the Pusher subscription whose notifications nudge the sync.
+//!
 //! [`Syncer`] syncs on the interval, at start, on a Pusher notification and on a run
 //! request in the store (a webhook ping that reached the flows), while it holds the
 //! connection's lease.
 
 pub mod event;
+pub mod push;
 pub mod sync;
 
 pub use event::{SOURCE, license_event};
+pub use push::PusherSubscription;
 pub use sync::{Start, SyncContext, SyncOutcome};
 
 use crate::PollError;
@@ -22,6 +26,8 @@ pub struct Syncer {
     pub context: SyncContext,
     pub lease: SourceLease,
     pub schedule: Schedule,
+    /// Subscribed while the syncer runs; each notification nudges a sync.
+    pub pusher: Option<PusherSubscription>,
 }
 
 impl Syncer {
@@ -29,14 +35,11 @@ impl Syncer {
     /// are stored, the rest is read again by the next holder).
     pub async fn run(self, shutdown: CancellationToken) {
         let connection = self.context.connection.clone();
-        runner::run(
-            self.context,
-            connection,
-            self.lease,
-            self.schedule,
-            shutdown,
-        )
-        .await;
+        let mut schedule = self.schedule;
+        if let Some(pusher) = self.pusher {
+            schedule.nudges = Some(pusher.spawn(shutdown.clone()));
+        }
+        runner::run(self.context, connection, self.lease, schedule, shutdown).await;
     }
 }
 
