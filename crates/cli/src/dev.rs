@@ -1,5 +1,6 @@
-//! `assetrelay dev`: the sandbox, the ingress and all three flows in one process against
-//! the local RabbitMQ, with a small seeded demo. For trying assetrelay and for demos.
+//! `assetrelay dev`: the sandbox, the ingress, all three flows and the sources in one
+//! process against the local RabbitMQ, with a small seeded demo. For trying assetrelay and
+//! for demos.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -10,7 +11,9 @@ use assetrelay_sandbox::SandboxConfig;
 
 use crate::control::SandboxControl;
 use crate::seed;
-use crate::stack::{Part, bind, start_flow, start_ingress, start_sandbox, use_sandbox};
+use crate::stack::{
+    Part, bind, start_flow, start_ingress, start_sandbox, start_sources, use_sandbox,
+};
 
 /// Options of `assetrelay dev`.
 #[derive(Debug, clap::Args)]
@@ -21,7 +24,7 @@ pub struct DevArgs {
     /// Port of the sandbox (simulated PhotoShelter and Smint.io).
     #[arg(long, default_value_t = 8090)]
     pub sandbox_port: u16,
-    /// First of three ports for the flows' /metrics (to-smint, to-photoshelter, lifecycle).
+    /// First of four ports for /metrics: to-smint, to-photoshelter, lifecycle, sources.
     #[arg(long, default_value_t = 9101)]
     pub metrics_port: u16,
     /// Address every listener binds to.
@@ -33,6 +36,31 @@ pub struct DevArgs {
     /// The connection the demo uses.
     #[arg(long, default_value = "demo")]
     pub connection: String,
+    /// How the platforms' changes are heard: the sandbox's webhooks, the sources
+    /// (PhotoShelter polling, Smint.io feed sync with Pusher) as with the real platforms,
+    /// or both (they converge: every effect is idempotent).
+    #[arg(long, value_enum, default_value_t = Events::Both)]
+    pub events: Events,
+    /// Seconds between two PhotoShelter polls in the demo (production default: 60).
+    #[arg(long, default_value_t = 5)]
+    pub poll_interval_secs: u64,
+}
+
+/// `--events`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Events {
+    Webhooks,
+    Polling,
+    Both,
+}
+
+impl Events {
+    fn webhooks(self) -> bool {
+        self != Self::Polling
+    }
+    fn sources(self) -> bool {
+        self != Self::Webhooks
+    }
 }
 
 pub async fn run(args: DevArgs, config: Config) -> anyhow::Result<()> {
@@ -52,11 +80,15 @@ pub async fn run(args: DevArgs, config: Config) -> anyhow::Result<()> {
     fresh_store(&config)?;
     let sandbox_config = SandboxConfig {
         connection: args.connection.clone(),
+        webhooks_enabled: args.events.webhooks(),
         ..SandboxConfig::default()
     };
     let sandbox = start_sandbox(sandbox_config, sandbox_listener, &ingress_url);
     tracing::info!("1/4 sandbox (simulated PhotoShelter + Smint.io) on {sandbox_url}");
     use_sandbox(&mut config, None, &sandbox_url)?;
+    for connection in config.connections.values_mut() {
+        connection.photoshelter.poll.interval_secs = args.poll_interval_secs.max(1);
+    }
 
     let control = SandboxControl::new(&sandbox_url);
     let galleries = seed::galleries(&control).await?;
@@ -89,6 +121,21 @@ pub async fn run(args: DevArgs, config: Config) -> anyhow::Result<()> {
     ready_urls.extend(
         (0..3u16).map(|i| format!("http://{}/readyz", at(args.metrics_port.saturating_add(i)))),
     );
+    if args.events.sources() {
+        let listen = at(args.metrics_port.saturating_add(3));
+        let ops = bind(listen, "sources metrics (--metrics-port + 3)").await?;
+        parts.push(start_sources(&config, Some(ops)).await?);
+        ready_urls.push(format!("http://{listen}/readyz"));
+        tracing::info!(
+            "    sources running (PhotoShelter poll every {} s, Smint.io feed sync with Pusher), metrics on http://{listen}/metrics",
+            args.poll_interval_secs.max(1)
+        );
+    }
+    if !args.events.webhooks() {
+        tracing::info!(
+            "    --events polling: the sandbox sends no webhooks, as the real platforms"
+        );
+    }
     wait_ready(&ready_urls).await?;
     tracing::info!(
         "4/4 all running and connected to RabbitMQ; topology prefix `{}`",

@@ -1,5 +1,5 @@
-//! The whole system in one process: sandbox, ingress and flows, against the configured
-//! RabbitMQ. `assetrelay dev` runs it for people; the end-to-end tests run it with a
+//! The whole system in one process: sandbox, ingress, flows and sources, against the
+//! configured RabbitMQ. `assetrelay dev` runs it for people; the end-to-end tests run it with a
 //! private topology prefix.
 
 use std::net::SocketAddr;
@@ -9,6 +9,7 @@ use assetrelay_config::Config;
 use assetrelay_flows::{Flow, FlowService};
 use assetrelay_ingress::Ingress;
 use assetrelay_sandbox::SandboxConfig;
+use assetrelay_sources::Sources;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -67,9 +68,40 @@ pub fn use_sandbox(
             if let Some(adapter) = api.adapter.as_mut() {
                 adapter.webhook_url = base.join("portals/data-adapter/webhook")?;
             }
+            // The sandbox's Pusher app (its default channel id, unless one is configured).
+            let mut ws = base.clone();
+            ws.set_scheme(if base.scheme() == "https" {
+                "wss"
+            } else {
+                "ws"
+            })
+            .map_err(|()| anyhow::anyhow!("sandbox URL {base} cannot become a WebSocket URL"))?;
+            let pusher = connection.smintio.sync.pusher.get_or_insert_with(|| {
+                assetrelay_config::SmintioPusher::for_channel(SANDBOX_PUSHER_CHANNEL)
+            });
+            pusher.url = Some(ws);
         }
     }
     Ok(())
+}
+
+/// The sandbox's Pusher channel id (its default).
+const SANDBOX_PUSHER_CHANNEL: i64 = 1;
+
+/// Start the sources (pollers, Smint.io syncs), with their operations listener if given.
+pub async fn start_sources(config: &Config, ops: Option<TcpListener>) -> anyhow::Result<Part> {
+    let sources = Sources::build(config).await.context("sources")?;
+    let token = CancellationToken::new();
+    let shutdown = token.clone();
+    let task = tokio::spawn(async move {
+        sources.run(ops, shutdown).await;
+        Ok(())
+    });
+    Ok(Part {
+        name: "sources".into(),
+        token,
+        task,
+    })
 }
 
 /// Start the ingress on `listener`.

@@ -11,11 +11,11 @@ use assetrelay_broker::Topology;
 use assetrelay_testkit::{TopologyGuard, free_port, terminate, unique_prefix, wait_for};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-/// Three consecutive free ports for the flows' metrics listeners.
+/// Four consecutive free ports for the flows' and the sources' metrics listeners.
 fn free_port_run() -> u16 {
     loop {
         let first = free_port();
-        let all_free = (0..3)
+        let all_free = (0..4)
             .all(|i| std::net::TcpListener::bind(("127.0.0.1", first.wrapping_add(i))).is_ok());
         if all_free && first < 65_000 {
             return first;
@@ -25,6 +25,16 @@ fn free_port_run() -> u16 {
 
 #[tokio::test]
 async fn dev_runs_the_whole_system_with_the_demo_and_stops_cleanly() {
+    run_dev(&[]).await;
+}
+
+/// As the real platforms: no webhook at all, the sources hear every change.
+#[tokio::test]
+async fn dev_with_polling_only_still_brings_the_demo_across() {
+    run_dev(&["--events", "polling", "--poll-interval-secs", "1"]).await;
+}
+
+async fn run_dev(extra: &[&str]) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let prefix = unique_prefix("dev-test");
     let env = [("ASSETRELAY_TOPOLOGY__PREFIX".to_owned(), prefix.clone())].into();
@@ -32,6 +42,9 @@ async fn dev_runs_the_whole_system_with_the_demo_and_stops_cleanly() {
     // What `dev` declares, deleted however the test ends.
     let _topology = TopologyGuard::new(Topology::from_config(&config.topology));
     let (ingress, sandbox, metrics) = (free_port(), free_port(), free_port_run());
+    // A store of its own: `dev` resets its store at start, and another test's dev may run.
+    let store_dir = tempfile::tempdir().unwrap();
+    let store_url = format!("sqlite://{}", store_dir.path().join("dev.db").display());
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_assetrelay"))
         .current_dir(&root)
         .args([
@@ -42,7 +55,9 @@ async fn dev_runs_the_whole_system_with_the_demo_and_stops_cleanly() {
             &sandbox.to_string(),
         ])
         .args(["--metrics-port", &metrics.to_string()])
+        .args(extra)
         .env("ASSETRELAY_TOPOLOGY__PREFIX", &prefix)
+        .env("ASSETRELAY_STORE__URL", &store_url)
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
@@ -94,6 +109,18 @@ async fn dev_runs_the_whole_system_with_the_demo_and_stops_cleanly() {
     assert!(
         metrics_text.contains("assetrelay_flow_messages_total"),
         "{metrics_text}"
+    );
+    let sources_metrics = http
+        .get(format!("http://127.0.0.1:{}/metrics", metrics + 3))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        sources_metrics.contains("assetrelay_source_polls_total"),
+        "{sources_metrics}"
     );
 
     let status = terminate(&mut child, Duration::from_secs(30)).await;

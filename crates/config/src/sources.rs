@@ -114,6 +114,20 @@ fn default_reconnect_secs() -> u64 {
     30
 }
 
+impl SmintioPusher {
+    /// Smint.io's own app and cluster, channel `private-2-{channel_id}`, default timings.
+    pub fn for_channel(channel_id: i64) -> Self {
+        Self {
+            enabled: true,
+            channel_id,
+            app_key: default_pusher_app_key(),
+            cluster: default_pusher_cluster(),
+            url: None,
+            reconnect_secs: default_reconnect_secs(),
+        }
+    }
+}
+
 fn default_true() -> bool {
     true
 }
