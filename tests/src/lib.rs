@@ -28,7 +28,9 @@ use assetrelay_broker::lapin::options::{BasicAckOptions, BasicGetOptions};
 use assetrelay_broker::{Broker, BrokerSettings, Publisher, Topology};
 use assetrelay_cli::control::SandboxControl;
 use assetrelay_cli::seed::Galleries;
-use assetrelay_cli::stack::{Part, start_flow, start_ingress, start_sandbox, use_sandbox};
+use assetrelay_cli::stack::{
+    Part, start_flow, start_ingress, start_sandbox, start_sources, use_sandbox,
+};
 use assetrelay_config::{Config, ConnectionRules, MediaMatch};
 use assetrelay_contract::amqp::text_headers;
 use assetrelay_contract::{CloudEvent, Flow, OutgoingMessage};
@@ -90,6 +92,10 @@ pub struct Options {
     /// `false`: the demo sandbox's webhooks go nowhere, so the only webhooks the ingress
     /// gets are those the test sends itself ([`Stack::resend_webhook`]).
     pub sandbox_webhooks: bool,
+    /// Run the sources (PhotoShelter poller, Smint.io feed sync with Pusher) in the stack.
+    pub sources: bool,
+    /// Switch the sandboxes' webhooks off altogether, as the real platforms send none.
+    pub webhooks_off: bool,
     /// The store every part of the stack shares.
     pub store: StoreBackend,
 }
@@ -119,7 +125,22 @@ impl Default for Options {
             rules: default_rules,
             second_connection: false,
             sandbox_webhooks: true,
+            sources: false,
+            webhooks_off: false,
             store: StoreBackend::Sqlite,
+        }
+    }
+}
+
+impl Options {
+    /// As with the real platforms: no webhook at all; the sources poll PhotoShelter every
+    /// second, reconcile every 2 s, and follow the Smint.io feed through Pusher (and a 5 s
+    /// timer).
+    pub fn polling_only() -> Self {
+        Self {
+            sources: true,
+            webhooks_off: true,
+            ..Self::default()
         }
     }
 }
@@ -270,7 +291,11 @@ impl Stack {
         } else {
             NOWHERE
         };
-        let sandbox = start_sandbox(SandboxConfig::for_tests(), sandbox_listener, webhooks_to);
+        let sandbox_config = SandboxConfig {
+            webhooks_enabled: !options.webhooks_off,
+            ..SandboxConfig::for_tests()
+        };
+        let sandbox = start_sandbox(sandbox_config, sandbox_listener, webhooks_to);
         use_sandbox(&mut config, Some("demo"), &sandbox_url).unwrap();
         let control = SandboxControl::new(&sandbox_url);
         let galleries = assetrelay_cli::seed::galleries(&control).await.unwrap();
@@ -280,7 +305,11 @@ impl Stack {
         if options.second_connection {
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let url = format!("http://{}", listener.local_addr().unwrap());
-            let part = start_sandbox(client_b::client_b_sandbox(), listener, &ingress_url);
+            let sandbox_b = SandboxConfig {
+                webhooks_enabled: !options.webhooks_off,
+                ..client_b::client_b_sandbox()
+            };
+            let part = start_sandbox(sandbox_b, listener, &ingress_url);
             use_sandbox(&mut config, Some("client_b"), &url).unwrap();
             let control_b = SandboxControl::new(&url);
             let galleries_b = assetrelay_cli::seed::galleries(&control_b).await.unwrap();
@@ -296,6 +325,14 @@ impl Stack {
             for _ in 0..*replicas {
                 parts.push(start_flow(&config, *flow, None).await.unwrap());
             }
+        }
+        if options.sources {
+            for connection in config.connections.values_mut() {
+                connection.photoshelter.poll.interval_secs = 1;
+                connection.photoshelter.reconcile.interval_secs = 2;
+                connection.smintio.sync.interval_secs = 5;
+            }
+            parts.push(start_sources(&config, None).await.unwrap());
         }
         let readers =
             assetrelay_flows::shared::connections::Connections::from_config(&config, &store);

@@ -6,13 +6,43 @@ use std::time::Duration;
 
 use assetrelay_e2e::{Options, Stack, Value, json};
 
+/// Each use case twice: with the sandbox's webhooks, and as with the real platforms (no
+/// webhook at all; the sources poll PhotoShelter and follow the Smint.io feed through
+/// Pusher).
+macro_rules! both_ways {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn with_webhooks() {
+                super::$name(super::Options::default()).await;
+            }
+            #[tokio::test]
+            async fn polling_only() {
+                super::$name(super::Options::polling_only()).await;
+            }
+        }
+    )*};
+}
+
+both_ways!(
+    use_case_1_only_brand_approved_photoshelter_images_appear_in_smintio,
+    use_case_2_rights_cleared_licenses_are_published_into_the_distribution_gallery,
+    use_case_3_photoshelter_rights_become_smintio_license_terms,
+    use_case_4_photoshelter_stays_primary_and_its_changes_reach_smintio,
+    use_case_5_a_new_license_version_replaces_the_older_file,
+    use_case_7_an_expiring_license_leaves_active_use_on_time_without_a_webhook,
+    use_case_7_an_expired_photoshelter_image_leaves_both_sides,
+    use_case_8_regional_variants_are_exposed_only_to_their_markets,
+    use_case_8_with_regions_required_an_image_no_rule_names_is_not_exposed,
+    use_case_6_each_connection_keeps_its_own_credentials_galleries_and_rules,
+);
+
 fn raw<'a>(asset: &'a Value, pointer: &str) -> Option<&'a Value> {
     asset.pointer(&format!("/asset_data_object/RawData{pointer}"))
 }
 
-#[tokio::test]
-async fn use_case_1_only_brand_approved_photoshelter_images_appear_in_smintio() {
-    let stack = Stack::start(Options::default()).await;
+async fn use_case_1_only_brand_approved_photoshelter_images_appear_in_smintio(mode: Options) {
+    let stack = Stack::start(mode).await;
     let c = &stack.control;
     let draft = c
         .create_media(json!({"file_name": "draft.jpg", "iptc": {"title": "Draft"}}))
@@ -66,9 +96,10 @@ async fn use_case_1_only_brand_approved_photoshelter_images_appear_in_smintio() 
     stack.stop().await;
 }
 
-#[tokio::test]
-async fn use_case_2_rights_cleared_licenses_are_published_into_the_distribution_gallery() {
-    let stack = Stack::start(Options::default()).await;
+async fn use_case_2_rights_cleared_licenses_are_published_into_the_distribution_gallery(
+    mode: Options,
+) {
+    let stack = Stack::start(mode).await;
     let c = &stack.control;
     let cleared = c
         .license(
@@ -121,9 +152,8 @@ async fn use_case_2_rights_cleared_licenses_are_published_into_the_distribution_
     stack.stop().await;
 }
 
-#[tokio::test]
-async fn use_case_3_photoshelter_rights_become_smintio_license_terms() {
-    let stack = Stack::start(Options::default()).await;
+async fn use_case_3_photoshelter_rights_become_smintio_license_terms(mode: Options) {
+    let stack = Stack::start(mode).await;
     let id = stack
         .control
         .create_media(json!({
@@ -159,9 +189,8 @@ async fn use_case_3_photoshelter_rights_become_smintio_license_terms() {
     stack.stop().await;
 }
 
-#[tokio::test]
-async fn use_case_4_photoshelter_stays_primary_and_its_changes_reach_smintio() {
-    let stack = Stack::start(Options::default()).await;
+async fn use_case_4_photoshelter_stays_primary_and_its_changes_reach_smintio(mode: Options) {
+    let stack = Stack::start(mode).await;
     let c = &stack.control;
     let id = c
         .create_media(json!({"file_name": "a.jpg", "galleries": [stack.galleries.approved], "iptc": {"title": "First title"}}))
@@ -204,9 +233,8 @@ async fn use_case_4_photoshelter_stays_primary_and_its_changes_reach_smintio() {
     stack.stop().await;
 }
 
-#[tokio::test]
-async fn use_case_5_a_new_license_version_replaces_the_older_file() {
-    let stack = Stack::start(Options::default()).await;
+async fn use_case_5_a_new_license_version_replaces_the_older_file(mode: Options) {
+    let stack = Stack::start(mode).await;
     let c = &stack.control;
     let uuid = c
         .license(json!({"action": "create", "name": "Key visual v1"}))
@@ -243,9 +271,8 @@ async fn use_case_5_a_new_license_version_replaces_the_older_file() {
     stack.stop().await;
 }
 
-#[tokio::test]
-async fn use_case_7_an_expiring_license_leaves_active_use_on_time_without_a_webhook() {
-    let stack = Stack::start(Options::default()).await;
+async fn use_case_7_an_expiring_license_leaves_active_use_on_time_without_a_webhook(mode: Options) {
+    let stack = Stack::start(mode).await;
     let c = &stack.control;
     let ends = chrono::Utc::now() + chrono::Duration::seconds(8);
     let uuid = c
@@ -302,9 +329,8 @@ async fn use_case_7_an_expiring_license_leaves_active_use_on_time_without_a_webh
     stack.stop().await;
 }
 
-#[tokio::test]
-async fn use_case_7_an_expired_photoshelter_image_leaves_both_sides() {
-    let stack = Stack::start(Options::default()).await;
+async fn use_case_7_an_expired_photoshelter_image_leaves_both_sides(mode: Options) {
+    let stack = Stack::start(mode).await;
     let c = &stack.control;
     let id = c
         .create_media(
@@ -333,9 +359,8 @@ async fn use_case_7_an_expired_photoshelter_image_leaves_both_sides() {
     stack.stop().await;
 }
 
-#[tokio::test]
-async fn use_case_8_regional_variants_are_exposed_only_to_their_markets() {
-    let stack = Stack::start(Options::default()).await;
+async fn use_case_8_regional_variants_are_exposed_only_to_their_markets(mode: Options) {
+    let stack = Stack::start(mode).await;
     let c = &stack.control;
     let g = &stack.galleries;
     let regional = c
@@ -362,14 +387,13 @@ async fn use_case_8_regional_variants_are_exposed_only_to_their_markets() {
     stack.stop().await;
 }
 
-#[tokio::test]
-async fn use_case_8_with_regions_required_an_image_no_rule_names_is_not_exposed() {
+async fn use_case_8_with_regions_required_an_image_no_rule_names_is_not_exposed(mode: Options) {
     let stack = Stack::start(Options {
         rules: |rules, g| {
             assetrelay_e2e::default_rules(rules, g);
             rules.regions_required = true;
         },
-        ..Options::default()
+        ..mode
     })
     .await;
     let c = &stack.control;
@@ -388,11 +412,10 @@ async fn use_case_8_with_regions_required_an_image_no_rule_names_is_not_exposed(
     stack.stop().await;
 }
 
-#[tokio::test]
-async fn use_case_6_each_connection_keeps_its_own_credentials_galleries_and_rules() {
+async fn use_case_6_each_connection_keeps_its_own_credentials_galleries_and_rules(mode: Options) {
     let stack = Stack::start(Options {
         second_connection: true,
-        ..Options::default()
+        ..mode
     })
     .await;
     let a = &stack.control;

@@ -174,6 +174,12 @@ fn validate(config: &mut Config, env: &BTreeMap<String, String>) -> Result<(), C
         validate_webhook_keys(&format!("{smint}.webhook"), &connection.smintio.webhook)?;
         check_poll(&format!("{ps}.poll"), &connection.photoshelter.poll)?;
         check_sync(&format!("{smint}.sync"), &connection.smintio.sync)?;
+        if connection.photoshelter.reconcile.interval_secs == 0 {
+            return Err(invalid(
+                format!("{ps}.reconcile.interval_secs"),
+                "must be at least 1",
+            ));
+        }
         if let Some(gallery) = &connection.rules.distribution.gallery
             && gallery.trim().is_empty()
         {

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use url::Url;
 
-use crate::{PhotoShelterPoll, Secret, SmintioSync, WebhookVerification};
+use crate::{PhotoShelterPoll, PhotoShelterReconcile, Secret, SmintioSync, WebhookVerification};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -17,6 +17,9 @@ pub struct PhotoShelterConnection {
     /// How `assetrelay-sources` polls this organization's media (it needs `api`).
     #[serde(default)]
     pub poll: PhotoShelterPoll,
+    /// How often `assetrelay-sources` reconciles Smint.io with this library.
+    #[serde(default)]
+    pub reconcile: PhotoShelterReconcile,
 }
 
 #[derive(Debug, Clone, Deserialize)]

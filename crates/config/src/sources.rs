@@ -54,6 +54,26 @@ impl Default for PhotoShelterPoll {
     }
 }
 
+/// `[connections.<c>.photoshelter.reconcile]`: the periodic reconciliation of what the
+/// ledger says is exposed in Smint.io with PhotoShelter's current library.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PhotoShelterReconcile {
+    /// Reconcile this connection (only where `photoshelter.api` is configured).
+    pub enabled: bool,
+    /// Time between two reconciliations, in seconds (the first one interval after start).
+    pub interval_secs: u64,
+}
+
+impl Default for PhotoShelterReconcile {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            interval_secs: 86_400,
+        }
+    }
+}
+
 /// `[connections.<c>.smintio.sync]`: reading the CLAPI-C license feed from the stored
 /// continuation, as Smint.io's own connectors do (research §3.1): on a timer, at start,
 /// and at once when Pusher or a webhook ping says the feed changed.

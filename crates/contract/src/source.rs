@@ -5,6 +5,9 @@
 
 /// The PhotoShelter poller (media modified since the stored watermark).
 pub const PHOTOSHELTER_POLL: &str = "photoshelter.poll";
+/// The PhotoShelter reconciliation: what the ledger says Smint.io holds against the
+/// library's current state, for the drift polling cannot see (deleted media).
+pub const PHOTOSHELTER_RECONCILE: &str = "photoshelter.reconcile";
 /// The Smint.io license feed sync (from the stored continuation).
 pub const SMINTIO_SYNC: &str = "smintio.sync";
 

@@ -13,9 +13,11 @@ use tokio_util::sync::CancellationToken;
 use assetrelay_smintio::client::RetryPolicy;
 
 use crate::lease::{DEFAULT_TTL, SourceLease, holder_name, lease_name};
+use crate::photoshelter::reconcile::Reconciler;
 use crate::photoshelter::{PollContext, Poller, SOURCE};
-use crate::runner::Schedule;
+use crate::runner::{self, Schedule};
 use crate::smintio::{self, PusherSubscription, SyncContext, Syncer};
+use assetrelay_contract::source::PHOTOSHELTER_RECONCILE;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -35,9 +37,17 @@ pub enum BuildError {
     },
 }
 
+/// A connection's reconciliation and when it runs.
+struct Reconciling {
+    reconciler: Reconciler,
+    lease: SourceLease,
+    interval: Duration,
+}
+
 /// Every enabled source of every connection, on one broker connection and one store.
 pub struct Sources {
     pollers: Vec<Poller>,
+    reconcilers: Vec<Reconciling>,
     syncers: Vec<Syncer>,
     broker: Broker,
     store: Store,
@@ -64,13 +74,15 @@ impl Sources {
         );
         let holder = holder_name();
         let mut pollers = Vec::new();
+        let mut reconcilers = Vec::new();
         for (name, connection) in &config.connections {
             let poll = &connection.photoshelter.poll;
-            if !poll.enabled {
+            let reconcile = &connection.photoshelter.reconcile;
+            if !poll.enabled && !reconcile.enabled {
                 continue;
             }
             let Some(api) = &connection.photoshelter.api else {
-                tracing::warn!(connection = %name, "photoshelter.poll is enabled but photoshelter.api is not configured; not polling");
+                tracing::warn!(connection = %name, "photoshelter.poll or .reconcile is enabled but photoshelter.api is not configured; neither runs");
                 continue;
             };
             let client =
@@ -97,11 +109,25 @@ impl Sources {
                 holder.clone(),
                 DEFAULT_TTL,
             );
-            pollers.push(Poller {
-                context,
-                lease,
-                interval: Duration::from_secs(poll.interval_secs),
-            });
+            if reconcile.enabled {
+                reconcilers.push(Reconciling {
+                    reconciler: Reconciler(context.clone()),
+                    lease: SourceLease::new(
+                        store.clone(),
+                        lease_name(name, PHOTOSHELTER_RECONCILE),
+                        holder.clone(),
+                        DEFAULT_TTL,
+                    ),
+                    interval: Duration::from_secs(reconcile.interval_secs),
+                });
+            }
+            if poll.enabled {
+                pollers.push(Poller {
+                    context,
+                    lease,
+                    interval: Duration::from_secs(poll.interval_secs),
+                });
+            }
         }
         let mut syncers = Vec::new();
         for (name, connection) in &config.connections {
@@ -151,6 +177,7 @@ impl Sources {
         }
         Ok(Self {
             pollers,
+            reconcilers,
             syncers,
             broker,
             store,
@@ -160,6 +187,11 @@ impl Sources {
     /// How many PhotoShelter pollers run.
     pub fn poller_count(&self) -> usize {
         self.pollers.len()
+    }
+
+    /// How many PhotoShelter reconciliations run.
+    pub fn reconciler_count(&self) -> usize {
+        self.reconcilers.len()
     }
 
     /// How many Smint.io syncs run.
@@ -198,6 +230,20 @@ impl Sources {
         }
         for syncer in self.syncers {
             tasks.spawn(syncer.run(shutdown.clone()));
+        }
+        for r in self.reconcilers {
+            let connection = r.reconciler.0.connection.clone();
+            let schedule = Schedule {
+                at_start: false,
+                ..Schedule::every(r.interval)
+            };
+            tasks.spawn(runner::run(
+                r.reconciler,
+                connection,
+                r.lease,
+                schedule,
+                shutdown.clone(),
+            ));
         }
         while let Some(joined) = tasks.join_next().await {
             if let Err(e) = joined {

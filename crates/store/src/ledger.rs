@@ -108,6 +108,39 @@ impl crate::Store {
         .await
     }
 
+    /// Every ledger row of one (connection, flow, source platform), by asset id: what a
+    /// flow holds in its target, for reconciling it with the source's current state.
+    pub async fn ledger_rows(
+        &self,
+        connection: &str,
+        flow: &str,
+        platform: &str,
+    ) -> Result<Vec<(String, LedgerEntry)>> {
+        timed("ledger_rows", async {
+            let rows: Vec<(String, String, String, i64, i64, String, i64)> = on_backend!(
+                self,
+                sql!(
+                    "SELECT asset_id, target_ids, fingerprint, source_modified_ms, source_read_ms, last_outcome, updated_at FROM asset_ledger WHERE connection = $1 AND flow = $2 AND platform = $3 ORDER BY asset_id"
+                ),
+                |pool, q| {
+                    sqlx::query_as(q)
+                        .bind(connection)
+                        .bind(flow)
+                        .bind(platform)
+                        .fetch_all(pool)
+                        .await?
+                }
+            );
+            let mut out = Vec::with_capacity(rows.len());
+            for (asset_id, ids, fingerprint, modified_ms, read_ms, outcome, updated) in rows {
+                let entry = entry(&asset_id, (ids, fingerprint, modified_ms, read_ms, outcome, updated))?;
+                out.push((asset_id, entry));
+            }
+            Ok::<_, Fail>(out)
+        })
+        .await
+    }
+
     /// Record what was written for `key`, only if the ledger has no row or one of a
     /// strictly older source version (`(modified_ms, read_ms)` compared in that order).
     /// One conditional upsert: of two writers racing, the newer version stays whatever

@@ -176,3 +176,40 @@ pub async fn the_ledger_rows_of_an_asset_are_listed_across_flows_and_connections
     assert!(acme.iter().all(|(k, _)| k.connection == "acme"));
     assert!(nowhere.is_empty());
 }
+
+pub async fn the_ledger_rows_of_one_flow_and_platform_are_listed_by_asset(h: &Harness) {
+    let store = &h.store;
+    for asset in ["I0003", "I0001", "I0002"] {
+        store
+            .record_write(&key(asset), &write(1, 1, asset))
+            .await
+            .unwrap();
+    }
+    let other_flow = AssetKey::new("acme", "lifecycle", "photoshelter", "I0009");
+    let other_connection = AssetKey::new("other", "to-smint", "photoshelter", "I0008");
+    store
+        .record_write(&other_flow, &write(1, 1, "x"))
+        .await
+        .unwrap();
+    store
+        .record_write(&other_connection, &write(1, 1, "y"))
+        .await
+        .unwrap();
+
+    let rows = store
+        .ledger_rows("acme", "to-smint", "photoshelter")
+        .await
+        .unwrap();
+
+    let ids: Vec<&str> = rows.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["I0001", "I0002", "I0003"]);
+    assert_eq!(rows[1].1.fingerprint, "I0002");
+    assert_eq!(rows[1].1.target_ids, ["S-I0002"]);
+    assert!(
+        store
+            .ledger_rows("acme", "to-smint", "smintio")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

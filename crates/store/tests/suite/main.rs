@@ -55,6 +55,7 @@ suite! {
         completing_a_claim_with_its_ledger_write_records_both_at_once,
     ], true;
     ledger: [
+        the_ledger_rows_of_one_flow_and_platform_are_listed_by_asset,
         the_ledger_replaces_only_a_strictly_older_source_version,
         two_racing_writes_leave_the_newest_version_whatever_the_order,
         recording_an_outcome_only_keeps_the_version_and_the_targets,
