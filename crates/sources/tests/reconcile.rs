@@ -57,7 +57,7 @@ async fn an_exposed_item_deleted_from_photoshelter_becomes_one_deleted_event() {
 
     let dry = reconciler.reconcile_once(true).await.unwrap();
     assert_eq!((dry.exposed, dry.listed), (2, 1));
-    assert_eq!(dry.deleted, [deleted.clone()]);
+    assert_eq!(dry.deleted, std::slice::from_ref(&deleted));
     assert_eq!(dry.published, 0);
     assert!(events(&bed).await.is_empty(), "a dry run publishes nothing");
 
@@ -65,7 +65,7 @@ async fn an_exposed_item_deleted_from_photoshelter_becomes_one_deleted_event() {
     let published = events(&bed).await;
 
     assert_eq!(report.published, 1);
-    assert_eq!(subjects(&published), [deleted.clone()]);
+    assert_eq!(subjects(&published), std::slice::from_ref(&deleted));
     assert_eq!(published[0].event_type, EventType::AssetDeleted);
     assert_eq!(published[0].data.hint["source"], "photoshelter.reconcile");
     // Until to-smint acts, a second reconciliation says the same, under the same id.
