@@ -13,12 +13,16 @@ use url::Url;
 pub struct SourcesConfig {
     /// `/metrics`, `/healthz` and `/readyz` of `assetrelay-sources`.
     pub metrics_listen: SocketAddr,
+    /// A (connection, source) lease lasts this long unless renewed (every third of it):
+    /// when the active replica dies, a standby takes over within this plus one interval.
+    pub lease_secs: u64,
 }
 
 impl Default for SourcesConfig {
     fn default() -> Self {
         Self {
             metrics_listen: SocketAddr::from(([127, 0, 0, 1], 9104)),
+            lease_secs: 30,
         }
     }
 }

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use assetrelay_smintio::client::RetryPolicy;
 
-use crate::lease::{DEFAULT_TTL, SourceLease, holder_name, lease_name};
+use crate::lease::{SourceLease, holder_name, lease_name};
 use crate::photoshelter::reconcile::Reconciler;
 use crate::photoshelter::{PollContext, Poller, SOURCE};
 use crate::runner::{self, Schedule};
@@ -73,6 +73,7 @@ impl Sources {
             Duration::from_millis(config.broker.confirm_timeout_ms),
         );
         let holder = holder_name();
+        let lease_ttl = Duration::from_secs(config.sources.lease_secs.max(3));
         let mut pollers = Vec::new();
         let mut reconcilers = Vec::new();
         for (name, connection) in &config.connections {
@@ -107,7 +108,7 @@ impl Sources {
                 store.clone(),
                 lease_name(name, SOURCE),
                 holder.clone(),
-                DEFAULT_TTL,
+                lease_ttl,
             );
             if reconcile.enabled {
                 reconcilers.push(Reconciling {
@@ -116,7 +117,7 @@ impl Sources {
                         store.clone(),
                         lease_name(name, PHOTOSHELTER_RECONCILE),
                         holder.clone(),
-                        DEFAULT_TTL,
+                        lease_ttl,
                     ),
                     interval: Duration::from_secs(reconcile.interval_secs),
                 });
@@ -160,7 +161,7 @@ impl Sources {
                 store.clone(),
                 lease_name(name, smintio::SOURCE),
                 holder.clone(),
-                DEFAULT_TTL,
+                lease_ttl,
             );
             let schedule = Schedule {
                 interval: Duration::from_secs(sync.interval_secs),
