@@ -35,6 +35,8 @@ async fn binaries_dir() -> &'static PathBuf {
                     "assetrelay-ingress",
                     "-p",
                     "assetrelay-cli",
+                    "-p",
+                    "assetrelay-sources",
                 ])
                 .args([
                     "--bin",
@@ -49,6 +51,8 @@ async fn binaries_dir() -> &'static PathBuf {
                     "assetrelay-ingress",
                     "--bin",
                     "assetrelay",
+                    "--bin",
+                    "assetrelay-sources",
                 ])
                 .status()
                 .await
@@ -132,6 +136,29 @@ impl Stack {
         let mut command = self.command(binaries_dir().await.join("assetrelay-ingress"));
         command.env("ASSETRELAY_INGRESS__LISTEN", listen.to_string());
         self.ready(command, listen).await
+    }
+
+    /// Start `assetrelay-sources` against this stack (poll every second, reconcile every
+    /// 2 s, the Smint.io sync with the sandbox's Pusher app); returns once it is ready.
+    pub async fn spawn_sources_binary(&self) -> Process {
+        let ops = free_port();
+        let p = "ASSETRELAY_CONNECTIONS__DEMO__";
+        let mut command = self.command(binaries_dir().await.join("assetrelay-sources"));
+        command
+            .env("ASSETRELAY_SOURCES__METRICS_LISTEN", ops.to_string())
+            .env(format!("{p}PHOTOSHELTER__POLL__INTERVAL_SECS"), "1")
+            .env(format!("{p}PHOTOSHELTER__RECONCILE__INTERVAL_SECS"), "2")
+            .env(format!("{p}SMINTIO__SYNC__INTERVAL_SECS"), "5");
+        if let Some(pusher) = &self.config.connections["demo"].smintio.sync.pusher {
+            command.env(
+                format!("{p}SMINTIO__SYNC__PUSHER__CHANNEL_ID"),
+                pusher.channel_id.to_string(),
+            );
+            if let Some(url) = &pusher.url {
+                command.env(format!("{p}SMINTIO__SYNC__PUSHER__URL"), url.as_str());
+            }
+        }
+        self.ready(command, ops).await
     }
 
     async fn ready(&self, mut command: Command, ops: SocketAddr) -> Process {

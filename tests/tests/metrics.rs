@@ -15,6 +15,7 @@ use assetrelay_e2e::{Options, Stack, json};
 fn binaries_of(role: &str) -> Vec<String> {
     match role {
         "ingress" => vec!["assetrelay-ingress".into()],
+        "sources" => vec!["assetrelay-sources".into()],
         "flows" => Flow::ALL
             .iter()
             .map(|f| format!("assetrelay-{}", f.as_str()))
@@ -39,6 +40,8 @@ async fn the_documented_metric_families_are_exactly_those_the_binaries_serve() {
         stack.wait_for_consumers(flow, 1).await;
         processes.push((format!("assetrelay-{}", flow.as_str()), process));
     }
+    let sources = stack.spawn_sources_binary().await;
+    processes.push(("assetrelay-sources".to_owned(), sources));
 
     // Traffic through every flow: a media item (to-smint), a license (to-photoshelter),
     // and archiving the media item (lifecycle).
@@ -95,6 +98,20 @@ async fn the_documented_metric_families_are_exactly_those_the_binaries_serve() {
     .await;
     assert_eq!(forged.status(), 401);
     stack.settle(Duration::from_millis(300)).await;
+    // The sources have polled, synced and reconciled (every 1, 5 and 2 s) by now.
+    stack
+        .wait_for(
+            "a reconciliation of the sources binary",
+            Duration::from_secs(20),
+            || async {
+                let scrape = processes.last()?.1.metrics().await;
+                scrape
+                    .families()
+                    .contains("assetrelay_source_reconcile_drift_total")
+                    .then_some(())
+            },
+        )
+        .await;
 
     let mut served: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (name, process) in &processes {

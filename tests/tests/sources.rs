@@ -24,8 +24,10 @@ async fn with_only_the_ping_and_platform_faults_every_license_reaches_photoshelt
         c.call(
             reqwest::Method::POST,
             "/_sandbox/faults",
-            Some(json!({"surface": surface, "error_rate": 0.10, "error_status": 503,
-                        "rate_limit_rate": 0.05, "retry_after_secs": 1})),
+            Some(
+                json!({"surface": surface, "error_rate": 0.10, "error_status": 503,
+                        "rate_limit_rate": 0.05, "retry_after_secs": 1}),
+            ),
         )
         .await
         .unwrap();
@@ -46,8 +48,15 @@ async fn with_only_the_ping_and_platform_faults_every_license_reaches_photoshelt
             Duration::from_secs(180),
             || async {
                 for uuid in &licenses {
-                    let row = stack.store.ledger(&license_key("demo", uuid)).await.ok()??;
-                    row.target_ids.iter().any(|t| t.starts_with('v')).then_some(())?;
+                    let row = stack
+                        .store
+                        .ledger(&license_key("demo", uuid))
+                        .await
+                        .ok()??;
+                    row.target_ids
+                        .iter()
+                        .any(|t| t.starts_with('v'))
+                        .then_some(())?;
                 }
                 Some(())
             },
