@@ -34,6 +34,11 @@ enum Command {
     Store(commands::store::Args),
     /// What happened to an asset: its ledger rows and every decision on it, from the store.
     Trace(commands::trace::Args),
+    /// Initial sync (backfill): walk a source and publish its events, rate-capped.
+    Sync(commands::sync::Args),
+    /// Show or reset a source's stored position (Smint.io continuation, PhotoShelter
+    /// watermark).
+    Cursor(commands::cursor::Args),
 }
 
 #[tokio::main]
@@ -52,12 +57,22 @@ async fn main() -> anyhow::Result<()> {
     let config = assetrelay_config::load(cli.config.as_deref(), &env)?;
     // Operations commands print their results on stdout; only problems are logged (stderr).
     assetrelay_telemetry::init_tracing_to_stderr("warn");
-    match cli.command {
+    let result = match cli.command {
         Command::Dev(_) => Ok(()),
         Command::Replay(args) => commands::replay::run(args, config).await,
         Command::Parked(args) => commands::parked::run(args, config).await,
         Command::Topology(args) => commands::topology::run(args, config).await,
         Command::Store(args) => commands::store::run(args, config).await,
         Command::Trace(args) => commands::trace::run(args, config).await,
+        Command::Sync(args) => commands::sync::run(args, config).await,
+        Command::Cursor(args) => commands::cursor::run(args, config).await,
+    };
+    if let Err(e) = &result
+        && let Some(bad) = e.downcast_ref::<commands::BadArguments>()
+    {
+        // Exit 2, as clap does for a flag it cannot parse: the arguments are wrong.
+        eprintln!("error: {bad}");
+        std::process::exit(2);
     }
+    result
 }

@@ -2,8 +2,10 @@
 //! Modules: [`photoshelter`] (the poller: watermark, events, one poll), [`smintio`] (the
 //! license feed sync: events carrying each transaction, one sync), [`runner`] (the run
 //! loop every source shares), [`lease`] (one active replica per connection and source), [`service`] (building every
-//! configured source and running them), [`error`], [`telemetry_names`].
+//! configured source and running them), [`backfill`] (the initial sync, `assetrelay
+//! sync`), [`error`], [`telemetry_names`].
 
+pub mod backfill;
 pub mod error;
 pub mod lease;
 pub mod photoshelter;

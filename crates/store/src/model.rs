@@ -7,6 +7,14 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
+/// A stored position with when it was stored ([`crate::Store::cursor_entry`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCursor {
+    pub value: String,
+    /// When it was last stored: ms since the Unix epoch, by the database's clock.
+    pub updated_at_ms: i64,
+}
+
 /// A stored credential (e.g. a rotated refresh token). `Debug` never shows the value.
 #[derive(Debug, Clone)]
 pub struct Credential {

@@ -4,7 +4,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{Fail, timed};
 use crate::sql::{on_backend, sql};
-use crate::{Credential, Result, StoreError, Swap};
+use crate::{Credential, Result, StoreError, StoredCursor, Swap};
 
 impl crate::Store {
     /// The stored position of `source` for `connection`, if any.
@@ -22,6 +22,32 @@ impl crate::Store {
                 }
             );
             Ok::<_, Fail>(value)
+        })
+        .await
+    }
+
+    /// [`Self::cursor`] with when it was stored (for `assetrelay cursor show`).
+    pub async fn cursor_entry(
+        &self,
+        connection: &str,
+        source: &str,
+    ) -> Result<Option<StoredCursor>> {
+        timed("cursor_entry", async {
+            let row: Option<(String, i64)> = on_backend!(
+                self,
+                sql!("SELECT value, updated_at FROM cursors WHERE connection = $1 AND source = $2"),
+                |pool, q| {
+                    sqlx::query_as(q)
+                        .bind(connection)
+                        .bind(source)
+                        .fetch_optional(pool)
+                        .await?
+                }
+            );
+            Ok::<_, Fail>(row.map(|(value, updated_at_ms)| StoredCursor {
+                value,
+                updated_at_ms,
+            }))
         })
         .await
     }

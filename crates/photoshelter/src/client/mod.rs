@@ -27,7 +27,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub use config::{Auth, ClientConfig};
 pub use error::Error;
 pub use model::{
-    GalleryRef, Iptc, Media, MediaSummary, MediaUpdate, Upload, UploadSource, Uploaded, Visibility,
+    GalleryRef, Iptc, Media, MediaPage, MediaSummary, MediaUpdate, Upload, UploadSource, Uploaded,
+    Visibility,
 };
 pub use snapshot::{MediaSnapshot, SourceVersion};
 

@@ -170,6 +170,15 @@ pub struct MediaSummary {
     pub modified_at: Option<DateTime<Utc>>,
 }
 
+/// One page of the media listing ([`Client::media_page`](super::Client::media_page)).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MediaPage {
+    /// The items of this page, newest modification first.
+    pub items: Vec<MediaSummary>,
+    /// Whether a next page exists (`meta.paging.next`, else: this page was full).
+    pub more: bool,
+}
+
 /// Changes to the media item's own attributes (`PATCH /media/{id}`; UNVERIFIED path,
 /// ASSUMED body). `None` leaves a field untouched.
 #[derive(Debug, Clone, Default, PartialEq)]

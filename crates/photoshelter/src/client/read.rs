@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::envelope::{v4_data, v4_has_next};
 use super::error::Error;
-use super::model::{GalleryRef, Media, MediaSummary};
+use super::model::{GalleryRef, Media, MediaPage, MediaSummary};
 use super::transport::Api;
 use super::{Client, Result, checked_id, parse};
 
@@ -100,33 +100,46 @@ impl Client {
         since: DateTime<Utc>,
         per_page: u32,
     ) -> Result<Vec<MediaSummary>> {
-        let org_id = checked_id("organization", self.config.auth.org_id())?.to_owned();
-        let per_page = per_page.clamp(1, 1000);
         let mut found = Vec::new();
         for page in 1..=MAX_PAGES {
-            let query = [
-                ("org_id", org_id.clone()),
-                ("sort_by", "modification_time".to_owned()),
-                ("sort_direction", "descending".to_owned()),
-                ("page", page.to_string()),
-                ("per_page", per_page.to_string()),
-            ];
-            let body = self.get_v4(LIST_MEDIA, "/psapi/v4.0/media", &query).await?;
-            let items = parse::list(v4_data(&body));
-            let count = items.len();
-            for item in items.into_iter().filter_map(parse::summary) {
+            let listed = self.media_page(page, per_page).await?;
+            for item in listed.items {
                 if item.modified_at.is_some_and(|t| t < since) {
                     return Ok(found);
                 }
                 found.push(item);
             }
-            if !more_of(&body, count, per_page) {
+            if !listed.more {
                 return Ok(found);
             }
         }
         Err(Error::LimitExceeded {
             endpoint: LIST_MEDIA,
-            limit: (MAX_PAGES * per_page) as usize,
+            limit: (MAX_PAGES * per_page.clamp(1, 1000)) as usize,
+        })
+    }
+
+    /// Page `page` (1-based) of the organization's media listing, newest modification
+    /// first, `per_page` items (clamped to 1..=1000). Unlike
+    /// [`Client::media_modified_since_paged`] it has no page limit: a backfill walks the
+    /// whole organization a page at a time (`assetrelay sync`), publishing each page
+    /// before it reads the next.
+    pub async fn media_page(&self, page: u32, per_page: u32) -> Result<MediaPage> {
+        let org_id = checked_id("organization", self.config.auth.org_id())?.to_owned();
+        let per_page = per_page.clamp(1, 1000);
+        let query = [
+            ("org_id", org_id),
+            ("sort_by", "modification_time".to_owned()),
+            ("sort_direction", "descending".to_owned()),
+            ("page", page.max(1).to_string()),
+            ("per_page", per_page.to_string()),
+        ];
+        let body = self.get_v4(LIST_MEDIA, "/psapi/v4.0/media", &query).await?;
+        let items = parse::list(v4_data(&body));
+        let count = items.len();
+        Ok(MediaPage {
+            items: items.into_iter().filter_map(parse::summary).collect(),
+            more: more_of(&body, count, per_page),
         })
     }
 

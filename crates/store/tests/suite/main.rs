@@ -38,6 +38,7 @@ macro_rules! suite {
 suite! {
     state: [
         a_cursor_is_absent_until_set_then_overwritten,
+        a_cursor_entry_says_when_it_was_stored,
         a_deleted_cursor_is_gone_and_only_its_own,
         each_run_request_is_a_new_token_beside_the_cursor,
         a_credential_is_inserted_only_if_absent_then_swapped_by_version,

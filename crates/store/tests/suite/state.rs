@@ -32,6 +32,32 @@ pub async fn a_cursor_is_absent_until_set_then_overwritten(h: &Harness) {
     assert_eq!(store.cursor("acme", "media").await.unwrap(), None);
 }
 
+pub async fn a_cursor_entry_says_when_it_was_stored(h: &Harness) {
+    let store = &h.store;
+    assert_eq!(
+        store.cursor_entry("acme", "smintio.sync").await.unwrap(),
+        None
+    );
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+
+    store
+        .set_cursor("acme", "smintio.sync", "c-1")
+        .await
+        .unwrap();
+
+    let entry = store
+        .cursor_entry("acme", "smintio.sync")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(entry.value, "c-1");
+    // The database's clock, not ours: allow a little skew.
+    assert!((entry.updated_at_ms - before).abs() < 60_000, "{entry:?}");
+}
+
 pub async fn a_deleted_cursor_is_gone_and_only_its_own(h: &Harness) {
     let store = &h.store;
     store
