@@ -36,6 +36,9 @@ enum Command {
     Trace(commands::trace::Args),
     /// Initial sync (backfill): walk a source and publish its events, rate-capped.
     Sync(commands::sync::Args),
+    /// Compare what Smint.io holds (the ledger) with PhotoShelter's library now; publish
+    /// the drift polling cannot see (deleted media).
+    Reconcile(commands::reconcile::Args),
     /// Show or reset a source's stored position (Smint.io continuation, PhotoShelter
     /// watermark).
     Cursor(commands::cursor::Args),
@@ -65,6 +68,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Store(args) => commands::store::run(args, config).await,
         Command::Trace(args) => commands::trace::run(args, config).await,
         Command::Sync(args) => commands::sync::run(args, config).await,
+        Command::Reconcile(args) => commands::reconcile::run(args, config).await,
         Command::Cursor(args) => commands::cursor::run(args, config).await,
     };
     if let Err(e) = &result

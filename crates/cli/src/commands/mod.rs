@@ -4,6 +4,7 @@
 
 pub mod cursor;
 pub mod parked;
+pub mod reconcile;
 pub mod replay;
 pub mod store;
 pub mod sync;

@@ -187,6 +187,20 @@ async fn photoshelter(
     progress: backfill::Progress<'_>,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<Report> {
+    let context = poll_context(name, connection, store, publisher, topology)?;
+    backfill::photoshelter::backfill(&context, options, progress, shutdown)
+        .await
+        .with_context(|| format!("sync of photoshelter on connection `{name}` failed"))
+}
+
+/// The PhotoShelter poller's context of connection `name`, as `assetrelay-sources` builds it.
+pub(crate) fn poll_context(
+    name: &str,
+    connection: &ConnectionConfig,
+    store: &Store,
+    publisher: Publisher,
+    topology: Topology,
+) -> anyhow::Result<PollContext> {
     let api = connection
         .photoshelter
         .api
@@ -195,7 +209,7 @@ async fn photoshelter(
     let client = assetrelay_clients::photoshelter(api)
         .with_context(|| format!("building the PhotoShelter client of connection `{name}`"))?;
     let poll = &connection.photoshelter.poll;
-    let context = PollContext {
+    Ok(PollContext {
         connection: name.to_owned(),
         org_id: assetrelay_clients::photoshelter_org_id(api).to_owned(),
         client: Arc::new(client),
@@ -207,10 +221,7 @@ async fn photoshelter(
             i64::try_from(poll.overlap_secs.min(86_400)).unwrap_or(86_400),
         ),
         page_size: poll.page_size,
-    };
-    backfill::photoshelter::backfill(&context, options, progress, shutdown)
-        .await
-        .with_context(|| format!("sync of photoshelter on connection `{name}` failed"))
+    })
 }
 
 /// The summary for people.
