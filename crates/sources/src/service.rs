@@ -103,6 +103,7 @@ impl Sources {
                     i64::try_from(poll.overlap_secs.min(86_400)).unwrap_or(86_400),
                 ),
                 page_size: poll.page_size,
+                watched_galleries: watched_galleries(name, &connection.rules),
             };
             let lease = SourceLease::new(
                 store.clone(),
@@ -258,4 +259,18 @@ impl Sources {
         self.broker.close().await;
         self.store.close().await;
     }
+}
+
+/// The gallery ids of `rules` (approval, regions) whose membership the poller watches;
+/// a gallery named by its name is matched by the flows but cannot be watched.
+fn watched_galleries(connection: &str, rules: &assetrelay_config::ConnectionRules) -> Vec<String> {
+    let mut wanted = rules.approval.galleries.clone();
+    for region in &rules.regions {
+        wanted.extend(region.when.galleries.iter().cloned());
+    }
+    let (ids, names) = crate::photoshelter::galleries::watchable(&wanted);
+    if !names.is_empty() {
+        tracing::warn!(%connection, ?names, "rules name galleries by name: adding media to them or removing it is seen only when the media changes; name them by id (G…) to have the poller watch them");
+    }
+    ids
 }

@@ -221,6 +221,8 @@ pub(crate) fn poll_context(
             i64::try_from(poll.overlap_secs.min(86_400)).unwrap_or(86_400),
         ),
         page_size: poll.page_size,
+        // A walk publishes the listed media; gallery membership is the poller's to watch.
+        watched_galleries: Vec::new(),
     })
 }
 

@@ -53,6 +53,7 @@ pub(super) async fn patch_media(
     let mut media = current.clone();
     let mut changed = Changed::default();
     let mut extra = Vec::new();
+    let mut gallery_events = Vec::new();
 
     let mut attrs: Map<String, Value> = body
         .iter()
@@ -98,17 +99,30 @@ pub(super) async fn patch_media(
                 format!("unknown gallery {g}"),
             ));
         }
-        extra.extend(
+        // A membership change is the gallery's, not the item's: the item keeps its
+        // modification time (ASSUMED, docs/sandbox.md: the public docs do not say; the
+        // inconvenient case, which no modified-since poll can see), the galleries it
+        // joined or left get a new one.
+        let changed_galleries: Vec<String> = wanted
+            .symmetric_difference(&media.galleries)
+            .cloned()
+            .collect();
+        gallery_events.extend(
             wanted
                 .difference(&media.galleries)
                 .map(|g| Event::gallery(events::GALLERY_ADDED, &id, g)),
         );
-        extra.extend(
+        gallery_events.extend(
             media
                 .galleries
                 .difference(&wanted)
                 .map(|g| Event::gallery(events::GALLERY_REMOVED, &id, g)),
         );
+        for g in changed_galleries {
+            if let Some(gallery) = ps.galleries.get_mut(&g) {
+                gallery.modified_at = Utc::now();
+            }
+        }
         media.galleries = wanted;
     }
     if flag("add_version") == Some(true) {
@@ -148,6 +162,7 @@ pub(super) async fn patch_media(
     ps.media.insert(id.clone(), media);
     drop(ps);
     let mut all = extra;
+    all.extend(gallery_events);
     all.extend(changed.events(&id));
     events::emit(&state, all);
     Ok(Json(view).into_response())

@@ -32,6 +32,9 @@ pub struct PollContext {
     pub store: Store,
     pub overlap: Duration,
     pub page_size: u32,
+    /// Gallery ids whose membership each poll compares (`galleries`): the approval and
+    /// region galleries of the connection's rules.
+    pub watched_galleries: Vec<String>,
 }
 
 /// What a poll did.
@@ -104,10 +107,12 @@ impl PollContext {
                 .set_cursor(&self.connection, SOURCE, &advanced.to_text())
                 .await?;
         }
+        // Membership changes the listing cannot show, after the watermark is safe.
+        let joined_or_left = self.watch_galleries().await?;
         Ok(PollOutcome {
             listed: changes.len(),
             pages,
-            published,
+            published: published + joined_or_left,
             watermark: advanced,
         })
     }

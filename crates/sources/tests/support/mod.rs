@@ -111,6 +111,7 @@ pub async fn context(
         store: store.clone(),
         overlap: chrono::Duration::seconds(OVERLAP_SECS),
         page_size,
+        watched_galleries: Vec::new(),
     }
 }
 
