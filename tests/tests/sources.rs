@@ -77,3 +77,92 @@ async fn with_only_the_ping_and_platform_faults_every_license_reaches_photoshelt
     assert!(parked.is_empty(), "parked: {parked:?}");
     stack.stop().await;
 }
+
+/// Issue 11: a second initial sync publishes again (the same ids) and the flows write
+/// nothing: the ledger says the targets already hold every state.
+#[tokio::test]
+async fn a_second_initial_sync_causes_no_write() {
+    let stack = Stack::start(Options {
+        sandbox_webhooks: false,
+        ..Options::default()
+    })
+    .await;
+    let c = &stack.control;
+    let mut media = Vec::new();
+    for i in 0..3 {
+        let body =
+            json!({"file_name": format!("s{i}.jpg"), "galleries": [stack.galleries.approved]});
+        media.push(c.create_media(body).await.unwrap());
+    }
+    let license = c
+        .license(json!({"action": "create", "name": "Synced"}))
+        .await
+        .unwrap();
+    let sync = |source: &'static str| {
+        let stack = &stack;
+        async move {
+            let (ok, out) = stack
+                .run_cli(&[
+                    "sync",
+                    "--connection",
+                    "demo",
+                    "--source",
+                    source,
+                    "--full",
+                    "--json",
+                ])
+                .await;
+            assert!(ok, "sync {source}: {out}");
+            let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+            report["published"].as_u64().unwrap()
+        }
+    };
+
+    assert!(sync("photoshelter").await >= 3);
+    assert_eq!(sync("smintio").await, 1);
+    for id in &media {
+        stack.smint_asset_appears(id).await;
+    }
+    stack
+        .wait_for(
+            "the license distributed",
+            Duration::from_secs(30),
+            || async { stack.distributed_copies(&license).await.into_iter().next() },
+        )
+        .await;
+    stack.settle(Duration::from_millis(1_000)).await;
+    let smint_writes = data_writes(c, "smintio").await.len();
+    let ps_writes = data_writes(c, "photoshelter").await.len();
+
+    assert!(sync("photoshelter").await >= 3, "published again");
+    assert_eq!(sync("smintio").await, 1, "published again");
+    stack.settle(Duration::from_millis(1_000)).await;
+
+    for (surface, before) in [("smintio", smint_writes), ("photoshelter", ps_writes)] {
+        let after = data_writes(c, surface).await;
+        assert_eq!(
+            after.len(),
+            before,
+            "{surface}: {:#?}",
+            &after[before.min(after.len())..]
+        );
+    }
+    assert_eq!(stack.distributed_copies(&license).await.len(), 1);
+    stack.stop().await;
+}
+
+/// The sandbox's write log of `surface` without logins (each new CLI process logs in).
+async fn data_writes(
+    c: &assetrelay_e2e::assetrelay_cli::control::SandboxControl,
+    surface: &str,
+) -> Vec<serde_json::Value> {
+    c.writes(surface)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|w| {
+            let path = w["path"].as_str().unwrap_or_default();
+            !path.ends_with("/authenticate") && path != "/connect/token"
+        })
+        .collect()
+}

@@ -18,4 +18,20 @@ pub use error::PollError;
 
 /// The AMQP `app_id` of the events the sources publish.
 pub const PRODUCER: &str = "assetrelay-sources";
+
+/// Publish `event` as every source does: through the confirmed publisher, returning once
+/// the broker confirmed it; the error names the event.
+pub async fn publish_confirmed(
+    publisher: &assetrelay_broker::Publisher,
+    topology: &assetrelay_broker::Topology,
+    event: &assetrelay_contract::CloudEvent,
+) -> Result<(), PollError> {
+    publisher
+        .publish_event(topology, event, PRODUCER)
+        .await
+        .map_err(|source| PollError::Publish {
+            event_id: event.id.clone(),
+            source,
+        })
+}
 pub use service::{BuildError, Sources};

@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::{BackfillError, Progress, Tally};
-use crate::{PRODUCER, PollError};
+use crate::PollError;
 
 /// Confirms awaited at once (as the running sources'): enough to hide the confirm round
 /// trip at the default rate.
@@ -92,13 +92,7 @@ impl Pages {
             let publisher = self.publisher.clone();
             let topology = self.topology.clone();
             in_flight.spawn(async move {
-                publisher
-                    .publish_event(&topology, &event, PRODUCER)
-                    .await
-                    .map_err(|source| PollError::Publish {
-                        event_id: event.id.clone(),
-                        source,
-                    })
+                crate::publish_confirmed(&publisher, &topology, &event).await
             });
         }
         while let Some(done) = in_flight.join_next().await {

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Map;
 
 use super::PollContext;
-use crate::{PRODUCER, PollError};
+use crate::PollError;
 
 /// The cursor the membership is stored under (beside the poll's watermark).
 pub const MEMBERSHIP: &str = "photoshelter.poll.galleries";
@@ -138,13 +138,7 @@ impl PollContext {
         version: u64,
     ) -> Result<(), PollError> {
         let event = membership_event(&self.connection, &self.org_id, &change, version);
-        self.publisher
-            .publish_event(&self.topology, &event, PRODUCER)
-            .await
-            .map_err(|source| PollError::Publish {
-                event_id: event.id.clone(),
-                source,
-            })?;
+        crate::publish_confirmed(&self.publisher, &self.topology, &event).await?;
         Ok(())
     }
 }

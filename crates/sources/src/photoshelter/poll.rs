@@ -13,7 +13,7 @@ use futures::StreamExt;
 
 use super::event::{SOURCE, change_event};
 use super::watermark::{Change, Watermark};
-use crate::PRODUCER;
+
 use crate::error::PollError;
 
 /// Confirms awaited at once: a poll after an import can hold thousands of changes, and
@@ -119,13 +119,7 @@ impl PollContext {
 
     async fn publish(&self, change: Change, now: chrono::DateTime<Utc>) -> Result<(), PollError> {
         let event = change_event(&self.connection, &self.org_id, &change, now);
-        self.publisher
-            .publish_event(&self.topology, &event, PRODUCER)
-            .await
-            .map_err(|source| PollError::Publish {
-                event_id: event.id.clone(),
-                source,
-            })?;
+        crate::publish_confirmed(&self.publisher, &self.topology, &event).await?;
         tracing::debug!(event_id = %event.id, subject = %change.media_id, "polled change published");
         Ok(())
     }

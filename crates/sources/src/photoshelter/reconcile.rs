@@ -16,8 +16,8 @@ use futures::StreamExt;
 use serde_json::Map;
 
 use super::PollContext;
+use crate::PollError;
 use crate::runner::{RunReport, Source};
-use crate::{PRODUCER, PollError};
 
 /// The fingerprint to-smint records for an asset it removed from Smint.io.
 const REMOVED: &str = "deleted";
@@ -90,13 +90,7 @@ impl Reconciler {
     async fn publish_deleted(&self, media_id: String, recorded_ms: i64) -> Result<(), PollError> {
         let ctx = &self.0;
         let event = deleted_event(&ctx.connection, &ctx.org_id, &media_id, recorded_ms);
-        ctx.publisher
-            .publish_event(&ctx.topology, &event, PRODUCER)
-            .await
-            .map_err(|source| PollError::Publish {
-                event_id: event.id.clone(),
-                source,
-            })?;
+        crate::publish_confirmed(&ctx.publisher, &ctx.topology, &event).await?;
         Ok(())
     }
 }

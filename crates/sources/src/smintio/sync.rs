@@ -12,7 +12,7 @@ use chrono::Utc;
 use futures::StreamExt;
 
 use super::event::{SOURCE, license_event};
-use crate::{PRODUCER, PollError};
+use crate::PollError;
 
 /// Confirms awaited at once (as the poller's).
 const PUBLISH_CONCURRENCY: usize = 32;
@@ -110,13 +110,7 @@ impl SyncContext {
         read_at: chrono::DateTime<Utc>,
     ) -> Result<(), PollError> {
         let event = license_event(&self.connection, &lpt, read_at);
-        self.publisher
-            .publish_event(&self.topology, &event, PRODUCER)
-            .await
-            .map_err(|source| PollError::Publish {
-                event_id: event.id.clone(),
-                source,
-            })?;
+        crate::publish_confirmed(&self.publisher, &self.topology, &event).await?;
         tracing::debug!(event_id = %event.id, license = %lpt.uuid, version = lpt.version, "license state published");
         Ok(())
     }
