@@ -1,6 +1,7 @@
 //! `assetrelay reconcile` as a process: an item the ledger says Smint.io holds but
-//! PhotoShelter deleted is reported, and (without `--dry-run`) published as
-//! `asset.deleted`; an unknown connection exits 2.
+//! PhotoShelter deleted, and one the rules no longer approve (config/example.toml approves
+//! nothing), are reported, and (without `--dry-run`) published as `asset.deleted` and
+//! `asset.updated`; an unknown connection exits 2.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -10,11 +11,11 @@ use serde_json::json;
 use support::*;
 
 #[tokio::test]
-async fn reconcile_reports_and_publishes_an_exposed_item_photoshelter_deleted() {
+async fn reconcile_reports_and_publishes_a_deleted_and_an_unapproved_item() {
     let setup = Setup::sqlite().await;
-    let kept = setup.create_media().await;
+    let unapproved = setup.create_media().await;
     let deleted = setup.create_media().await;
-    for id in [&kept, &deleted] {
+    for id in [&unapproved, &deleted] {
         let key = AssetKey::new(CONNECTION, "to-smint", "photoshelter", id.as_str());
         let write = LedgerWrite {
             target_ids: vec![id.clone()],
@@ -44,6 +45,11 @@ async fn reconcile_reports_and_publishes_an_exposed_item_photoshelter_deleted() 
         .await;
     assert!(dry.status.success(), "{}", stderr(&dry));
     assert!(stdout(&dry).contains(&deleted), "{}", stdout(&dry));
+    assert!(
+        stdout(&dry).contains(&format!("{unapproved} (not_approved)")),
+        "{}",
+        stdout(&dry)
+    );
     assert!(setup.media_events().await.is_empty(), "a dry run publishes");
 
     let done = summary(
@@ -53,10 +59,21 @@ async fn reconcile_reports_and_publishes_an_exposed_item_photoshelter_deleted() 
     );
     assert_eq!(done["exposed"], 2);
     assert_eq!(done["deleted"], json!([deleted.clone()]));
-    assert_eq!(done["published"], 1);
+    assert_eq!(
+        done["revoked"],
+        json!([{"media_id": unapproved.clone(), "reason": "not_approved"}])
+    );
+    assert_eq!(done["published"], 2);
     let events = setup.media_events().await;
-    assert_eq!(subjects(&events), [deleted]);
-    assert_eq!(events[0].event_type.as_str(), "asset.deleted");
+    let type_of = |id: &str| {
+        events
+            .iter()
+            .find(|e| e.subject.as_deref() == Some(id))
+            .map(|e| e.event_type.as_str())
+    };
+    assert_eq!(type_of(&deleted), Some("asset.deleted"));
+    assert_eq!(type_of(&unapproved), Some("asset.updated"));
+    assert_eq!(events.len(), 2);
 
     let unknown = setup
         .assetrelay(&["reconcile", "--connection", "nope"])

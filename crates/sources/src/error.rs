@@ -21,6 +21,9 @@ pub enum PollError {
     /// Listing the changed media failed (transient or permanent, as the client classified).
     #[error("listing the changed media failed")]
     List(#[source] assetrelay_photoshelter::client::Error),
+    /// Reading one media item failed (the reconciliation's reads).
+    #[error("reading a PhotoShelter media item failed")]
+    Read(#[source] assetrelay_photoshelter::client::Error),
     /// Reading the Smint.io license feed failed.
     #[error("reading the Smint.io license feed failed")]
     Feed(#[source] assetrelay_smintio::client::Error),
@@ -40,6 +43,7 @@ impl PollError {
             Self::Store(_) => "store",
             Self::Cursor { .. } => "cursor",
             Self::List(_) => "list",
+            Self::Read(_) => "read",
             Self::Feed(_) => "feed",
             Self::Publish { .. } => "publish",
         }

@@ -113,7 +113,7 @@ impl Sources {
             );
             if reconcile.enabled {
                 reconcilers.push(Reconciling {
-                    reconciler: Reconciler(context.clone()),
+                    reconciler: Reconciler::new(context.clone(), connection.rules.clone()),
                     lease: SourceLease::new(
                         store.clone(),
                         lease_name(name, PHOTOSHELTER_RECONCILE),
@@ -234,7 +234,7 @@ impl Sources {
             tasks.spawn(syncer.run(shutdown.clone()));
         }
         for r in self.reconcilers {
-            let connection = r.reconciler.0.connection.clone();
+            let connection = r.reconciler.context.connection.clone();
             let schedule = Schedule {
                 at_start: false,
                 ..Schedule::every(r.interval)

@@ -19,6 +19,6 @@ pub const PAGES: &str = "assetrelay_source_pages_total";
 pub const PUSHER_CONNECTED: &str = "assetrelay_source_pusher_connected";
 /// Counter `{connection}`: `global-transaction-history-update` notifications received.
 pub const PUSHER_NOTIFICATIONS: &str = "assetrelay_source_pusher_notifications_total";
-/// Counter `{connection, kind}`: drift a reconciliation found (`kind="deleted"`: exposed
-/// in Smint.io, gone from PhotoShelter).
+/// Counter `{connection, kind}`: drift a reconciliation found among the items exposed in
+/// Smint.io: `deleted` (gone from PhotoShelter), `expired`, `revoked` (the rules withhold it).
 pub const DRIFT: &str = "assetrelay_source_reconcile_drift_total";

@@ -1,7 +1,9 @@
 //! `assetrelay reconcile --connection C [--dry-run] [--json]`: what the ledger says is
 //! exposed in Smint.io against PhotoShelter's current library, now (assetrelay-sources runs
 //! the same every `photoshelter.reconcile.interval_secs`). Each exposed item the library
-//! no longer holds becomes an `asset.deleted` event; to-smint removes it from Smint.io.
+//! no longer holds, whose expiry passed or that the rules no longer expose becomes one
+//! event (`asset.deleted`, `.expired`, `.archived`, `.restricted` or `.updated`); the
+//! flows remove it from Smint.io.
 //! Exit 1 when it failed, 2 when the connection or its `photoshelter.api` is not
 //! configured.
 
@@ -19,9 +21,10 @@ const CONNECT_WAIT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = "\
-Lists the whole PhotoShelter library (one call per photoshelter.poll.page_size items) and \
-compares it with the items the ledger says Smint.io holds. Publishing twice is harmless: \
-the events of one drift have one id, and to-smint removes an item once.
+Lists the whole PhotoShelter library (one call per photoshelter.poll.page_size items), \
+compares it with the items the ledger says Smint.io holds, and reads each of those still \
+there (five calls) to judge it by the connection's rules. Publishing twice is harmless: \
+the events of one drift have one id, and the flows remove an item once.
 
 Exit codes: 0 done (drift or not), 1 failed, 2 bad arguments.")]
 pub struct Args {
@@ -64,7 +67,7 @@ pub async fn run(args: Args, config: Config) -> anyhow::Result<()> {
         );
         let topology = Topology::from_config(&config.topology);
         let context = poll_context(&args.connection, connection, &store, publisher, topology)?;
-        Reconciler(context)
+        Reconciler::new(context, connection.rules.clone())
             .reconcile_once(args.dry_run)
             .await
             .with_context(|| format!("reconciling connection `{}` failed", args.connection))
@@ -96,11 +99,25 @@ fn render(args: &Args, report: &ReconcileReport) -> String {
     for id in &report.deleted {
         out += &format!("  {id}\n");
     }
+    out += &format!(
+        "expiry passed, still exposed   {:>8}\n",
+        report.expired.len()
+    );
+    for id in &report.expired {
+        out += &format!("  {id}\n");
+    }
+    out += &format!(
+        "no longer exposed by the rules {:>8}\n",
+        report.revoked.len()
+    );
+    for revoked in &report.revoked {
+        out += &format!("  {} ({})\n", revoked.media_id, revoked.reason);
+    }
     out += &if args.dry_run {
         "nothing published (--dry-run)\n".to_owned()
     } else {
         format!(
-            "published {} asset.deleted event(s); to-smint removes them from Smint.io\n",
+            "published {} event(s); the flows remove these items from Smint.io\n",
             report.published
         )
     };

@@ -4,7 +4,7 @@
 //! - `event`: a change as the canonical `asset.updated` event, with its stable id.
 //! - `poll`: one poll (list → publish confirmed → store the watermark).
 //! - `galleries`: the watched galleries' membership (approval by gallery).
-//! - `reconcile`: the ledger's exposed items against the library (deleted media).
+//! - `reconcile`: the ledger's exposed items against the library (deleted, expired, revoked).
 //!
 //! [`Poller::run`] polls every interval while it holds the connection's lease, renews the
 //! lease between polls, waits as a standby otherwise, and releases it on shutdown.
