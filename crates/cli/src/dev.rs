@@ -9,6 +9,8 @@ use assetrelay_config::{Config, MediaMatch, RegionRule};
 use assetrelay_flows::Flow;
 use assetrelay_sandbox::SandboxConfig;
 
+mod broker;
+
 use crate::control::SandboxControl;
 use crate::seed;
 use crate::stack::{
@@ -44,6 +46,23 @@ pub struct DevArgs {
     /// Seconds between two PhotoShelter polls in the demo (production default: 60).
     #[arg(long, default_value_t = 5)]
     pub poll_interval_secs: u64,
+    /// Which RabbitMQ: `auto` uses broker.url if it answers, else starts a private node
+    /// from the installed rabbitmq-server (stopped with dev); `configured` only broker.url;
+    /// `private` always a private node.
+    #[arg(long, value_enum, default_value_t = BrokerChoice::Auto)]
+    pub broker: BrokerChoice,
+    /// The server script a private node is started with [default: Debian's
+    /// /usr/lib/rabbitmq/bin/rabbitmq-server, else rabbitmq-server on the PATH].
+    #[arg(long, value_name = "PATH")]
+    pub rabbitmq_server: Option<std::path::PathBuf>,
+}
+
+/// `--broker`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BrokerChoice {
+    Auto,
+    Configured,
+    Private,
 }
 
 /// `--events`.
@@ -65,6 +84,16 @@ impl Events {
 
 pub async fn run(args: DevArgs, config: Config) -> anyhow::Result<()> {
     let mut config = config;
+    let private = broker::choose(&mut config, args.broker, args.rabbitmq_server.as_deref()).await?;
+    let result = run_stack(args, config).await;
+    if let Some(node) = private {
+        tracing::info!(node = node.node(), "stopping the private RabbitMQ node");
+        node.stop().await;
+    }
+    result
+}
+
+async fn run_stack(args: DevArgs, mut config: Config) -> anyhow::Result<()> {
     anyhow::ensure!(
         config.connections.contains_key(&args.connection),
         "connection `{}` is not in the configuration; `assetrelay dev` needs it (see config/example.toml)",

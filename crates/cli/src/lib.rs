@@ -4,5 +4,6 @@
 pub mod commands;
 pub mod control;
 pub mod dev;
+pub mod private_broker;
 pub mod seed;
 pub mod stack;

@@ -1,6 +1,6 @@
 //! `assetrelay dev` as the README runs it: from the repository root, against the local
-//! RabbitMQ, seeding the demo; it must bring approved images into Smint.io and stop
-//! cleanly on SIGTERM.
+//! RabbitMQ (or, when none answers, a private node it starts and stops), seeding the demo;
+//! it must bring approved images into Smint.io and stop cleanly on SIGTERM.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
@@ -25,16 +25,117 @@ fn free_port_run() -> u16 {
 
 #[tokio::test]
 async fn dev_runs_the_whole_system_with_the_demo_and_stops_cleanly() {
-    run_dev(&[]).await;
+    run_dev(&[], &[], &tempfile::tempdir().unwrap()).await;
 }
 
 /// As the real platforms: no webhook at all, the sources hear every change.
 #[tokio::test]
 async fn dev_with_polling_only_still_brings_the_demo_across() {
-    run_dev(&["--events", "polling", "--poll-interval-secs", "1"]).await;
+    let store_dir = tempfile::tempdir().unwrap();
+    run_dev(
+        &["--events", "polling", "--poll-interval-secs", "1"],
+        &[],
+        &store_dir,
+    )
+    .await;
 }
 
-async fn run_dev(extra: &[&str]) {
+/// A fresh machine: RabbitMQ installed but not running (here: broker.url names a port
+/// nothing listens on). dev starts a node of its own and stops it on exit.
+#[tokio::test]
+async fn dev_without_a_broker_runs_a_private_node_and_stops_it() {
+    let nobody = format!("amqp://guest:guest@127.0.0.1:{}/%2f", free_port());
+    let store_dir = tempfile::tempdir().unwrap();
+    let nodes = store_dir.path().join("rabbitmq");
+    // The node's Erlang VM, from the pid file it writes while it runs.
+    let watch = {
+        let nodes = nodes.clone();
+        tokio::spawn(async move {
+            loop {
+                let pid = std::fs::read_dir(&nodes).ok().and_then(|entries| {
+                    entries.flatten().find_map(|e| {
+                        std::fs::read_to_string(e.path().join("pid"))
+                            .ok()?
+                            .trim()
+                            .parse::<u32>()
+                            .ok()
+                    })
+                });
+                if let Some(pid) = pid {
+                    return pid;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+    };
+    let lines = run_dev(
+        &[],
+        &[("ASSETRELAY_BROKER__URL", nobody.as_str())],
+        &store_dir,
+    )
+    .await;
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("private RabbitMQ node running")),
+        "no private node started:\n{}",
+        lines.join("\n")
+    );
+    let beam = tokio::time::timeout(Duration::from_secs(1), watch)
+        .await
+        .expect("the private node never wrote its pid file")
+        .unwrap();
+    assert!(
+        !Path::new(&format!("/proc/{beam}")).exists(),
+        "the private node (pid {beam}) still runs after dev stopped"
+    );
+    let left: Vec<_> = std::fs::read_dir(&nodes)
+        .map(|entries| entries.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        left.is_empty(),
+        "the node's directory is still there: {left:?}"
+    );
+}
+
+/// Nothing answers and no server is installed (`--rabbitmq-server` names a missing file):
+/// dev fails at once, saying what to do, instead of retrying forever.
+#[tokio::test]
+async fn dev_without_a_broker_or_a_server_fails_at_once_saying_how_to_get_one() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let nobody = format!("amqp://guest:guest@127.0.0.1:{}/%2f", free_port());
+    let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_assetrelay"))
+        .current_dir(&root)
+        .args(["dev", "--ingress-port", &free_port().to_string()])
+        .args(["--sandbox-port", &free_port().to_string()])
+        .args(["--rabbitmq-server", "/nonexistent/rabbitmq-server"])
+        .env("ASSETRELAY_BROKER__URL", &nobody)
+        .env("NO_COLOR", "1")
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(20), run)
+        .await
+        .expect("dev kept running without a broker")
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("apt-get install rabbitmq-server"), "{text}");
+    assert!(
+        !text.contains("guest:guest"),
+        "credentials in the output: {text}"
+    );
+}
+
+/// Runs dev, with its store in `store_dir`, to the demo's end and a clean stop; its log.
+async fn run_dev(
+    extra: &[&str],
+    extra_env: &[(&str, &str)],
+    store_dir: &tempfile::TempDir,
+) -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let prefix = unique_prefix("dev-test");
     let env = [("ASSETRELAY_TOPOLOGY__PREFIX".to_owned(), prefix.clone())].into();
@@ -43,7 +144,6 @@ async fn run_dev(extra: &[&str]) {
     let _topology = TopologyGuard::new(Topology::from_config(&config.topology));
     let (ingress, sandbox, metrics) = (free_port(), free_port(), free_port_run());
     // A store of its own: `dev` resets its store at start, and another test's dev may run.
-    let store_dir = tempfile::tempdir().unwrap();
     let store_url = format!("sqlite://{}", store_dir.path().join("dev.db").display());
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_assetrelay"))
         .current_dir(&root)
@@ -60,6 +160,7 @@ async fn run_dev(extra: &[&str]) {
         .env("ASSETRELAY_STORE__URL", &store_url)
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
+        .envs(extra_env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
@@ -135,4 +236,5 @@ async fn run_dev(extra: &[&str]) {
         "{}",
         lines.join("\n")
     );
+    lines
 }
