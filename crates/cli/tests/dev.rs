@@ -98,6 +98,58 @@ async fn dev_without_a_broker_runs_a_private_node_and_stops_it() {
     );
 }
 
+/// `kill -9` of dev leaves its node running; the next dev stops it before starting its own.
+#[tokio::test]
+async fn a_node_left_by_a_killed_dev_is_stopped_by_the_next_dev() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let nobody = format!("amqp://guest:guest@127.0.0.1:{}/%2f", free_port());
+    let store_dir = tempfile::tempdir().unwrap();
+    let store_url = format!("sqlite://{}", store_dir.path().join("dev.db").display());
+    let mut first = tokio::process::Command::new(env!("CARGO_BIN_EXE_assetrelay"))
+        .current_dir(&root)
+        .args([
+            "dev",
+            "--no-seed",
+            "--ingress-port",
+            &free_port().to_string(),
+        ])
+        .args(["--sandbox-port", &free_port().to_string()])
+        .args(["--metrics-port", &free_port_run().to_string()])
+        .env("ASSETRELAY_BROKER__URL", &nobody)
+        .env("ASSETRELAY_STORE__URL", &store_url)
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let node_dir = store_dir
+        .path()
+        .join(format!("rabbitmq/assetrelay-dev-{}", first.id().unwrap()));
+    let beam: u32 = wait_for("the first dev's node runs", Duration::from_secs(60), || {
+        let pid_file = node_dir.join("pid");
+        async move { std::fs::read_to_string(pid_file).ok()?.trim().parse().ok() }
+    })
+    .await
+    .unwrap();
+    first.start_kill().unwrap();
+    first.wait().await.unwrap();
+    assert!(
+        Path::new(&format!("/proc/{beam}")).exists(),
+        "the node stopped with its dev: this test shows nothing"
+    );
+
+    run_dev(
+        &[],
+        &[("ASSETRELAY_BROKER__URL", nobody.as_str())],
+        &store_dir,
+    )
+    .await;
+    assert!(
+        !Path::new(&format!("/proc/{beam}")).exists(),
+        "the abandoned node (pid {beam}) still runs"
+    );
+    assert!(!node_dir.exists(), "its directory is still there");
+}
+
 /// Nothing answers and no server is installed (`--rabbitmq-server` names a missing file):
 /// dev fails at once, saying what to do, instead of retrying forever.
 #[tokio::test]
