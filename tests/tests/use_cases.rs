@@ -105,6 +105,9 @@ async fn use_case_2_rights_cleared_licenses_are_published_into_the_distribution_
         .license(
             json!({"action": "create", "name": "Campaign hero", "provider": "adobestock",
                         "copyright_notice": "© Jane Doe / Adobe Stock",
+                        "license_terms": [{"name": [{"culture": "en", "value": "Standard"}],
+                                           "allowed_usages": ["usage_advertising"],
+                                           "restricted_geographies": ["geography_north_america"]}],
                         "valid_until": "2030-06-30T00:00:00Z"}),
         )
         .await
@@ -138,11 +141,20 @@ async fn use_case_2_rights_cleared_licenses_are_published_into_the_distribution_
             .contains("Jane Doe"),
         "{copy}"
     );
+    // Readable rights: the tenant's names for the keys (its generic metadata), and the
+    // keys themselves, machine-readable, in the instructions.
+    let rights = copy["iptc"]["rights"].as_str().unwrap_or_default();
     assert!(
-        copy["iptc"]["rights"]
-            .as_str()
-            .is_some_and(|r| !r.is_empty()),
-        "{copy}"
+        rights.contains("Allowed usages: Advertising.")
+            && rights.contains("Restricted geographies: North America."),
+        "{rights}"
+    );
+    assert!(!rights.contains("usage_advertising"), "{rights}");
+    assert_eq!(
+        copy["iptc"]["instructions"],
+        json!(
+            "smintio-terms: allowed_usages=usage_advertising; restricted_geographies=geography_north_america"
+        )
     );
     assert_eq!(copy["license_expiration_date"], json!("2030-06-30"));
     assert!(

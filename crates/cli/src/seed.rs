@@ -56,10 +56,16 @@ pub async fn demo(control: &SandboxControl, galleries: &Galleries) -> anyhow::Re
         .license(json!({
             "action": "create", "name": "Campaign hero (licensed)", "provider": "adobestock",
             "copyright_notice": "© Stock Photographer / Adobe Stock",
+            "license_terms": [{
+                "name": [{"culture": "en", "value": "Standard"}],
+                "allowed_usages": ["usage_advertising", "usage_corporate"],
+                "allowed_geographies": ["geography_europe"],
+                "restricted_distributions": ["distribution_print"],
+            }],
             "valid_until": (Utc::now() + Duration::days(365)).to_rfc3339(),
         }))
         .await?;
-    tracing::info!(license = %licensed, "seed: rights-cleared Smint.io license → published into the distribution gallery (use case 2)");
+    tracing::info!(license = %licensed, "seed: rights-cleared Smint.io license → published into the distribution gallery with readable rights (use case 2)");
     let expiring = control
         .license(json!({
             "action": "create", "name": "Flash sale visual (expires in 2 minutes)",

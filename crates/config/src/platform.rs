@@ -78,6 +78,10 @@ pub struct SmintioApi {
     pub refresh_token: Secret,
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
+    /// How long the flows keep the tenant's generic metadata (the names of the keys in
+    /// licenses) before reading it again; a failed refresh keeps the old copy.
+    #[serde(default = "default_metadata_refresh_secs")]
+    pub metadata_refresh_secs: u64,
     /// The Portals data adapter that receives our `AssetUpdate`/`AssetDeletion` changes.
     #[serde(default)]
     pub adapter: Option<SmintioAdapter>,
@@ -98,6 +102,9 @@ pub struct SmintioAdapter {
 
 fn default_timeout_ms() -> u64 {
     30_000
+}
+fn default_metadata_refresh_secs() -> u64 {
+    3600
 }
 fn default_signature_header() -> String {
     "X-Assetrelay-Signature".into()

@@ -59,7 +59,7 @@ pub struct RegionRule {
 }
 
 /// The distribution policy of to-photoshelter.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DistributionRules {
     /// The distribution gallery (`G0000…`) rights-cleared assets are uploaded into. Without
@@ -72,4 +72,20 @@ pub struct DistributionRules {
     /// Distribute only licenses whose terms allow this distribution channel key (e.g.
     /// `"web"`); empty means no such requirement.
     pub required_distributions: Vec<String>,
+    /// The language of the rights text written into PhotoShelter (a Smint.io culture:
+    /// `en`, `de`, …): key names come from the tenant's generic metadata in this culture,
+    /// English where it has none; the sentences are German for `de*`, else English.
+    pub language: String,
+}
+
+impl Default for DistributionRules {
+    fn default() -> Self {
+        Self {
+            gallery: None,
+            allow_editorial: false,
+            allow_restrictive: false,
+            required_distributions: Vec::new(),
+            language: "en".to_owned(),
+        }
+    }
 }

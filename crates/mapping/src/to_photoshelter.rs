@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::expiry::{is_expired, license_expires_at};
 use crate::rights::KeyList;
 
-pub use crate::rights::{editorial_use, iptc_for_license, rights_summary};
+pub use crate::rights::{editorial_use, iptc_for_license, rights_summary, terms_keys};
 
 /// The `binary_types` key of the licensed file itself (the SDKs' and our sandbox's
 /// `download`; the other seen key, `comp`, is a layout preview).

@@ -12,6 +12,7 @@ use assetrelay_store::Store;
 
 use crate::shared::license_feed::LicenseFeed;
 use crate::shared::smint_push::SmintPusher;
+use crate::shared::tenant_metadata::TenantMetadata;
 
 /// One tenant as the flows use it.
 pub struct Connection {
@@ -23,6 +24,8 @@ pub struct Connection {
     pub smint_push: SmintPusher,
     /// The CLAPI-C license feed, read forward from where this process left off.
     pub licenses: LicenseFeed,
+    /// The names of the keys in licenses (rights text).
+    pub metadata: TenantMetadata,
 }
 
 /// Why a connection cannot be used by the flows.
@@ -137,6 +140,10 @@ fn build(config: &Config, name: &str, store: &Store) -> Result<Connection, Conne
         photoshelter: Arc::new(photoshelter),
         smint_push: SmintPusher::new(name, Arc::clone(&smintio), store.clone()),
         licenses: LicenseFeed::new(name, Arc::clone(&smintio)),
+        metadata: TenantMetadata::new(
+            Arc::clone(&smintio),
+            Duration::from_secs(smint_api.metadata_refresh_secs.max(1)),
+        ),
         smintio,
     })
 }

@@ -1,6 +1,6 @@
 //! What the flows share: connections and their clients, failure classification, platform
-//! call metrics, Smint.io pushes judged against the asset ledger, the license feed,
-//! PhotoShelter copies and upload claims, source versions, the expiry scheduler, the
+//! call metrics, Smint.io pushes judged against the asset ledger, the license feed, the tenant's
+//! generic metadata, PhotoShelter copies and upload claims, source versions, the expiry scheduler, the
 //! per-asset turn across replicas and the outcome history.
 
 pub mod calls;
@@ -14,4 +14,5 @@ pub mod scheduler;
 pub mod serial;
 pub mod smint_push;
 pub mod source;
+pub mod tenant_metadata;
 pub mod turn;

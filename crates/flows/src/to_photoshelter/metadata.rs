@@ -1,6 +1,6 @@
 //! The copy's IPTC and attributes, changed only where they differ from the license's.
 
-use assetrelay_mapping::to_photoshelter::{iptc_for_license, media_update_for_license};
+use assetrelay_mapping::to_photoshelter::media_update_for_license;
 use assetrelay_photoshelter::client::{Iptc, Media, MediaUpdate};
 use assetrelay_smintio::client::LicensePurchaseTransaction;
 
@@ -8,9 +8,11 @@ use crate::shared::calls::timed;
 use crate::shared::connections::Connection;
 use crate::shared::failure::{FlowError, from_photoshelter};
 
-/// Bring the copy's IPTC and attributes to the license's; returns whether anything changed.
+/// Bring the copy's IPTC (`iptc`, the license's in the connection's language) and
+/// attributes to the license's; returns whether anything changed.
 pub(super) async fn write_metadata(
     connection: &Connection,
+    iptc: &Iptc,
     lpt: &LicensePurchaseTransaction,
     media_id: &str,
 ) -> Result<bool, FlowError> {
@@ -19,12 +21,11 @@ pub(super) async fn write_metadata(
         .await
         .map_err(|e| from_photoshelter(&e))?;
     let mut changed = false;
-    let iptc = iptc_for_license(lpt);
-    if iptc_differs(&iptc, media.iptc.as_ref()) {
+    if iptc_differs(iptc, media.iptc.as_ref()) {
         timed(
             "photoshelter",
             "update_iptc",
-            ps.update_iptc(media_id, &iptc),
+            ps.update_iptc(media_id, iptc),
         )
         .await
         .map_err(|e| from_photoshelter(&e))?;

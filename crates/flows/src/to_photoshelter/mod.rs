@@ -13,6 +13,7 @@ mod upload;
 use assetrelay_broker::consumer::{Delivery, Handled, Handler, HandlerError};
 use assetrelay_contract::source::SMINTIO_SYNC;
 use assetrelay_contract::{Platform, SourceState};
+use assetrelay_mapping::Labels;
 use assetrelay_mapping::expiry::license_expires_at;
 use assetrelay_mapping::to_photoshelter::{
     Distribution, iptc_for_license, license_distribution, media_update_for_license,
@@ -198,6 +199,13 @@ impl ToPhotoshelter {
             );
             return Ok(Handled::Skipped("stale"));
         }
+        // Read before any write, so a tenant whose metadata cannot be read yet gets no copy
+        // with raw keys for rights text, and a retry repeats nothing.
+        let metadata = connection.metadata.get().await?;
+        let iptc = iptc_for_license(
+            &lpt,
+            &Labels::new(&metadata, &connection.rules.distribution.language),
+        );
         if let Some(expires) = license_expires_at(&lpt) {
             self.ctx
                 .scheduler
@@ -235,7 +243,7 @@ impl ToPhotoshelter {
                 media_id
             }
         };
-        changed |= write_metadata(connection, &lpt, &media_id).await?;
+        changed |= write_metadata(connection, &iptc, &lpt, &media_id).await?;
         for old in copies.active.clone().iter().filter(|c| c.version < version) {
             changed |= retire(ps, &gallery, &old.media_id).await?;
             copies.retire(&old.media_id);
@@ -243,7 +251,7 @@ impl ToPhotoshelter {
         // What the copy was brought to (for the trace; the copy's own state is compared on
         // every write, as someone may edit it in PhotoShelter).
         let update = format!("{:?}", media_update_for_license(&lpt));
-        let print = fingerprint(&(iptc_for_license(&lpt), update));
+        let print = fingerprint(&(&iptc, update));
         // The same read as the record after the upload, written after it: one step later.
         let source = if uploaded_now {
             SourceVersion {

@@ -99,6 +99,7 @@ impl Harness {
         edit(rules);
         photoshelter::serve_login(&photoshelter).await;
         smintio::serve_token(&smintio).await;
+        smintio::serve_metadata(&smintio).await;
         // Lowest priority: a call no test mock answers is answered 418 and fails the test
         // when the server is dropped.
         for server in [&photoshelter, &smintio] {

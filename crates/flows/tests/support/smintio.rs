@@ -2,6 +2,7 @@
 //! (`GetLicensePurchaseTransactionsForSync`), a license's binaries, and the Portals
 //! data-adapter webhook the flows push changes to.
 
+use assetrelay_mapping::Labels;
 use assetrelay_mapping::to_photoshelter::iptc_for_license;
 use assetrelay_smintio::client::LicensePurchaseTransaction;
 use serde_json::{Value, json};
@@ -28,6 +29,16 @@ pub async fn serve_token(server: &MockServer) {
         .await;
 }
 
+/// The tenant's generic metadata: empty, so every key in a rights text stays a key (the
+/// names are the mapping's tests and the end-to-end use case's).
+pub async fn serve_metadata(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path("/consumer/v1/sync/generic-metadata"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(server)
+        .await;
+}
+
 /// A completed, syncable license of version 1 with no end date and one binary.
 pub fn license(uuid: &str) -> Value {
     json!({
@@ -49,7 +60,8 @@ pub fn license(uuid: &str) -> Value {
 /// The IPTC to-photoshelter writes for `license`, as PhotoShelter then serves it back.
 pub fn written_iptc(license: &Value) -> Value {
     let license: LicensePurchaseTransaction = serde_json::from_value(license.clone()).unwrap();
-    serde_json::to_value(iptc_for_license(&license)).unwrap()
+    // The fake's generic metadata names no key: the flow writes the keys as they are.
+    serde_json::to_value(iptc_for_license(&license, &Labels::KEYS)).unwrap()
 }
 
 /// The cart purchase transaction of a test license.

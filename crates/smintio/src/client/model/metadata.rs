@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::localized::LocalizedMetadataElement;
 
-type Elements = Option<Vec<LocalizedMetadataElement>>;
+/// One enumeration: its elements in every culture.
+pub type Elements = Option<Vec<LocalizedMetadataElement>>;
 
 /// The 15 enumerations of `GetGenericMetadataForSync`, each `LocalizedMetadataElements`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
