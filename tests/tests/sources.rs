@@ -166,3 +166,45 @@ async fn data_writes(
         })
         .collect()
 }
+
+/// Issue 11, reconciliation: an exposed image whose expiry passed where neither a webhook
+/// nor a poll saw it (here: a change the sandbox applies without a new modification time,
+/// as a schedule lost with a broker's queues would leave it) is out of Smint.io and private
+/// in PhotoShelter after the next reconciliation, with no event from any platform.
+#[tokio::test]
+async fn an_expiry_no_event_announced_is_enforced_by_the_reconciliation() {
+    let stack = Stack::start(Options::polling_only()).await;
+    let c = &stack.control;
+    let id = c
+        .create_media(
+            json!({"file_name": "quiet.jpg", "galleries": [stack.galleries.approved],
+                             "iptc": {"title": "Quiet"}}),
+        )
+        .await
+        .unwrap();
+    stack.smint_asset_appears(&id).await;
+    let before = c.media(&id).await.unwrap().unwrap();
+    c.patch_media(
+        &id,
+        json!({"license_expiration_date": "2020-01-31", "unseen": true}),
+    )
+    .await
+    .unwrap();
+    let after = c.media(&id).await.unwrap().unwrap();
+    assert_eq!(
+        before["modified_at"], after["modified_at"],
+        "the change moved modified_at: a poll would see it and the test would show nothing"
+    );
+    stack
+        .wait_for(
+            "the reconciliation takes the expired image out of use on both sides",
+            Duration::from_secs(30),
+            || async {
+                let gone = c.smint_asset(&id).await.unwrap().is_none();
+                let private = c.media(&id).await.unwrap()?["mode"] == json!("private");
+                (gone && private).then_some(())
+            },
+        )
+        .await;
+    stack.stop().await;
+}

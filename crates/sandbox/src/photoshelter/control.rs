@@ -6,7 +6,7 @@
 //! | POST | `/_sandbox/photoshelter/galleries` | `{"name", "mode"?}` | creates a gallery `G0000…`; returns it |
 //! | POST | `/_sandbox/photoshelter/media` | `{"file_name"?, "media_type"?, "galleries"?: [id], "iptc"?: {..}, "license_expiration_date"?, "model_released"?, "property_released"?, "mode"?, "rating"?, "custom_metadata"?: {field: tag}, "bytes"?, "sha256"?}` | creates media `I0000…` (16 chars); `media.created`; returns its full state |
 //! | GET | `/_sandbox/photoshelter/media/{id}` | | full state (IPTC, galleries, visibility, versions with length + sha256, flags) |
-//! | PATCH | `/_sandbox/photoshelter/media/{id}` | any of: `"iptc"` (merged; `""`/null clears), `"galleries"` (the new full list), `"mode"`/`"visibility"`, `"license_expiration_date"` (null clears), `"model_released"`, `"property_released"`, `"rating"`, `"searchable"`, `"custom_metadata"` (merged; null clears), `"add_version": true`, `"archived"`, `"restricted"`, `"approved"`, `"deleted": true` | see below; returns the full state |
+//! | PATCH | `/_sandbox/photoshelter/media/{id}` | any of: `"iptc"` (merged; `""`/null clears), `"galleries"` (the new full list), `"mode"`/`"visibility"`, `"license_expiration_date"` (null clears), `"model_released"`, `"property_released"`, `"rating"`, `"searchable"`, `"custom_metadata"` (merged; null clears), `"add_version": true`, `"archived"`, `"restricted"`, `"approved"`, `"deleted": true`, `"unseen": true` (no new modified_at, no webhook: drift only a reconciliation finds) | see below; returns the full state |
 //! | POST | `/_sandbox/photoshelter/sessions/expire` | | invalidates every auth token; `{"expired": n}` |
 //! | GET | `/_sandbox/photoshelter/stats` | | `{"logins", "sessions", "media", "galleries"}` |
 //!

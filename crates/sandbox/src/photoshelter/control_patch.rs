@@ -29,6 +29,7 @@ pub(super) async fn patch_media(
         "restricted",
         "approved",
         "deleted",
+        "unseen",
     ];
     if let Some(k) = body
         .keys()
@@ -37,6 +38,9 @@ pub(super) async fn patch_media(
         return Err(bad(format!("unknown field {k:?}")));
     }
     let flag = |k: &str| body.get(k).and_then(Value::as_bool);
+    // Test-only: the change lands as one no webhook announces and no poll sees (same
+    // modified_at), the drift only a reconciliation finds.
+    let unseen = flag("unseen") == Some(true);
     let mut ps = state.photoshelter.lock().await;
     let Some(current) = ps.media.get(&id) else {
         return Err(ControlError(
@@ -50,6 +54,7 @@ pub(super) async fn patch_media(
         events::emit(&state, vec![Event::media(events::DELETED, &id)]);
         return Ok(Json(json!({"id": id, "deleted": true})).into_response());
     }
+    let current_modified_at = current.modified_at;
     let mut media = current.clone();
     let mut changed = Changed::default();
     let mut extra = Vec::new();
@@ -158,9 +163,16 @@ pub(super) async fn patch_media(
     if changed.any() || !extra.is_empty() {
         media.modified_at = Utc::now();
     }
+    if unseen {
+        // `apply` stamps what it changes; this change must not show.
+        media.modified_at = current_modified_at;
+    }
     let view = media.control_view();
     ps.media.insert(id.clone(), media);
     drop(ps);
+    if unseen {
+        return Ok(Json(view).into_response());
+    }
     let mut all = extra;
     all.extend(gallery_events);
     all.extend(changed.events(&id));
