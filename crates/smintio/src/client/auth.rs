@@ -28,7 +28,7 @@ use url::Url;
 use super::Error;
 use super::config::ClientConfig;
 use super::http::{decode_json, send};
-use super::token_store::{StoredToken, SwapOutcome, TokenStore};
+use assetrelay_tokens::{RefreshState, TokenStore};
 
 const OPERATION: &str = "token refresh";
 /// Lifetime assumed when the server omits `expires_in` (not documented; research "Unknown" #4).
@@ -48,10 +48,8 @@ struct Cached {
 
 struct TokenState {
     access: Option<Cached>,
-    /// The refresh token to present next.
-    refresh: SecretString,
-    /// Its version in the store; `None` until the store was first read.
-    version: Option<i64>,
+    /// The refresh token to present next, and its version in the store.
+    rotation: RefreshState,
     generation: u64,
 }
 
@@ -90,8 +88,7 @@ impl Auth {
             store,
             state: Mutex::new(TokenState {
                 access: None,
-                refresh: config.refresh_token.clone(),
-                version: None,
+                rotation: RefreshState::new(config.refresh_token.clone()),
                 generation: 0,
             }),
             refreshes: AtomicU64::new(0),
@@ -126,7 +123,7 @@ impl Auth {
 
     /// The newest refresh token (rotated by the server on every refresh).
     pub(crate) async fn refresh_token(&self) -> SecretString {
-        self.state.lock().await.refresh.clone()
+        self.state.lock().await.rotation.refresh.clone()
     }
 
     /// How many refresh-token grants succeeded since the client was built.
@@ -139,22 +136,30 @@ impl Auth {
         http: &reqwest::Client,
         state: &mut TokenState,
     ) -> Result<IssuedToken, Error> {
-        self.take_newer_from_store(state).await?;
-        let presented = state.version;
-        let answer = match self.grant(http, &state.refresh).await {
+        let store = self.store.as_ref();
+        state.rotation.take_newer(store).await?;
+        let presented = state.rotation.version;
+        let answer = match self.grant(http, &state.rotation.refresh).await {
             Ok(answer) => answer,
             Err(refused) if refused.is_invalid_grant() => {
-                if !self.wait_for_rotation(state, presented).await? {
+                let rotated = state
+                    .rotation
+                    .wait_for_rotation(store, presented, self.rotation_wait)
+                    .await?;
+                if !rotated {
                     return Err(refused);
                 }
                 tracing::info!(
                     "the Smint.io refresh token was rotated by another client; using its token"
                 );
-                self.grant(http, &state.refresh).await?
+                self.grant(http, &state.rotation.refresh).await?
             }
             Err(other) => return Err(other),
         };
-        self.save_rotated(state, answer.refresh_token).await;
+        state
+            .rotation
+            .save_rotated(store, answer.refresh_token, "smintio")
+            .await;
         let lifetime = answer
             .expires_in
             .map(Duration::from_secs)
@@ -195,87 +200,5 @@ impl Auth {
             .timeout(self.timeout);
         let response = send(OPERATION, request).await?;
         decode_json(OPERATION, response).await
-    }
-
-    /// Adopts the stored token when it is newer than ours; seeds an empty store with ours
-    /// (the configured one, on a first start).
-    async fn take_newer_from_store(&self, state: &mut TokenState) -> Result<(), Error> {
-        match self.store.load().await? {
-            Some(stored) => adopt_if_newer(state, stored),
-            None => match self.store.swap(None, &state.refresh).await? {
-                SwapOutcome::Won { version } => state.version = Some(version),
-                SwapOutcome::Lost { current } => adopt_if_newer(state, current),
-            },
-        }
-        Ok(())
-    }
-
-    /// After `invalid_grant` for the token at `presented`: waits up to `rotation_wait`
-    /// for the store to hold a newer one (the client that used ours saves its rotation
-    /// right after its answer) and adopts it. `false` when none came: the token is
-    /// revoked or lost, and the refusal stands.
-    async fn wait_for_rotation(
-        &self,
-        state: &mut TokenState,
-        presented: Option<i64>,
-    ) -> Result<bool, Error> {
-        let deadline = Instant::now() + self.rotation_wait;
-        let mut pause = Duration::from_millis(10);
-        loop {
-            if let Some(stored) = self.store.load().await?
-                && presented.is_none_or(|v| stored.version > v)
-            {
-                state.refresh = stored.refresh_token;
-                state.version = Some(stored.version);
-                return Ok(true);
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return Ok(false);
-            }
-            tokio::time::sleep(pause.min(deadline - now)).await;
-            pause = (pause * 2).min(Duration::from_millis(500));
-        }
-    }
-
-    /// Swaps the rotated refresh token in from the version we presented.
-    async fn save_rotated(&self, state: &mut TokenState, rotated: Option<String>) {
-        let Some(rotated) = rotated.filter(|t| !t.is_empty()) else {
-            return;
-        };
-        let rotated = SecretString::from(rotated);
-        match self.store.swap(state.version, &rotated).await {
-            Ok(SwapOutcome::Won { version }) => {
-                state.refresh = rotated;
-                state.version = Some(version);
-            }
-            Ok(SwapOutcome::Lost { current }) => {
-                // Someone stored a token without presenting ours (ours was granted, so
-                // nobody else rotated it): theirs is what every other client uses now.
-                tracing::warn!(
-                    stored_version = current.version,
-                    "another Smint.io refresh token was stored meanwhile; using it"
-                );
-                state.refresh = current.refresh_token;
-                state.version = Some(current.version);
-            }
-            Err(e) => {
-                // The grant is done and the old token consumed: keep the rotated one in
-                // memory (the version stays, so the next swap replaces the stale row).
-                tracing::warn!(
-                    error.message = %e,
-                    "the rotated Smint.io refresh token could not be saved; other clients \
-                     of this connection will be refused until the next refresh saves one"
-                );
-                state.refresh = rotated;
-            }
-        }
-    }
-}
-
-fn adopt_if_newer(state: &mut TokenState, stored: StoredToken) {
-    if state.version.is_none_or(|v| stored.version > v) {
-        state.refresh = stored.refresh_token;
-        state.version = Some(stored.version);
     }
 }

@@ -71,7 +71,7 @@ pub enum Error {
     /// The refresh-token store could not be read or written (transient: the store may
     /// come back; the refresh is not attempted without it).
     #[error(transparent)]
-    TokenStore(#[from] super::token_store::TokenStoreError),
+    TokenStore(#[from] assetrelay_tokens::TokenStoreError),
 
     /// A request could not be built or sent for a reason that retrying will not fix.
     #[error("{operation}: request failed")]

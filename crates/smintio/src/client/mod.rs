@@ -23,19 +23,21 @@ pub mod error;
 mod feed;
 mod http;
 pub mod model;
-pub mod token_store;
+/// The rotated refresh token's store ([`TokenStore`], [`MemoryTokenStore`]), from
+/// `assetrelay-tokens`, which the PhotoShelter client shares.
+pub use assetrelay_tokens::store as token_store;
 
 use std::sync::Arc;
 
 use secrecy::SecretString;
 
+pub use assetrelay_tokens::{
+    MemoryTokenStore, StoreFuture, StoredToken, SwapOutcome, TokenStore, TokenStoreError,
+};
 pub use config::{AdapterConfig, ClientConfig, DEFAULT_PAGE_SIZE, RetryPolicy};
 pub use error::{ConfigError, Error};
 pub use feed::{FeedPage, FeedPager};
 pub use model::*;
-pub use token_store::{
-    MemoryTokenStore, StoreFuture, StoredToken, SwapOutcome, TokenStore, TokenStoreError,
-};
 
 use adapter::AdapterPush;
 use auth::Auth;

@@ -1,9 +1,9 @@
 //! Where the rotated refresh token of one connection lives between refreshes, processes
 //! and replicas.
 //!
-//! Smint.io's identity server rotates the refresh token on every refresh and refuses the
-//! one presented afterwards (`invalid_grant`), so every replica of a connection must
-//! present the newest one. A [`TokenStore`] holds that token with a version and replaces
+//! An identity server that rotates the refresh token on every refresh (Smint.io's does)
+//! refuses the one presented afterwards (`invalid_grant`), so every replica of a
+//! connection must present the newest one. A [`TokenStore`] holds that token with a version and replaces
 //! it only by compare-and-swap: of two replicas that refreshed from the same version,
 //! one wins and the other re-reads the winner's token instead of overwriting it.
 //!
