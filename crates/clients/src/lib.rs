@@ -1,5 +1,5 @@
 #![doc = include_str!("../README.md")]
-//! Modules: [`tokens`] (the rotated Smint.io refresh token in the store).
+//! Modules: [`tokens`] (the rotated Smint.io and PhotoShelter refresh tokens in the store).
 
 pub mod tokens;
 
@@ -14,10 +14,15 @@ use assetrelay_smintio::client::{
 use assetrelay_store::Store;
 use secrecy::SecretString;
 
-pub use tokens::{SMINTIO_REFRESH_TOKEN, StoredRefreshToken};
+pub use tokens::{PHOTOSHELTER_REFRESH_TOKEN, SMINTIO_REFRESH_TOKEN, StoredRefreshToken};
 
-/// The PhotoShelter client of a connection's `photoshelter.api`.
-pub fn photoshelter(api: &PhotoShelterApi) -> Result<ps::Client, ps::Error> {
+/// The PhotoShelter client of connection `connection`'s `photoshelter.api`; with OAuth and
+/// a refresh token, its newest refresh token kept in `store`.
+pub fn photoshelter(
+    api: &PhotoShelterApi,
+    connection: &str,
+    store: &Store,
+) -> Result<ps::Client, ps::Error> {
     let auth = match &api.auth {
         PhotoShelterAuth::Token {
             email,
@@ -30,9 +35,30 @@ pub fn photoshelter(api: &PhotoShelterApi) -> Result<ps::Client, ps::Error> {
         },
         PhotoShelterAuth::Oauth {
             access_token,
+            refresh_token,
+            client_id,
+            client_secret,
+            redirect_uri,
             org_id,
         } => ps::Auth::OAuth {
-            access_token: secret(access_token),
+            access_token: access_token.as_ref().map(secret),
+            refresh: match (refresh_token, client_id, client_secret) {
+                (Some(refresh_token), Some(client_id), Some(client_secret)) => {
+                    Some(ps::OAuthRefresh {
+                        client_id: client_id.clone(),
+                        client_secret: secret(client_secret),
+                        redirect_uri: redirect_uri.clone(),
+                        refresh_token: secret(refresh_token),
+                        store: Arc::new(StoredRefreshToken::new(
+                            store.clone(),
+                            connection,
+                            PHOTOSHELTER_REFRESH_TOKEN,
+                        )),
+                    })
+                }
+                // The configuration refuses a refresh token without its client.
+                _ => None,
+            },
             org_id: org_id.clone(),
         },
     };
@@ -74,7 +100,11 @@ pub fn smintio(
         config = config.with_adapter(adapter_config);
     }
     // The rotated refresh token lives in the store, shared by every replica and binary.
-    let tokens = Arc::new(StoredRefreshToken::new(store.clone(), connection));
+    let tokens = Arc::new(StoredRefreshToken::new(
+        store.clone(),
+        connection,
+        SMINTIO_REFRESH_TOKEN,
+    ));
     SmintioClient::with_token_store(config, tokens)
 }
 

@@ -1,27 +1,30 @@
-//! The Smint.io client's rotated refresh token, kept in the store (table `credentials`,
-//! kind `smintio_refresh_token`), so a restart or a second replica presents the newest
-//! token instead of the configured one the identity server already refused.
+//! A client's rotated refresh token, kept in the store (table `credentials`, kind
+//! `smintio_refresh_token` or `photoshelter_refresh_token`), so a restart or a second
+//! replica presents the newest token instead of the configured one the identity server
+//! already refused.
 
-use assetrelay_smintio::client::{
-    StoreFuture, StoredToken, SwapOutcome, TokenStore, TokenStoreError,
-};
 use assetrelay_store::{Credential, Store, Swap};
+use assetrelay_tokens::{StoreFuture, StoredToken, SwapOutcome, TokenStore, TokenStoreError};
 use secrecy::SecretString;
 
 /// The credential kind of a Smint.io refresh token.
 pub const SMINTIO_REFRESH_TOKEN: &str = "smintio_refresh_token";
+/// The credential kind of a PhotoShelter OAuth refresh token.
+pub const PHOTOSHELTER_REFRESH_TOKEN: &str = "photoshelter_refresh_token";
 
-/// One connection's refresh token in the store.
+/// One connection's refresh token of one kind in the store.
 pub struct StoredRefreshToken {
     store: Store,
     connection: String,
+    kind: &'static str,
 }
 
 impl StoredRefreshToken {
-    pub fn new(store: Store, connection: &str) -> Self {
+    pub fn new(store: Store, connection: &str, kind: &'static str) -> Self {
         Self {
             store,
             connection: connection.to_owned(),
+            kind,
         }
     }
 }
@@ -38,7 +41,7 @@ impl TokenStore for StoredRefreshToken {
         Box::pin(async move {
             let credential = self
                 .store
-                .credential(&self.connection, SMINTIO_REFRESH_TOKEN)
+                .credential(&self.connection, self.kind)
                 .await
                 .map_err(TokenStoreError::new)?;
             Ok(credential.map(stored))
@@ -55,7 +58,7 @@ impl TokenStore for StoredRefreshToken {
                 .store
                 .swap_credential(
                     &self.connection,
-                    SMINTIO_REFRESH_TOKEN,
+                    self.kind,
                     expected_version,
                     new_refresh_token,
                 )

@@ -172,6 +172,9 @@ fn validate(config: &mut Config, env: &BTreeMap<String, String>) -> Result<(), C
         }
         validate_webhook_keys(&format!("{ps}.webhook"), &connection.photoshelter.webhook)?;
         validate_webhook_keys(&format!("{smint}.webhook"), &connection.smintio.webhook)?;
+        if let Some(api) = &connection.photoshelter.api {
+            check_photoshelter_auth(&format!("{ps}.api.auth"), &api.auth)?;
+        }
         check_poll(&format!("{ps}.poll"), &connection.photoshelter.poll)?;
         check_sync(&format!("{smint}.sync"), &connection.smintio.sync)?;
         if connection.photoshelter.reconcile.interval_secs == 0 {
@@ -188,6 +191,32 @@ fn validate(config: &mut Config, env: &BTreeMap<String, String>) -> Result<(), C
                 "name a gallery id (G0000…) or leave it out",
             ));
         }
+    }
+    Ok(())
+}
+
+fn check_photoshelter_auth(key: &str, auth: &crate::PhotoShelterAuth) -> Result<(), ConfigError> {
+    let crate::PhotoShelterAuth::Oauth {
+        access_token,
+        refresh_token,
+        client_id,
+        client_secret,
+        ..
+    } = auth
+    else {
+        return Ok(());
+    };
+    if access_token.is_none() && refresh_token.is_none() {
+        return Err(invalid(
+            key,
+            "mode = \"oauth\" needs access_token, refresh_token (with client_id and client_secret), or both",
+        ));
+    }
+    if refresh_token.is_some() && (client_id.is_none() || client_secret.is_none()) {
+        return Err(invalid(
+            key,
+            "a refresh_token needs the client_id and client_secret it was issued to",
+        ));
     }
     Ok(())
 }

@@ -46,8 +46,23 @@ pub enum PhotoShelterAuth {
         password: Secret,
         org_id: String,
     },
+    /// OAuth 2.0 (v4). `access_token` alone is used until PhotoShelter refuses it; with
+    /// `refresh_token`, `client_id` and `client_secret` the client renews it through the
+    /// refresh-token grant, and the newest refresh token lives in the store (credential
+    /// `photoshelter_refresh_token`), shared by every replica.
     Oauth {
-        access_token: Secret,
+        #[serde(default)]
+        access_token: Option<Secret>,
+        #[serde(default)]
+        refresh_token: Option<Secret>,
+        #[serde(default)]
+        client_id: Option<String>,
+        #[serde(default)]
+        client_secret: Option<Secret>,
+        /// The registered redirect URI, sent with the refresh grant as PhotoShelter's own
+        /// importer does.
+        #[serde(default)]
+        redirect_uri: Option<String>,
         org_id: String,
     },
 }
@@ -138,8 +153,22 @@ impl PhotoShelterConnection {
                 PhotoShelterAuth::Token { password, .. } => {
                     out.push((format!("{key}.api.auth.password"), password))
                 }
-                PhotoShelterAuth::Oauth { access_token, .. } => {
-                    out.push((format!("{key}.api.auth.access_token"), access_token))
+                PhotoShelterAuth::Oauth {
+                    access_token,
+                    refresh_token,
+                    client_secret,
+                    ..
+                } => {
+                    let named = [
+                        ("access_token", access_token),
+                        ("refresh_token", refresh_token),
+                        ("client_secret", client_secret),
+                    ];
+                    for (name, secret) in named {
+                        if let Some(secret) = secret {
+                            out.push((format!("{key}.api.auth.{name}"), secret));
+                        }
+                    }
                 }
             }
         }

@@ -25,7 +25,8 @@ fn config(base: &str) -> ClientConfig {
         base.parse().unwrap(),
         SecretString::from(KEY),
         Auth::OAuth {
-            access_token: SecretString::from(TOKEN),
+            access_token: Some(SecretString::from(TOKEN)),
+            refresh: None,
             org_id: "O0000DEVORG00001".into(),
         },
     );

@@ -281,7 +281,8 @@ async fn works_with_an_oauth_bearer_instead_of_a_login() {
     let id = app.media(json!({})).await;
     let mut config = app.config();
     config.auth = assetrelay_photoshelter::client::Auth::OAuth {
-        access_token: "ps-dev-oauth-token".to_owned().into(),
+        access_token: Some("ps-dev-oauth-token".to_owned().into()),
+        refresh: None,
         org_id: common::ORG.into(),
     };
     let client = assetrelay_photoshelter::client::Client::new(config).unwrap();

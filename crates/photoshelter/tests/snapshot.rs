@@ -23,7 +23,8 @@ fn client(server: &MockServer) -> Client {
         server.uri().parse().unwrap(),
         SecretString::from("key"),
         Auth::OAuth {
-            access_token: SecretString::from("bearer"),
+            access_token: Some(SecretString::from("bearer")),
+            refresh: None,
             org_id: "O0000DEVORG00001".into(),
         },
     );

@@ -94,6 +94,24 @@ pub struct Cli {
         hide_env_values = true
     )]
     pub ps_oauth_token: Option<SecretString>,
+    /// OAuth client the token endpoint accepts [default: ps-dev-oauth-client].
+    #[arg(long, env = "ASSETRELAY_SANDBOX_PS_OAUTH_CLIENT_ID")]
+    pub ps_oauth_client_id: Option<String>,
+    /// Its secret [default: ps-dev-oauth-secret].
+    #[arg(
+        long,
+        env = "ASSETRELAY_SANDBOX_PS_OAUTH_CLIENT_SECRET",
+        hide_env_values = true
+    )]
+    pub ps_oauth_client_secret: Option<SecretString>,
+    /// The first refresh token the token endpoint accepts (each grant rotates it)
+    /// [default: ps-dev-refresh-token].
+    #[arg(
+        long,
+        env = "ASSETRELAY_SANDBOX_PS_OAUTH_REFRESH_TOKEN",
+        hide_env_values = true
+    )]
+    pub ps_oauth_refresh_token: Option<SecretString>,
 
     /// Smint.io tenant [default: devtenant].
     #[arg(long, env = "ASSETRELAY_SANDBOX_SMINTIO_TENANT")]
@@ -186,6 +204,18 @@ impl Cli {
         set(&mut c.photoshelter.password, self.ps_password.clone());
         set(&mut c.photoshelter.org_id, self.ps_org_id.clone());
         set(&mut c.photoshelter.oauth_token, self.ps_oauth_token.clone());
+        set(
+            &mut c.photoshelter.oauth_client_id,
+            self.ps_oauth_client_id.clone(),
+        );
+        set(
+            &mut c.photoshelter.oauth_client_secret,
+            self.ps_oauth_client_secret.clone(),
+        );
+        set(
+            &mut c.photoshelter.oauth_refresh_token,
+            self.ps_oauth_refresh_token.clone(),
+        );
         set(&mut c.smintio.tenant, self.smintio_tenant.clone());
         set(&mut c.smintio.client_id, self.smintio_client_id.clone());
         set(

@@ -151,8 +151,15 @@ pub struct PhotoShelterCredentials {
     pub password: SecretString,
     /// The one organization the sandbox hosts.
     pub org_id: String,
-    /// A static OAuth bearer token accepted like a session token.
+    /// A static OAuth bearer token accepted like a session token (one issued before the
+    /// sandbox started, by a flow it does not simulate).
     pub oauth_token: SecretString,
+    /// The OAuth client `POST /psapi/v4.0/oauth/token` accepts.
+    pub oauth_client_id: String,
+    pub oauth_client_secret: SecretString,
+    /// The refresh token an authorization-code grant gave (valid until its first use:
+    /// each grant rotates it).
+    pub oauth_refresh_token: SecretString,
 }
 
 impl Default for PhotoShelterCredentials {
@@ -163,6 +170,9 @@ impl Default for PhotoShelterCredentials {
             password: "dev-password".into(),
             org_id: "O0000DEVORG00001".into(),
             oauth_token: "ps-dev-oauth-token".into(),
+            oauth_client_id: "ps-dev-oauth-client".into(),
+            oauth_client_secret: "ps-dev-oauth-secret".into(),
+            oauth_refresh_token: "ps-dev-refresh-token".into(),
         }
     }
 }

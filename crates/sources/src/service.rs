@@ -86,11 +86,12 @@ impl Sources {
                 tracing::warn!(connection = %name, "photoshelter.poll or .reconcile is enabled but photoshelter.api is not configured; neither runs");
                 continue;
             };
-            let client =
-                assetrelay_clients::photoshelter(api).map_err(|source| BuildError::Client {
+            let client = assetrelay_clients::photoshelter(api, name, &store).map_err(|source| {
+                BuildError::Client {
                     connection: name.clone(),
                     source,
-                })?;
+                }
+            })?;
             let context = PollContext {
                 connection: name.clone(),
                 org_id: assetrelay_clients::photoshelter_org_id(api).to_owned(),

@@ -206,7 +206,7 @@ pub(crate) fn poll_context(
         .api
         .as_ref()
         .context("photoshelter.api is not configured")?;
-    let client = assetrelay_clients::photoshelter(api)
+    let client = assetrelay_clients::photoshelter(api, name, store)
         .with_context(|| format!("building the PhotoShelter client of connection `{name}`"))?;
     let poll = &connection.photoshelter.poll;
     Ok(PollContext {

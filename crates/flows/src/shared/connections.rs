@@ -116,7 +116,7 @@ fn build(config: &Config, name: &str, store: &Store) -> Result<Connection, Conne
         .as_ref()
         .ok_or_else(|| missing("smintio.api"))?;
 
-    let photoshelter = assetrelay_clients::photoshelter(ps_api).map_err(|source| {
+    let photoshelter = assetrelay_clients::photoshelter(ps_api, name, store).map_err(|source| {
         ConnectionError::Photoshelter {
             connection: name.to_owned(),
             source,

@@ -1,7 +1,9 @@
 //! Client configuration: where PhotoShelter is, which key, how to log in.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use assetrelay_tokens::TokenStore;
 use secrecy::SecretString;
 
 /// How the client authenticates the user (on top of the API key, sent on every call).
@@ -18,15 +20,43 @@ pub enum Auth {
         /// Organization `O0000…` to authenticate into.
         org_id: String,
     },
-    /// An OAuth 2.0 access token obtained elsewhere, sent as `Authorization: Bearer`
-    /// [CLIENT `S-importer`, `S-oauthtester`]. A 401 is returned to the caller (refreshing
-    /// is the token owner's job).
+    /// OAuth 2.0, sent as `Authorization: Bearer` [CLIENT `S-importer`, `S-oauthtester`].
+    /// With `refresh`, the client renews the access token through the refresh-token grant
+    /// (research §1.2) when it expires or PhotoShelter answers 401, and repeats the call
+    /// once; without, a 401 is returned to the caller.
     OAuth {
-        /// The access token.
-        access_token: SecretString,
+        /// An access token to start with (without `refresh`, the only one).
+        access_token: Option<SecretString>,
+        /// How to renew it.
+        refresh: Option<OAuthRefresh>,
         /// Organization `O0000…` used to filter listings.
         org_id: String,
     },
+}
+
+/// The refresh-token grant of `POST /psapi/v4.0/oauth/token` [CLIENT `S-importer`
+/// library.js]: `grant_type=refresh_token`, `refresh_token`, `client_id`, `client_secret`,
+/// `redirect_uri`, with the v4 `X-PS-Api-Key`.
+#[derive(Clone)]
+pub struct OAuthRefresh {
+    pub client_id: String,
+    pub client_secret: SecretString,
+    /// The registered redirect URI, sent with the grant as the importer does.
+    pub redirect_uri: Option<String>,
+    /// The refresh token configured; it only seeds an empty `store`.
+    pub refresh_token: SecretString,
+    /// Where the newest refresh token lives for every client of the connection (whether
+    /// PhotoShelter rotates it is not documented; a rotated one is saved, ASSUMED).
+    pub store: Arc<dyn TokenStore>,
+}
+
+impl std::fmt::Debug for OAuthRefresh {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthRefresh")
+            .field("client_id", &self.client_id)
+            .field("redirect_uri", &self.redirect_uri)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Auth {

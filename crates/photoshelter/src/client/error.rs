@@ -113,6 +113,10 @@ pub enum Error {
         /// Which id (`media`, `gallery`, `organization`).
         what: &'static str,
     },
+    /// The store of the rotated OAuth refresh token failed. Transient: it holds the one
+    /// token every client of the connection must present.
+    #[error("the PhotoShelter refresh-token store failed")]
+    TokenStore(#[from] assetrelay_tokens::TokenStoreError),
 }
 
 impl Error {
@@ -124,7 +128,8 @@ impl Error {
             Error::Timeout { .. }
             | Error::Connect { .. }
             | Error::Transport { .. }
-            | Error::InconsistentRead { .. } => true,
+            | Error::InconsistentRead { .. }
+            | Error::TokenStore(_) => true,
             Error::Http { status, .. } => assetrelay_http_failure::is_transient_status(*status),
             Error::Api { .. }
             | Error::Decode { .. }

@@ -4,6 +4,7 @@
 //! - `transport`: sends a call with the API key and auth headers, re-logs in once on 401,
 //!   retries a short 429 in-process, and classifies failures into [`Error`].
 //! - `auth`: v3 token login plus organization authentication.
+//! - `oauth`: the OAuth bearer, renewed through the refresh-token grant.
 //! - [`snapshot`]: a media item read consistently ([`MediaSnapshot`]) and the
 //!   [`SourceVersion`] that orders reads of it.
 //! - `read` / `write`: the endpoints, each commented with its evidence level
@@ -16,6 +17,7 @@ pub mod config;
 mod envelope;
 mod error;
 pub mod model;
+mod oauth;
 mod parse;
 mod read;
 pub mod snapshot;
@@ -24,7 +26,7 @@ mod write;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub use config::{Auth, ClientConfig};
+pub use config::{Auth, ClientConfig, OAuthRefresh};
 pub use error::Error;
 pub use model::{
     GalleryRef, Iptc, Media, MediaPage, MediaSummary, MediaUpdate, Upload, UploadSource, Uploaded,
@@ -43,7 +45,9 @@ pub struct Client {
     /// Base URL without a trailing slash; paths are appended.
     base: String,
     session: tokio::sync::Mutex<auth::Session>,
+    bearer: tokio::sync::Mutex<oauth::Bearer>,
     logins: AtomicU64,
+    refreshes: AtomicU64,
 }
 
 impl std::fmt::Debug for Client {
@@ -68,7 +72,9 @@ impl Client {
             config,
             base,
             session: tokio::sync::Mutex::new(auth::Session::default()),
+            bearer: tokio::sync::Mutex::new(oauth::Bearer::default()),
             logins: AtomicU64::new(0),
+            refreshes: AtomicU64::new(0),
         })
     }
 

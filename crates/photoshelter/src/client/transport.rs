@@ -1,5 +1,5 @@
-//! Sending one call: credentials, the delivery's trace context, re-login on 401, short 429
-//! retries, classification.
+//! Sending one call: credentials, the delivery's trace context, re-login (token auth) or
+//! token renewal (OAuth with a refresh) on 401, short 429 retries, classification.
 
 use std::future::Future;
 use std::time::Duration;
@@ -112,16 +112,27 @@ impl Client {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<RequestBuilder>>,
     {
-        let mut relogged = false;
+        let mut renewed = false;
         loop {
             let (generation, headers) = self.credentials(api).await?;
             let response = dispatch(endpoint, build().await?.headers(headers)).await?;
-            let token_auth = matches!(self.config.auth, Auth::Token { .. });
-            if response.status() == StatusCode::UNAUTHORIZED && token_auth && !relogged {
-                tracing::info!(endpoint, "PhotoShelter answered 401; logging in again");
-                relogged = true;
-                self.relogin(generation).await?;
-                continue;
+            if response.status() == StatusCode::UNAUTHORIZED && !renewed {
+                renewed = true;
+                match &self.config.auth {
+                    Auth::Token { .. } => {
+                        tracing::info!(endpoint, "PhotoShelter answered 401; logging in again");
+                        self.relogin(generation).await?;
+                        continue;
+                    }
+                    Auth::OAuth { .. } if self.bearer_refused(generation).await => {
+                        tracing::info!(
+                            endpoint,
+                            "PhotoShelter answered 401; renewing the access token"
+                        );
+                        continue;
+                    }
+                    Auth::OAuth { .. } => {}
+                }
             }
             return finish(endpoint, response).await;
         }
@@ -133,10 +144,11 @@ impl Client {
         let mut headers = HeaderMap::new();
         headers.insert("X-PS-Api-Key", self.api_key_header(api)?);
         match &self.config.auth {
-            Auth::OAuth { access_token, .. } => {
-                let bearer = SecretString::from(format!("Bearer {}", access_token.expose_secret()));
+            Auth::OAuth { .. } => {
+                let (generation, access) = self.bearer().await?;
+                let bearer = SecretString::from(format!("Bearer {}", access.expose_secret()));
                 headers.insert(AUTHORIZATION, secret_header(&bearer)?);
-                Ok((0, headers))
+                Ok((generation, headers))
             }
             Auth::Token { .. } => {
                 let (generation, token) = self.token().await?;

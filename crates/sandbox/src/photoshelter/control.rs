@@ -7,8 +7,8 @@
 //! | POST | `/_sandbox/photoshelter/media` | `{"file_name"?, "media_type"?, "galleries"?: [id], "iptc"?: {..}, "license_expiration_date"?, "model_released"?, "property_released"?, "mode"?, "rating"?, "custom_metadata"?: {field: tag}, "bytes"?, "sha256"?}` | creates media `I0000…` (16 chars); `media.created`; returns its full state |
 //! | GET | `/_sandbox/photoshelter/media/{id}` | | full state (IPTC, galleries, visibility, versions with length + sha256, flags) |
 //! | PATCH | `/_sandbox/photoshelter/media/{id}` | any of: `"iptc"` (merged; `""`/null clears), `"galleries"` (the new full list), `"mode"`/`"visibility"`, `"license_expiration_date"` (null clears), `"model_released"`, `"property_released"`, `"rating"`, `"searchable"`, `"custom_metadata"` (merged; null clears), `"add_version": true`, `"archived"`, `"restricted"`, `"approved"`, `"deleted": true`, `"unseen": true` (no new modified_at, no webhook: drift only a reconciliation finds) | see below; returns the full state |
-//! | POST | `/_sandbox/photoshelter/sessions/expire` | | invalidates every auth token; `{"expired": n}` |
-//! | GET | `/_sandbox/photoshelter/stats` | | `{"logins", "sessions", "media", "galleries"}` |
+//! | POST | `/_sandbox/photoshelter/sessions/expire` | | invalidates every auth token (sessions and OAuth access tokens); `{"expired": n}` |
+//! | GET | `/_sandbox/photoshelter/stats` | | `{"logins", "oauth_grants", "sessions", "media", "galleries"}` |
 //!
 //! Webhooks of a PATCH (one per kind of change): `gallery.media_added` /
 //! `gallery.media_removed` per gallery (with `gallery_id`); `media.rights_changed` (rights
@@ -252,6 +252,7 @@ async fn stats(State(state): State<AppState>) -> Json<Value> {
     let ps = state.photoshelter.lock().await;
     Json(json!({
         "logins": ps.logins,
+        "oauth_grants": ps.oauth_grants,
         "sessions": ps.sessions.len(),
         "media": ps.media.len(),
         "galleries": ps.galleries.len(),

@@ -5,6 +5,8 @@
 //! - `model`: [`State`] (media, galleries, sessions) and the v4 resource rendering.
 //! - `auth`: API key and token checks, error answers (`ApiKeyInvalidException`, ...).
 //! - `api_v3` / `api_v4`: the platform endpoints, each marked with its evidence level.
+//! - `oauth`: the v4 OAuth token endpoint (refresh grant, rotating refresh tokens,
+//!   expiring access tokens).
 //! - `multipart`: reads uploads with axum's streaming `Multipart` (bytes counted and
 //!   hashed, never kept).
 //! - `apply`: media changes shared by API and control; `events`: outgoing webhooks.
@@ -20,6 +22,7 @@ mod control_patch;
 mod events;
 mod model;
 mod multipart;
+mod oauth;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -48,6 +51,7 @@ pub fn api_router() -> Router<AppState> {
             "/psapi/v3/mem/gallery/{gallery_id}/visibility/update",
             post(api_v3::gallery_visibility),
         )
+        .route("/psapi/v4.0/oauth/token", post(oauth::token))
         .route("/psapi/v4.0/media", get(api_v4::list_media))
         .route(
             "/psapi/v4.0/media/{media_id}",

@@ -73,6 +73,12 @@ pub struct State {
     /// Successful logins so far (`POST /psapi/v3/mem/authenticate`).
     #[serde(default)]
     pub logins: u64,
+    /// The refresh token the OAuth endpoint accepts now (None: the configured one).
+    #[serde(default)]
+    pub oauth_refresh_token: Option<String>,
+    /// Refresh grants so far.
+    #[serde(default)]
+    pub oauth_grants: u64,
 }
 
 /// A logged-in session.

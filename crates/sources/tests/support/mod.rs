@@ -203,6 +203,7 @@ pub fn smintio_client(
     let tokens = Arc::new(assetrelay_clients::StoredRefreshToken::new(
         store.clone(),
         CONNECTION,
+        assetrelay_clients::SMINTIO_REFRESH_TOKEN,
     ));
     SmintioClient::with_token_store(config, tokens).unwrap()
 }
