@@ -141,6 +141,7 @@ impl FlowService {
         // The consumer (and with it the last writer handle) is gone: the writer flushes
         // what it holds and ends.
         let _ = writer_task.await;
+        self.connections.logout().await;
         pruner.abort();
         if let Some(task) = ops_task {
             let _ = task.await;

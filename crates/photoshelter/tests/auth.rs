@@ -189,3 +189,34 @@ async fn a_hanging_platform_times_out_as_a_transient_error() {
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     assert!(err.is_transient());
 }
+
+/// PhotoShelter caps a user's concurrent sessions: a stopping process gives its back.
+#[tokio::test]
+async fn logout_ends_the_session_and_the_next_call_logs_in_again() {
+    let app = TestApp::spawn().await;
+    let id = app.media(json!({})).await;
+    let client = app.client();
+    client.media(&id).await.unwrap();
+    let sessions =
+        |stats: serde_json::Value| stats["sessions"].as_u64().expect("stats name the sessions");
+    let stats = app
+        .control(Method::GET, "/_sandbox/photoshelter/stats", None)
+        .await;
+    assert_eq!(sessions(stats), 1);
+
+    client.logout().await.unwrap();
+
+    let stats = app
+        .control(Method::GET, "/_sandbox/photoshelter/stats", None)
+        .await;
+    assert_eq!(sessions(stats), 0, "the session outlived the logout");
+    assert_eq!(app.writes_to("/psapi/v3/mem/authenticate/logout"), 1);
+    client.logout().await.unwrap();
+    assert_eq!(
+        app.writes_to("/psapi/v3/mem/authenticate/logout"),
+        1,
+        "nothing to end twice"
+    );
+    client.media(&id).await.unwrap();
+    assert_eq!(client.logins(), 2);
+}

@@ -227,6 +227,21 @@ impl Sources {
                 "no connection has photoshelter.poll or smintio.sync enabled with an api; idle until shutdown"
             );
         }
+        // One PhotoShelter client per connection (the poller's and reconciler's context
+        // share it): its login session is given back at the end.
+        let mut clients: Vec<(String, Arc<assetrelay_photoshelter::client::Client>)> = Vec::new();
+        for poller in &self.pollers {
+            clients.push((
+                poller.context.connection.clone(),
+                Arc::clone(&poller.context.client),
+            ));
+        }
+        for r in &self.reconcilers {
+            let context = &r.reconciler.context;
+            if !clients.iter().any(|(_, c)| Arc::ptr_eq(c, &context.client)) {
+                clients.push((context.connection.clone(), Arc::clone(&context.client)));
+            }
+        }
         let mut tasks = JoinSet::new();
         for poller in self.pollers {
             tasks.spawn(poller.run(shutdown.clone()));
@@ -254,6 +269,11 @@ impl Sources {
             }
         }
         shutdown.cancelled().await;
+        for (connection, client) in clients {
+            if let Err(e) = client.logout().await {
+                tracing::warn!(%connection, error.message = %e, "PhotoShelter logout failed; the session times out on its own");
+            }
+        }
         if let Some(task) = ops_task {
             let _ = task.await;
         }

@@ -104,6 +104,9 @@ async fn on_sigterm_the_process_abandons_its_poll_releases_the_lease_and_exits_z
             .unwrap()
             .is_none()
     );
+    // Its PhotoShelter login was given back (a user's concurrent sessions are capped).
+    let sessions = sandbox.state().photoshelter.lock().await.sessions.len();
+    assert_eq!(sessions, 0, "the stopped process left its session open");
     // The next holder finds what the abandoned poll did not publish.
     sandbox.state().faults.clear(None);
     let next = context(&sandbox, &bed.topology, &store, 500).await;

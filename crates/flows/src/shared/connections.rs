@@ -97,6 +97,16 @@ impl Connections {
     pub fn is_empty(&self) -> bool {
         self.by_name.is_empty()
     }
+
+    /// Give back every PhotoShelter login session (a user's concurrent sessions are
+    /// capped); at shutdown, after the last delivery.
+    pub async fn logout(&self) {
+        for (name, connection) in &self.by_name {
+            if let Err(e) = connection.photoshelter.logout().await {
+                tracing::warn!(connection = %name, error.message = %error_chain(&e), "PhotoShelter logout failed; the session times out on its own");
+            }
+        }
+    }
 }
 
 fn build(config: &Config, name: &str, store: &Store) -> Result<Connection, ConnectionError> {

@@ -16,6 +16,7 @@ use super::{Client, Result, checked_id};
 
 const LOGIN: &str = "POST /psapi/v3/mem/authenticate";
 const ORG_LOGIN: &str = "POST /psapi/v3/mem/organization/{org_id}/authenticate";
+const LOGOUT: &str = "POST /psapi/v3/mem/authenticate/logout";
 
 /// The current login. `generation` increases with every login, so concurrent calls that
 /// all got a 401 with the same token log in only once.
@@ -45,6 +46,28 @@ impl Client {
             session.token = None;
             self.login(&mut session).await?;
         }
+        Ok(())
+    }
+
+    /// Ends the login session, if there is one: PhotoShelter caps a user's concurrent
+    /// sessions (research §1.2), so a stopping process gives its session back rather than
+    /// leaving it to time out [CLIENT `S-ws` path]. Best effort: the caller logs a failure.
+    /// Nothing to do with OAuth (the token is not a session).
+    pub async fn logout(&self) -> Result<()> {
+        let mut session = self.session.lock().await;
+        let Some(token) = session.token.take() else {
+            return Ok(());
+        };
+        session.generation += 1;
+        let request = self
+            .http
+            .post(self.url("/psapi/v3/mem/authenticate/logout"))
+            .timeout(self.config.timeout)
+            .header("X-PS-Api-Key", self.api_key_header(Api::V3)?)
+            .header("X-PS-Auth-Token", secret_header(&token)?);
+        let response = dispatch(LOGOUT, request).await?;
+        finish(LOGOUT, response).await?;
+        tracing::debug!("logged out of PhotoShelter");
         Ok(())
     }
 

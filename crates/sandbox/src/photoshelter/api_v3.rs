@@ -112,6 +112,46 @@ pub async fn org_authenticate(
     Ok(ok(json!({"Organization": {"organization_id": org_id}})))
 }
 
+/// `/psapi/v3/mem/authenticate/logout` [CLIENT `S-ws`]: the session ends (its token stops
+/// working). `/psapi/v3/mem/organization/logout` [CLIENT `S-pm`]: the session leaves the
+/// organization and stays logged in. GET or POST, as clients differ.
+pub async fn logout(
+    method: Method,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, PsError> {
+    auth::api_key(&state, &headers, &uri, Shape::V3)?;
+    let token = auth::session_token(&headers, &uri)
+        .ok_or_else(|| PsError::unauthorized(Shape::V3, "No auth token was sent."))?
+        .to_owned();
+    let organization_only = uri.path().contains("/organization/");
+    {
+        let mut ps = state.photoshelter.lock().await;
+        let live = ps
+            .sessions
+            .get(&token)
+            .is_some_and(|s| s.expires_at > Utc::now());
+        if !live {
+            return Err(PsError::unauthorized(
+                Shape::V3,
+                "The auth token is invalid or expired.",
+            ));
+        }
+        if organization_only {
+            if let Some(session) = ps.sessions.get_mut(&token) {
+                session.org_id = None;
+            }
+        } else {
+            ps.sessions.remove(&token);
+        }
+    }
+    state
+        .log
+        .record(SURFACE, method.as_str(), uri.path(), json!({}));
+    Ok(ok(json!({})))
+}
+
 /// `GET /psapi/v3/mem/user/session` [CLIENT `S-drupal`]: `data.Session` with `tz`.
 pub async fn session(
     State(state): State<AppState>,

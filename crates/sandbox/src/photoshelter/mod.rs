@@ -40,6 +40,14 @@ pub fn api_router() -> Router<AppState> {
             "/psapi/v3/mem/organization/{org_id}/authenticate",
             get(api_v3::org_authenticate).post(api_v3::org_authenticate),
         )
+        .route(
+            "/psapi/v3/mem/authenticate/logout",
+            get(api_v3::logout).post(api_v3::logout),
+        )
+        .route(
+            "/psapi/v3/mem/organization/logout",
+            get(api_v3::logout).post(api_v3::logout),
+        )
         .route("/psapi/v3/mem/user/session", get(api_v3::session))
         // Uploads stream through a hash and are never held, so axum's default 2 MB body
         // limit (which `Multipart` applies) would only refuse real-sized files.
