@@ -42,11 +42,24 @@ enum Command {
     /// Show or reset a source's stored position (Smint.io continuation, PhotoShelter
     /// watermark).
     Cursor(commands::cursor::Args),
+    /// GET a `/healthz` or `/readyz` URL: exit 0 on 2xx, else 1 with the reason (for
+    /// container healthchecks; reads no configuration).
+    Healthcheck(commands::healthcheck::Args),
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Command::Healthcheck(args) = cli.command {
+        match commands::healthcheck::run(args).await {
+            Ok(line) => println!("{line}"),
+            Err(unhealthy) => {
+                eprintln!("unhealthy: {unhealthy}");
+                std::process::exit(1);
+            }
+        }
+        return Ok(());
+    }
     if let Command::Dev(args) = cli.command {
         let path = cli
             .config
@@ -61,7 +74,7 @@ async fn main() -> anyhow::Result<()> {
     // Operations commands print their results on stdout; only problems are logged (stderr).
     assetrelay_telemetry::init_tracing_to_stderr("warn");
     let result = match cli.command {
-        Command::Dev(_) => Ok(()),
+        Command::Dev(_) | Command::Healthcheck(_) => Ok(()),
         Command::Replay(args) => commands::replay::run(args, config).await,
         Command::Parked(args) => commands::parked::run(args, config).await,
         Command::Topology(args) => commands::topology::run(args, config).await,

@@ -8,6 +8,10 @@ use figment::{Error, Metadata, Profile, Provider};
 
 pub const PREFIX: &str = "ASSETRELAY_";
 
+/// Variables with the prefix that are not configuration keys: `ASSETRELAY_CONFIG` names
+/// the file itself (the binaries' `--config`), so as a key it would be refused as unknown.
+const NOT_KEYS: &[&str] = &["ASSETRELAY_CONFIG"];
+
 pub struct EnvMap(pub BTreeMap<String, String>);
 
 impl Provider for EnvMap {
@@ -21,6 +25,9 @@ impl Provider for EnvMap {
             let Some(path) = name.strip_prefix(PREFIX) else {
                 continue;
             };
+            if NOT_KEYS.contains(&name.as_str()) {
+                continue;
+            }
             let keys: Vec<String> = path.split("__").map(str::to_ascii_lowercase).collect();
             if keys.iter().any(String::is_empty) {
                 continue;
@@ -51,5 +58,31 @@ fn insert(dict: &mut Dict, keys: &[String], value: Value) {
                 *entry = Value::from(inner);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_config_file_variable_is_not_read_as_a_key() {
+        let env = EnvMap(BTreeMap::from([
+            (
+                "ASSETRELAY_CONFIG".to_owned(),
+                "/etc/assetrelay.toml".to_owned(),
+            ),
+            (
+                "ASSETRELAY_INGRESS__LISTEN".to_owned(),
+                "0.0.0.0:8080".to_owned(),
+            ),
+        ]));
+
+        let data = env.data().unwrap();
+
+        let root = &data[&Profile::Default];
+        assert!(!root.contains_key("config"));
+        assert!(root.contains_key("ingress"));
     }
 }

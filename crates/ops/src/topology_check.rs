@@ -14,8 +14,11 @@ use serde_json::Value;
 
 use crate::OpsError;
 use expected::json_text;
-use management::{Management, VHOST};
+use management::Management;
 use policies::Target;
+
+/// The root virtual host, where [`check`] looks.
+pub const DEFAULT_VHOST: &str = "/";
 
 /// Shown as `expected` for an argument the live queue has and the topology does not.
 pub const NOT_SET: &str = "(not set)";
@@ -163,10 +166,20 @@ pub async fn apply(broker: &Broker, topology: &Topology) -> Result<(), OpsError>
 
 /// Every difference between the broker (vhost `/`) and `topology`, policies that reach
 /// its queues included; empty if they match.
-#[tracing::instrument(skip_all, fields(prefix = %topology.prefix))]
 pub async fn check(
     topology: &Topology,
     management_url: &ManagementUrl,
+) -> Result<Vec<Drift>, OpsError> {
+    check_vhost(topology, management_url, DEFAULT_VHOST).await
+}
+
+/// [`check`] in virtual host `vhost` (the one `broker.url` names, or a scratch vhost the
+/// definitions were imported into).
+#[tracing::instrument(skip_all, fields(prefix = %topology.prefix, vhost = %vhost))]
+pub async fn check_vhost(
+    topology: &Topology,
+    management_url: &ManagementUrl,
+    vhost: &str,
 ) -> Result<Vec<Drift>, OpsError> {
     let api = Management::new(management_url)?;
     let mut drift = Vec::new();
@@ -178,7 +191,7 @@ pub async fn check(
         name: exchange.clone(),
         queue_type: None,
     });
-    match api.get(&["exchanges", VHOST, &exchange]).await? {
+    match api.get(&["exchanges", vhost, &exchange]).await? {
         None => drift.push(Drift::MissingExchange {
             name: exchange.clone(),
         }),
@@ -199,7 +212,7 @@ pub async fn check(
             name: queue.name.clone(),
             queue_type: Some(queue.queue_type.clone()),
         });
-        let Some(live) = api.get(&["queues", VHOST, &queue.name]).await? else {
+        let Some(live) = api.get(&["queues", vhost, &queue.name]).await? else {
             drift.push(Drift::MissingQueue { name: queue.name });
             continue;
         };
@@ -222,13 +235,13 @@ pub async fn check(
             });
         }
         let bindings = api
-            .get(&["queues", VHOST, &queue.name, "bindings"])
+            .get(&["queues", vhost, &queue.name, "bindings"])
             .await?
             .unwrap_or(Value::Null);
         compare_bindings(&mut drift, &exchange, &queue, &bindings);
     }
 
-    let live_policies = policies::fetch(&api).await?;
+    let live_policies = policies::fetch(&api, vhost).await?;
     drift.extend(policies::drift(&live_policies, &targets, &applied));
     Ok(drift)
 }

@@ -1,8 +1,9 @@
 //! The operations commands: `replay`, `parked …`, `topology …`, `store …`, `trace`,
-//! `sync`, `cursor …`. Each parses its flags, calls `assetrelay-ops`, `assetrelay-sources`
+//! `sync`, `cursor …`, and `healthcheck` (the container probe, which reads no config). Each parses its flags, calls `assetrelay-ops`, `assetrelay-sources`
 //! (or the store), and prints for people (progress on a terminal, quiet in pipes).
 
 pub mod cursor;
+pub mod healthcheck;
 pub mod parked;
 pub mod reconcile;
 pub mod replay;

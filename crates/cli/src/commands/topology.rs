@@ -1,11 +1,12 @@
-//! `assetrelay topology apply|check`: declare the broker topology, or compare the live
-//! broker with it, policies included (through the management API,
-//! `broker.management_url`).
+//! `assetrelay topology apply|check|definitions`: declare the broker topology, compare the
+//! live broker with it, policies included (through the management API,
+//! `broker.management_url`), or print it as RabbitMQ definitions JSON
+//! (`deploy/rabbitmq/definitions.json` is this output for `config/example.toml`).
 
 use anyhow::bail;
 use assetrelay_broker::Topology;
 use assetrelay_config::Config;
-use assetrelay_ops::topology_check;
+use assetrelay_ops::{definitions, topology_check};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -19,6 +20,9 @@ enum Command {
     Apply,
     /// Print each difference between the broker and the topology; exit 1 if there is any.
     Check,
+    /// Print the topology as RabbitMQ definitions JSON (exchange, queues with their
+    /// arguments, bindings, policies) for the vhost of `broker.url`; touches no broker.
+    Definitions,
 }
 
 pub async fn run(args: Args, config: Config) -> anyhow::Result<()> {
@@ -37,7 +41,12 @@ pub async fn run(args: Args, config: Config) -> anyhow::Result<()> {
             println!("declared topology `{}`: {objects}", topology.prefix);
         }
         Command::Check => {
-            let drift = topology_check::check(&topology, &config.broker.management_url).await?;
+            let drift = topology_check::check_vhost(
+                &topology,
+                &config.broker.management_url,
+                config.broker.url.vhost(),
+            )
+            .await?;
             if !drift.is_empty() {
                 for difference in &drift {
                     println!("{difference}");
@@ -51,6 +60,10 @@ pub async fn run(args: Args, config: Config) -> anyhow::Result<()> {
             println!(
                 "topology matches: {objects}, with their arguments and bindings; no policy applies to them"
             );
+        }
+        Command::Definitions => {
+            let definitions = definitions::generate(&topology, config.broker.url.vhost());
+            println!("{}", serde_json::to_string_pretty(&definitions)?);
         }
     }
     Ok(())

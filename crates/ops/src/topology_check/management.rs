@@ -11,9 +11,6 @@ use url::Url;
 
 use crate::OpsError;
 
-/// The root virtual host; the API wants it as one path segment (`%2F`).
-pub(super) const VHOST: &str = "/";
-
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What a path segment keeps unescaped: RFC 3986's unreserved characters. Everything
@@ -104,7 +101,7 @@ mod tests {
     fn the_root_vhost_and_odd_queue_names_are_one_escaped_segment_each() {
         let base = Url::parse("http://rabbit:15672/").unwrap();
 
-        let url = api_url(&base, &["queues", VHOST, "a b/c%d?#", "bindings"]).unwrap();
+        let url = api_url(&base, &["queues", "/", "a b/c%d?#", "bindings"]).unwrap();
 
         assert_eq!(
             url.as_str(),

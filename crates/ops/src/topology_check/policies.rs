@@ -9,7 +9,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::expected::json_text;
-use super::management::{Management, VHOST};
+use super::management::Management;
 use super::{Drift, PolicyKind};
 use crate::OpsError;
 
@@ -39,13 +39,13 @@ pub(super) struct Applied {
     pub effective: String,
 }
 
-pub(super) async fn fetch(api: &Management) -> Result<Vec<LivePolicy>, OpsError> {
+pub(super) async fn fetch(api: &Management, vhost: &str) -> Result<Vec<LivePolicy>, OpsError> {
     let mut all = Vec::new();
     for (kind, path) in [
         (PolicyKind::Policy, "policies"),
         (PolicyKind::OperatorPolicy, "operator-policies"),
     ] {
-        let listed = api.get(&[path, VHOST]).await?.unwrap_or(Value::Null);
+        let listed = api.get(&[path, vhost]).await?.unwrap_or(Value::Null);
         for policy in listed.as_array().into_iter().flatten() {
             let field = |key: &str| policy.get(key).map(json_text).unwrap_or_default();
             all.push(LivePolicy {
