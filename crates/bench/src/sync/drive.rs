@@ -15,7 +15,7 @@ use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
 use super::Ctx;
-use super::rate::Windows;
+use super::rate::{Ahead, Windows};
 use crate::flows::drive::written;
 use crate::flows::probe::{Cpu, broker_pid, calls_delta, histogram, histogram_delta};
 use crate::flows::{HANDLER, PLATFORM_CALL, STALL};
@@ -40,6 +40,8 @@ pub struct Observed {
     /// `assetrelay_flow_handler_seconds` of to-smint by outcome: (sum, count).
     pub handler: BTreeMap<String, (f64, f64)>,
     pub windows: Windows,
+    /// How far the sync got ahead of its cap (`None`: no cap).
+    pub ahead: Option<f64>,
     /// Cores used: this process, RabbitMQ, the machine; and the machine's busy share.
     pub cpu: (f64, f64, f64, f64),
 }
@@ -64,7 +66,10 @@ pub async fn run(
     let started = Instant::now();
 
     let published = Arc::new(AtomicU64::new(0));
-    let (seen, counted) = (published.clone(), windows.clone());
+    let ahead = options
+        .rate
+        .map(|rate| Arc::new(Ahead::new(rate.get(), started)));
+    let (seen, counted, envelope) = (published.clone(), windows.clone(), ahead.clone());
     let shutdown = CancellationToken::new();
     let stop = shutdown.clone();
     let mut sync = tokio::spawn(async move {
@@ -73,6 +78,9 @@ pub async fn run(
             let before = seen.fetch_max(tally.published, Ordering::Relaxed);
             if tally.published > before {
                 counted.add(PUBLISHED, tally.published - before);
+                if let Some(envelope) = &envelope {
+                    envelope.see(tally.published);
+                }
             }
         };
         let report = backfill::photoshelter::backfill(&context, options, &progress, &stop).await;
@@ -157,6 +165,7 @@ pub async fn run(
             &histogram(&metrics1, HANDLER, &[("flow", "to-smint")], "outcome"),
         ),
         windows,
+        ahead: ahead.map(|a| a.max()),
         cpu: cpu0.cores_until(&cpu1, end_to_end),
     })
 }

@@ -75,6 +75,43 @@ impl Windows {
     }
 }
 
+/// How far the sync ever got ahead of its cap: the most events confirmed by any moment
+/// beyond `rate × seconds since the start`. The cap's promise (publish n starts no
+/// earlier than n / rate after the first) holds exactly when this is at most 1, the first
+/// event, since an event is confirmed only after it started. Fixed 1 s windows cannot
+/// check it to the event: a confirm from the end of one second lands in the next.
+pub struct Ahead {
+    rate: f64,
+    start: Instant,
+    max: Mutex<f64>,
+}
+
+impl Ahead {
+    pub fn new(rate: u32, start: Instant) -> Self {
+        Self {
+            rate: f64::from(rate),
+            start,
+            max: Mutex::new(f64::NEG_INFINITY),
+        }
+    }
+
+    /// `published` events are confirmed now.
+    pub fn see(&self, published: u64) {
+        self.see_at(published, self.start.elapsed().as_secs_f64());
+    }
+
+    fn see_at(&self, published: u64, seconds: f64) {
+        let ahead = published as f64 - self.rate * seconds;
+        let mut max = self.max.lock().unwrap_or_else(PoisonError::into_inner);
+        *max = max.max(ahead);
+    }
+
+    /// The most events ever ahead of the cap (negative: always behind it).
+    pub fn max(&self) -> f64 {
+        *self.max.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 /// The key of the 429s `surface` served.
 pub fn too_many(surface: &str) -> String {
     format!("{surface} 429")
@@ -121,6 +158,16 @@ mod tests {
         assert_eq!(windows.total("smintio"), 5);
         assert_eq!(windows.peak("smintio"), (5, 0));
         assert_eq!(windows.peak("photoshelter"), (0, 0));
+    }
+
+    #[test]
+    fn ahead_is_the_most_confirmed_beyond_rate_times_time() {
+        let ahead = Ahead::new(100, Instant::now());
+        ahead.see_at(1, 0.0);
+        ahead.see_at(50, 0.5);
+        ahead.see_at(160, 1.5);
+
+        assert_eq!(ahead.max(), 10.0);
     }
 
     #[test]

@@ -247,12 +247,15 @@ impl Figures {
             verdict(served == 0)
         );
         let (published, at) = w.peak(PUBLISHED);
-        match s.rate {
-            Some(cap) => println!(
-                "sync's cap: peak {published} events confirmed in one 1 s window (second {at}) vs --rate {cap} → {}",
-                verdict(published <= u64::from(cap))
-            ),
-            None => println!(
+        match (s.rate, self.o.ahead) {
+            (Some(cap), Some(ahead)) => {
+                println!(
+                    "sync's cap --rate {cap}: listing calls at most {listing}/s {}; at most {ahead:.1} events confirmed ahead of {cap} × seconds since the start (≤ 1: the cap held) {}; peak 1 s window {published} events (second {at})",
+                    verdict(listing <= u64::from(cap)),
+                    verdict(ahead <= 1.0)
+                );
+            }
+            _ => println!(
                 "sync's cap: none; peak {published} events confirmed in one 1 s window (second {at})"
             ),
         }
