@@ -4,10 +4,11 @@
 //! replica count, with the replicas' store on SQLite or PostgreSQL. Everything but
 //! RabbitMQ and PostgreSQL runs in this process (docs/PERFORMANCE.md).
 
-mod drive;
-mod probe;
-mod report;
-mod store;
+// `pub(crate)`: the sync benchmark measures the same flow with the same instruments.
+pub(crate) mod drive;
+pub(crate) mod probe;
+pub(crate) mod report;
+pub(crate) mod store;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -34,9 +35,9 @@ use report::{Cell, Observed};
 use store::{BenchStore, StoreBackend, store_time};
 
 /// Nothing new reaching the data adapter for this long fails the run.
-const STALL: Duration = Duration::from_secs(30);
-const HANDLER: &str = "assetrelay_flow_handler_seconds";
-const PLATFORM_CALL: &str = "assetrelay_platform_call_seconds";
+pub(crate) const STALL: Duration = Duration::from_secs(30);
+pub(crate) const HANDLER: &str = "assetrelay_flow_handler_seconds";
+pub(crate) const PLATFORM_CALL: &str = "assetrelay_platform_call_seconds";
 
 #[derive(clap::Args)]
 pub struct Options {
@@ -103,7 +104,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         bail!("--events and every --replicas count must be at least 1");
     }
     let prefix = format!("bench-{}", uuid::Uuid::new_v4().simple());
-    let (store, store_url) = BenchStore::create(&options).await?;
+    let (store, store_url) = BenchStore::create(options.store, &options.postgres_url).await?;
     let prefetch = options
         .prefetch
         .unwrap_or_else(|| u16::try_from(options.concurrency * 2).unwrap_or(u16::MAX));
@@ -190,7 +191,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         .fold(result, |first, next| first.and(next))
 }
 
-async fn delete_topology(broker: &Broker, topology: &Topology) -> anyhow::Result<()> {
+pub(crate) async fn delete_topology(broker: &Broker, topology: &Topology) -> anyhow::Result<()> {
     let channel = broker.channel().await?;
     topology
         .delete(&channel)
@@ -434,6 +435,6 @@ async fn create_media(ctx: &Ctx, n: usize) -> anyhow::Result<Vec<String>> {
     Ok(ids)
 }
 
-async fn consumers(broker: &Broker, queue: &str) -> anyhow::Result<u32> {
+pub(crate) async fn consumers(broker: &Broker, queue: &str) -> anyhow::Result<u32> {
     Ok(broker.queue_counts(queue).await?.consumers)
 }

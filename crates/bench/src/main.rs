@@ -1,10 +1,11 @@
-//! `assetrelay-bench ingress | flows | replay | store`: see the crate README and docs/PERFORMANCE.md.
+//! `assetrelay-bench ingress | flows | replay | store | sync`: see the crate README and docs/PERFORMANCE.md.
 
 mod flows;
 mod ingress;
 mod load;
 mod replay;
 mod store;
+mod sync;
 
 use clap::{Parser, Subcommand};
 
@@ -27,6 +28,8 @@ enum Bench {
     Replay(replay::Options),
     /// The store's work per delivery (claim, ledger write, outcome) on SQLite or PostgreSQL.
     Store(store::Options),
+    /// The PhotoShelter initial sync (`assetrelay sync --full`) into to-smint, end to end.
+    Sync(sync::Options),
 }
 
 #[tokio::main]
@@ -36,5 +39,6 @@ async fn main() -> anyhow::Result<()> {
         Bench::Flows(options) => flows::run(options).await,
         Bench::Replay(options) => replay::run(options).await,
         Bench::Store(options) => store::run(options).await,
+        Bench::Sync(options) => sync::run(options).await,
     }
 }

@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 use super::drive::Phase;
 
 /// Target: events/s ÷ the Little's-law bound.
-const RATIO_TARGET: f64 = 0.8;
+pub const RATIO_TARGET: f64 = 0.8;
 /// Target: 2 replicas' events/s ÷ 1 replica's.
 const SCALING_TARGET: f64 = 1.7;
 /// Target: the store's share of a delivery, p99, in milliseconds.
 const STORE_P99_TARGET_MS: f64 = 5.0;
 /// CPU used by other processes (cores) above which a cell's figures are flagged.
-const OTHERS_WARN: f64 = 0.2;
+pub const OTHERS_WARN: f64 = 0.2;
 
 /// What one cell observed during its measured burst (and paced phase).
 pub struct Observed {
@@ -75,27 +75,7 @@ impl Cell {
     pub fn new(observed: Observed) -> Self {
         let events = observed.burst.events.max(1) as f64;
         let calls_per_event = observed.calls.values().map(|(n, _)| *n as f64).sum::<f64>() / events;
-        // One platform operation may make several calls one after another (the consistent
-        // PhotoShelter read: base, the parts at once, base again): its round trips are
-        // its mean time over one sandbox call's.
-        let (call_secs, call_count) = observed
-            .calls
-            .values()
-            .fold((0.0, 0.0), |(s, n), (n1, s1)| (s + s1, n + *n1 as f64));
-        let call_secs = call_secs / call_count.max(1.0);
-        let steps_per_event = observed
-            .steps
-            .values()
-            .map(|(secs, n)| {
-                let trips = if call_secs > 0.0 {
-                    (secs / n.max(1.0) / call_secs).round().max(1.0)
-                } else {
-                    1.0
-                };
-                n * trips
-            })
-            .sum::<f64>()
-            / events;
+        let steps_per_event = round_trips(&observed.calls, &observed.steps, events);
         let (sum, n) = observed
             .handler
             .values()
@@ -238,6 +218,34 @@ impl Cell {
     }
 }
 
+/// Sequential platform round trips per event: each flow operation (`steps`, from
+/// `assetrelay_platform_call_seconds`) counts as its mean time over one sandbox call's
+/// mean time (`calls`), rounded, at least 1. One operation may make several calls one
+/// after another (the consistent PhotoShelter read: base, the parts at once, base again),
+/// and only the sandbox knows what one call costs.
+pub fn round_trips(
+    calls: &BTreeMap<String, (u64, f64)>,
+    steps: &BTreeMap<String, (f64, f64)>,
+    events: f64,
+) -> f64 {
+    let (call_secs, call_count) = calls
+        .values()
+        .fold((0.0, 0.0), |(s, n), (n1, s1)| (s + s1, n + *n1 as f64));
+    let call_secs = call_secs / call_count.max(1.0);
+    steps
+        .values()
+        .map(|(secs, n)| {
+            let trips = if call_secs > 0.0 {
+                (secs / n.max(1.0) / call_secs).round().max(1.0)
+            } else {
+                1.0
+            };
+            n * trips
+        })
+        .sum::<f64>()
+        / events.max(1.0)
+}
+
 impl Observed {
     /// The store's share per phase: the whole burst, its drain after the last webhook
     /// was accepted, and the paced phase (if run).
@@ -339,7 +347,7 @@ pub fn summary(cells: &[Cell]) {
     }
 }
 
-fn verdict(met: bool) -> &'static str {
+pub fn verdict(met: bool) -> &'static str {
     if met { "PASS" } else { "FAIL" }
 }
 

@@ -5,7 +5,6 @@ use anyhow::Context;
 use assetrelay_config::StoreUrl;
 use assetrelay_store::scratch::ScratchSchema;
 
-use super::Options;
 use super::probe::{bucket, histogram, histogram_delta};
 use super::report::StoreTime;
 
@@ -25,8 +24,13 @@ pub enum BenchStore {
 }
 
 impl BenchStore {
-    pub async fn create(options: &Options) -> anyhow::Result<(Self, String)> {
-        Ok(match options.store {
+    /// A fresh store of `backend`; `postgres_url` is the database a PostgreSQL schema is
+    /// made in. Returns it and the URL the flows' `[store] url` gets.
+    pub async fn create(
+        backend: StoreBackend,
+        postgres_url: &str,
+    ) -> anyhow::Result<(Self, String)> {
+        Ok(match backend {
             StoreBackend::Sqlite => {
                 let dir = tempfile::tempdir()?;
                 let url = StoreUrl::sqlite(dir.path().join("bench.db"));
@@ -34,7 +38,7 @@ impl BenchStore {
                 (Self::Sqlite(dir), text)
             }
             StoreBackend::Postgres => {
-                let schema = ScratchSchema::create(&options.postgres_url)
+                let schema = ScratchSchema::create(postgres_url)
                     .await
                     .context("creating a scratch schema (is PostgreSQL running?)")?;
                 let text = schema.url.expose().to_owned();

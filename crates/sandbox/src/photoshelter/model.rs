@@ -244,14 +244,17 @@ pub fn meta(paging: Option<Value>) -> Value {
 }
 
 /// One page of a list plus its `meta.paging` block [SPEC-DRAFT `PaginationMetaTag`];
-/// `page` is 1-based as real clients use it (ASSUMED).
-pub fn page(items: Vec<Value>, page: usize, per_page: usize) -> Value {
+/// `page` is 1-based as real clients use it (ASSUMED). Only the page's items are rendered:
+/// a listing of a large organization renders one page, not every item (under the state's
+/// lock, which every other call waits for).
+pub fn page<T>(items: Vec<T>, page: usize, per_page: usize, render: impl Fn(T) -> Value) -> Value {
     let total = items.len();
     let last = total.div_ceil(per_page).max(1);
     let data: Vec<Value> = items
         .into_iter()
         .skip((page - 1) * per_page)
         .take(per_page)
+        .map(render)
         .collect();
     let paging = json!({
         "total": total,
@@ -262,4 +265,26 @@ pub fn page(items: Vec<Value>, page: usize, per_page: usize) -> Value {
         "prev": if page > 1 { Some(page - 1) } else { None },
     });
     json!({ "data": data, "meta": meta(Some(paging)) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_renders_its_own_items_only_and_says_where_it_is() {
+        let rendered = std::cell::Cell::new(0);
+        let body = page((1..=7).collect(), 2, 3, |n: i32| {
+            rendered.set(rendered.get() + 1);
+            json!(n)
+        });
+
+        assert_eq!(body["data"], json!([4, 5, 6]));
+        assert_eq!(rendered.get(), 3);
+        let paging = &body["meta"]["paging"];
+        assert_eq!(paging["total"], 7);
+        assert_eq!(paging["last"], 3);
+        assert_eq!(paging["next"], 3);
+        assert_eq!(paging["prev"], 1);
+    }
 }
