@@ -22,6 +22,20 @@ static COMPLETE_WITH_WRITE_PG: std::sync::LazyLock<String> = std::sync::LazyLock
     )
 });
 
+/// SQLite: the same as one text of four statements, sent to the connection's thread
+/// at once. SQLite has no data-modifying CTE, and a transaction made of separate calls
+/// holds the write lock across three hand-offs between the tokio task and the
+/// connection's thread while every other writer waits (`crate::busy`); as one text the
+/// lock is held only while the statements run. `BEGIN IMMEDIATE` takes the write lock
+/// first (a read lock upgraded later could fail without waiting). sqlx binds `$N` across
+/// the statements of one text (parameter N of the whole list).
+static COMPLETE_WITH_WRITE_LITE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "BEGIN IMMEDIATE; UPDATE write_claims SET target_id = $12 WHERE claim_key = $10 AND holder = $11 RETURNING 'claim'; {} RETURNING 'ledger'; COMMIT",
+        UPSERT.1
+    )
+});
+
 const COMPLETE: (&str, &str) =
     sql!("UPDATE write_claims SET target_id = $3 WHERE claim_key = $1 AND holder = $2");
 
@@ -149,44 +163,40 @@ impl crate::Store {
     ) -> Result<(bool, Recorded)> {
         timed("complete_claim_with_write", async {
             let ids = target_ids(write);
-            if let crate::Backend::Postgres(pg) = &self.backend {
-                // One statement, one round trip: both writes commit together, each
-                // counted apart (a transaction would cost four round trips).
-                let (completed, applied): (i64, i64) = bind_write!(
-                    sqlx::query_as(COMPLETE_WITH_WRITE_PG.as_str()),
-                    asset,
-                    &ids,
-                    write
-                )
-                .bind(claim_key)
-                .bind(holder)
-                .bind(target_id)
-                .fetch_one(&pg.pool)
-                .await?;
-                return self.recorded(completed == 1, applied == 1, asset).await;
-            }
-            let (completed, applied) = on_backend!(self, COMPLETE, |pool, q| {
-                // The first statement writes, so SQLite takes the write lock at once
-                // (no read lock to upgrade, which could fail without waiting).
-                let mut tx = pool.begin().await?;
-                let completed = sqlx::query(q)
+            let (completed, applied) = match &self.backend {
+                crate::Backend::Postgres(pg) => {
+                    // One statement, one round trip: both writes commit together, each
+                    // counted apart (a transaction would cost four round trips).
+                    let (completed, applied): (i64, i64) = bind_write!(
+                        sqlx::query_as(COMPLETE_WITH_WRITE_PG.as_str()),
+                        asset,
+                        &ids,
+                        write
+                    )
                     .bind(claim_key)
                     .bind(holder)
                     .bind(target_id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                let upsert = match &self.backend {
-                    crate::Backend::Postgres(_) => UPSERT.0,
-                    crate::Backend::Sqlite(_) => UPSERT.1,
-                };
-                let applied = bind_write!(sqlx::query(upsert), asset, &ids, write)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                tx.commit().await?;
-                (completed == 1, applied == 1)
-            });
+                    .fetch_one(&pg.pool)
+                    .await?;
+                    (completed == 1, applied == 1)
+                }
+                crate::Backend::Sqlite(lite) => {
+                    // A task of its own: the text opens a transaction sqlx does not know
+                    // of, so a caller giving up halfway must not return the connection
+                    // to the pool with the write lock still held.
+                    let call = CompleteWithWrite {
+                        claim_key: claim_key.to_owned(),
+                        holder: holder.to_owned(),
+                        target_id: target_id.to_owned(),
+                        asset: asset.clone(),
+                        write: write.clone(),
+                        ids,
+                    };
+                    tokio::spawn(call.run_sqlite(lite.pool.clone(), lite.busy.clone()))
+                        .await
+                        .map_err(|_| Fail::Sql(sqlx::Error::WorkerCrashed))??
+                }
+            };
             self.recorded(completed, applied, asset).await
         })
         .await
@@ -230,5 +240,63 @@ impl crate::Store {
             Ok::<_, Fail>(released == 1)
         })
         .await
+    }
+}
+
+/// The arguments of [`crate::Store::complete_claim_with_write`], owned for a task.
+struct CompleteWithWrite {
+    claim_key: String,
+    holder: String,
+    target_id: String,
+    asset: AssetKey,
+    write: LedgerWrite,
+    ids: String,
+}
+
+impl CompleteWithWrite {
+    /// [`COMPLETE_WITH_WRITE_LITE`] on a connection of `pool`: (claim completed, ledger
+    /// write applied). Tried again while answered busy (`crate::busy`: only `BEGIN
+    /// IMMEDIATE` can be, before anything ran). On another error the transaction is
+    /// rolled back, and a connection that cannot roll back is closed, not pooled.
+    async fn run_sqlite(
+        self,
+        pool: sqlx::SqlitePool,
+        busy: std::sync::Arc<crate::busy::Busy>,
+    ) -> std::result::Result<(bool, bool), Fail> {
+        let mut conn = pool.acquire().await?;
+        let deadline = busy.deadline();
+        loop {
+            let mut notified = std::pin::pin!(busy.notified());
+            notified.as_mut().enable();
+            let rows: std::result::Result<Vec<(String,)>, sqlx::Error> = bind_write!(
+                sqlx::query_as(COMPLETE_WITH_WRITE_LITE.as_str()),
+                self.asset,
+                &self.ids,
+                self.write
+            )
+            .bind(&self.claim_key)
+            .bind(&self.holder)
+            .bind(&self.target_id)
+            .fetch_all(&mut *conn)
+            .await;
+            let tried = match rows {
+                Ok(rows) => Ok((
+                    rows.iter().any(|(part,)| part == "claim"),
+                    rows.iter().any(|(part,)| part == "ledger"),
+                )),
+                Err(e) => {
+                    if let Err(rollback) = sqlx::query("ROLLBACK").execute(&mut *conn).await
+                        && !rollback.to_string().contains("no transaction is active")
+                    {
+                        let _ = conn.close().await;
+                        return Err(e.into());
+                    }
+                    Err(e.into())
+                }
+            };
+            if let Some(result) = busy.settle(tried, notified, deadline).await {
+                return result;
+            }
+        }
     }
 }

@@ -50,7 +50,10 @@ impl Store {
     pub async fn migrate(&self) -> Result<()> {
         let started = match &self.backend {
             Backend::Postgres(backend) => POSTGRES.run(&backend.pool).await,
-            Backend::Sqlite(pool) => SQLITE.run(pool).await,
+            Backend::Sqlite(lite) => match sqlx::ConnectOptions::connect(&*lite.options).await {
+                Ok(mut conn) => SQLITE.run(&mut conn).await,
+                Err(e) => Err(sqlx::migrate::MigrateError::Execute(e)),
+            },
         };
         started.map_err(StoreError::Migrate)
     }
@@ -141,7 +144,7 @@ impl Store {
     }
 }
 
-async fn sqlite(config: &StoreConfig, timeout: Duration) -> Result<sqlx::SqlitePool> {
+async fn sqlite(config: &StoreConfig, timeout: Duration) -> Result<crate::Sqlite> {
     let connect = |source| StoreError::Connect {
         backend: "sqlite",
         source,
@@ -172,14 +175,27 @@ async fn sqlite(config: &StoreConfig, timeout: Duration) -> Result<sqlx::SqliteP
     probe::<sqlx::SqliteConnection>(&options)
         .await
         .map_err(connect)?;
-    SqlitePoolOptions::new()
+    let pool = SqlitePoolOptions::new()
         .max_connections(config.max_connections)
         .acquire_timeout(timeout)
         // No ping before each use: see the PostgreSQL pool.
         .test_before_acquire(false)
-        .connect_with(options)
+        // Set after the connection's own pragmas (which wait for the lock as above):
+        // the pool's statements wait for it in `crate::busy` instead.
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                conn.execute("PRAGMA busy_timeout = 0").await?;
+                Ok(())
+            })
+        })
+        .connect_with(options.clone())
         .await
-        .map_err(connect)
+        .map_err(connect)?;
+    Ok(crate::Sqlite {
+        pool,
+        busy: std::sync::Arc::new(crate::busy::Busy::new(timeout)),
+        options: std::sync::Arc::new(options),
+    })
 }
 
 /// Connections of the PostgreSQL lease pool at most (`[store] max_connections` if fewer).
@@ -252,7 +268,9 @@ impl Store {
                 backend.leases.close().await;
                 backend.pool.close().await;
             }
-            crate::Backend::Sqlite(pool) => pool.close().await,
+            crate::Backend::Sqlite(lite) => {
+                lite.pool.close().await;
+            }
         }
     }
 }

@@ -1,11 +1,12 @@
 #![doc = include_str!("../README.md")]
 //! Modules: `connect` (pools, migrations, status), `state` (cursors, credentials),
 //! `leases`, `ledger`, `claims`, `history` (outcomes, pruning), `writer` (the batching
-//! [`OutcomeWriter`]), [`spent`] (store time per task), `readiness` (the `/readyz` probe), [`scratch`] (a throw-away
+//! [`OutcomeWriter`]), `busy` (SQLite's write lock waited for in the process), [`spent`] (store time per task), `readiness` (the `/readyz` probe), [`scratch`] (a throw-away
 //! PostgreSQL schema for tests and benchmarks), `model` (the values), `sql` (one SQL text per backend), `error`.
 
 mod sql;
 
+mod busy;
 mod claims;
 mod connect;
 mod error;
@@ -36,7 +37,7 @@ pub struct Store {
 #[derive(Clone, Debug)]
 enum Backend {
     Postgres(Postgres),
-    Sqlite(SqlitePool),
+    Sqlite(Sqlite),
 }
 
 /// PostgreSQL: the pool, and a small pool for lease writes that commits without waiting
@@ -48,4 +49,14 @@ enum Backend {
 struct Postgres {
     pool: PgPool,
     leases: PgPool,
+}
+
+/// SQLite: the pool, and where its statements wait for the write lock (`busy`).
+#[derive(Clone, Debug)]
+struct Sqlite {
+    pool: SqlitePool,
+    busy: std::sync::Arc<busy::Busy>,
+    /// For the migrations: a connection of their own that waits in SQLite's busy
+    /// handler, as another replica may be migrating the same file.
+    options: std::sync::Arc<sqlx::sqlite::SqliteConnectOptions>,
 }

@@ -24,7 +24,8 @@ macro_rules! sql {
 }
 
 /// Run `body` with `pool` bound to the store's pool and `q` to the SQL text of its
-/// backend. The body is written once and compiled for each driver. `lease` marks a lease
+/// backend. The body is written once and compiled for each driver. On SQLite a try
+/// answered busy is made again (`crate::busy`), so the body may run more than once. `lease` marks a lease
 /// write: on PostgreSQL it goes through the lease pool (see [`crate::Postgres`]).
 macro_rules! on_backend {
     ($store:expr, lease, $sql:expr, |$pool:ident, $q:ident| $body:expr) => {{
@@ -34,9 +35,9 @@ macro_rules! on_backend {
                 let ($pool, $q) = (&backend.leases, pg);
                 $body
             }
-            $crate::Backend::Sqlite(pool) => {
-                let ($pool, $q) = (pool, lite);
-                $body
+            $crate::Backend::Sqlite(lite_backend) => {
+                let ($pool, $q) = (&lite_backend.pool, lite);
+                $crate::sql::sqlite_busy!(lite_backend.busy, $body)
             }
         }
     }};
@@ -47,12 +48,29 @@ macro_rules! on_backend {
                 let ($pool, $q) = (&backend.pool, pg);
                 $body
             }
-            $crate::Backend::Sqlite(pool) => {
-                let ($pool, $q) = (pool, lite);
-                $body
+            $crate::Backend::Sqlite(lite_backend) => {
+                let ($pool, $q) = (&lite_backend.pool, lite);
+                $crate::sql::sqlite_busy!(lite_backend.busy, $body)
             }
         }
     }};
 }
 
-pub(crate) use {on_backend, sql};
+/// Run `body` (an expression that may use `?` on driver errors) until it is not answered
+/// busy or `busy`'s patience is spent; its value, or its error returned with `?`.
+macro_rules! sqlite_busy {
+    ($busy:expr, $body:expr) => {{
+        let busy: &$crate::busy::Busy = &$busy;
+        let deadline = busy.deadline();
+        loop {
+            let mut notified = std::pin::pin!(busy.notified());
+            notified.as_mut().enable();
+            let tried = async { Ok::<_, $crate::error::Fail>($body) }.await;
+            if let Some(result) = busy.settle(tried, notified, deadline).await {
+                break result?;
+            }
+        }
+    }};
+}
+
+pub(crate) use {on_backend, sql, sqlite_busy};

@@ -92,6 +92,83 @@ pub async fn two_racing_writes_leave_the_newest_version_whatever_the_order(h: &H
     }
 }
 
+/// 48 writes at once (on PostgreSQL they go out in batches, `batch`): 40 distinct assets,
+/// and one asset written 8 times with versions 1‥8, so one batch cannot hold them all.
+/// Each write gets its own answer, and the newest version of the repeated asset stays.
+pub async fn concurrent_writes_each_get_their_own_answer(h: &Harness) {
+    let store = Arc::new(h.store.clone());
+    let stale = key("I-batch-stale");
+    store
+        .record_write(&stale, &write(500, 0, "newer"))
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for n in 0..40_i64 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let asset = key(&format!("I-batch-{n}"));
+            (
+                n,
+                store
+                    .record_write(&asset, &write(n, 0, &format!("d{n}")))
+                    .await
+                    .unwrap(),
+            )
+        }));
+    }
+    for n in 1..=8_i64 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let asset = key("I-batch-repeated");
+            (
+                100 + n,
+                store
+                    .record_write(&asset, &write(n, 0, &format!("r{n}")))
+                    .await
+                    .unwrap(),
+            )
+        }));
+    }
+    let stale_write = {
+        let (store, stale) = (store.clone(), stale.clone());
+        tokio::spawn(async move {
+            store
+                .record_write(&stale, &write(400, 0, "older"))
+                .await
+                .unwrap()
+        })
+    };
+    let mut repeated_applied = 0;
+    for task in tasks {
+        let (n, recorded) = task.await.unwrap();
+        if n < 100 {
+            assert_eq!(recorded, Recorded::Applied, "distinct asset {n}");
+        } else if recorded == Recorded::Applied {
+            repeated_applied += 1;
+        }
+    }
+    assert!(repeated_applied >= 1);
+    let Recorded::Stale { current } = stale_write.await.unwrap() else {
+        panic!("an older version replaced a newer one");
+    };
+    assert_eq!(current.fingerprint, "newer");
+    for n in 0..40_i64 {
+        let entry = store
+            .ledger(&key(&format!("I-batch-{n}")))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(entry.fingerprint, format!("d{n}"));
+        assert_eq!(entry.target_ids, vec![format!("S-d{n}")]);
+    }
+    let repeated = store
+        .ledger(&key("I-batch-repeated"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(repeated.fingerprint, "r8");
+}
+
 pub async fn recording_an_outcome_only_keeps_the_version_and_the_targets(h: &Harness) {
     let store = &h.store;
     let asset = key("I0002");

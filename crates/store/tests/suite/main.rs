@@ -59,6 +59,7 @@ suite! {
         the_ledger_rows_of_one_flow_and_platform_are_listed_by_asset,
         the_ledger_replaces_only_a_strictly_older_source_version,
         two_racing_writes_leave_the_newest_version_whatever_the_order,
+        concurrent_writes_each_get_their_own_answer,
         recording_an_outcome_only_keeps_the_version_and_the_targets,
         the_ledger_rows_of_an_asset_are_listed_across_flows_and_connections,
     ], true;
