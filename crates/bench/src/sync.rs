@@ -341,7 +341,8 @@ fn poll_context(
         .api
         .as_ref()
         .context("the demo connection has no photoshelter.api")?;
-    let client = assetrelay_clients::photoshelter(api).context("the PhotoShelter client")?;
+    let client = assetrelay_clients::photoshelter(api, CONNECTION, store)
+        .context("the PhotoShelter client")?;
     let poll = &connection.photoshelter.poll;
     Ok(PollContext {
         connection: CONNECTION.to_owned(),
