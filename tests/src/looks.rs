@@ -68,7 +68,7 @@ impl Stack {
     pub async fn distributed_copies(&self, uuid: &str) -> Vec<Value> {
         let mut copies = Vec::new();
         for id in self
-            .gallery_media(&self.galleries.distribution, &format!("smintio-{uuid}-"))
+            .gallery_media(&self.galleries.distribution, &format!("smintio-{uuid}_"))
             .await
         {
             if let Some(media) = self.control.media(&id).await.unwrap() {

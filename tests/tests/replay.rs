@@ -52,9 +52,11 @@ async fn replayed_old_events_cannot_overwrite_newer_state() {
         )
         .await;
 
-    // Smint.io → PhotoShelter: version 1, then version 2.
+    // Smint.io → PhotoShelter: version 1, then version 2 with a new file.
     let license = c
-        .license(json!({"action": "create", "name": "Visual v1"}))
+        .license(
+            json!({"action": "create", "name": "Visual v1", "binaries": [{"uuid": "visual-main"}]}),
+        )
         .await
         .unwrap();
     stack
@@ -62,7 +64,7 @@ async fn replayed_old_events_cannot_overwrite_newer_state() {
             stack.distributed_copies(&license).await.into_iter().next()
         })
         .await;
-    c.license(json!({"action": "update", "uuid": license, "version": 2}))
+    c.license(json!({"action": "update", "uuid": license, "version": 2, "binaries": [{"uuid": "visual-main"}]}))
         .await
         .unwrap();
     stack

@@ -67,7 +67,7 @@ async fn two_to_photoshelter_replicas_upload_each_license_exactly_once() {
     for uuid in &licenses {
         let copies = names
             .iter()
-            .filter(|n| n.starts_with(&format!("smintio-{uuid}-")))
+            .filter(|n| n.starts_with(&format!("smintio-{uuid}_")))
             .count();
         if copies != 1 {
             twice.push((uuid.clone(), copies));

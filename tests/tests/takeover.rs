@@ -37,7 +37,7 @@ async fn a_replica_killed_mid_upload_leaves_one_copy_found_by_the_next_replica()
         .license(json!({"action": "create", "name": "Killed mid-upload"}))
         .await
         .unwrap();
-    let prefix = format!("smintio-{uuid}-");
+    let prefix = format!("smintio-{uuid}_");
     stack
         .wait_for(
             "the copy made in PhotoShelter",

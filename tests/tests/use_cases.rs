@@ -249,7 +249,9 @@ async fn use_case_5_a_new_license_version_replaces_the_older_file(mode: Options)
     let stack = Stack::start(mode).await;
     let c = &stack.control;
     let uuid = c
-        .license(json!({"action": "create", "name": "Key visual v1"}))
+        .license(
+            json!({"action": "create", "name": "Key visual v1", "binaries": [{"uuid": "kv-main"}]}),
+        )
         .await
         .unwrap();
     let v1 = stack
@@ -258,14 +260,39 @@ async fn use_case_5_a_new_license_version_replaces_the_older_file(mode: Options)
         })
         .await;
     let v1_id = v1["id"].as_str().unwrap().to_owned();
+    assert!(
+        v1["file_name"].as_str().unwrap().contains("_kv-main-v1."),
+        "{v1}"
+    );
+
+    // New license terms and name, the same file: the copy PhotoShelter links point to
+    // stays, with the new metadata.
     c.license(
-        json!({"action": "update", "uuid": uuid, "version": 2, "name": "Key visual v2 (final)"}),
+        json!({"action": "update", "uuid": uuid, "version": 2, "name": "Key visual (final)"}),
     )
     .await
     .unwrap();
+    stack
+        .wait_for(
+            "the same copy with the new name",
+            Duration::from_secs(30),
+            || async {
+                let copies = stack.distributed_copies(&uuid).await;
+                (copies.len() == 1
+                    && copies[0]["id"] == json!(v1_id)
+                    && copies[0].to_string().contains("Key visual (final)"))
+                .then_some(())
+            },
+        )
+        .await;
+
+    // A new version of the file: one copy of it, the old one out of use.
+    c.license(json!({"action": "update", "uuid": uuid, "binaries": [{"uuid": "kv-main"}]}))
+        .await
+        .unwrap();
     let v2 = stack
         .wait_for(
-            "only version 2 in the gallery",
+            "only the binary's version 2 in the gallery",
             Duration::from_secs(30),
             || async {
                 let copies = stack.distributed_copies(&uuid).await;
@@ -273,13 +300,35 @@ async fn use_case_5_a_new_license_version_replaces_the_older_file(mode: Options)
             },
         )
         .await;
-    assert!(v2["file_name"].as_str().unwrap().contains("-v2"), "{v2}");
+    assert!(
+        v2["file_name"].as_str().unwrap().contains("_kv-main-v2."),
+        "{v2}"
+    );
     let old = c.media(&v1_id).await.unwrap().unwrap();
     assert_eq!(
         old["mode"],
         json!("private"),
         "the old version is still visible: {old}"
     );
+
+    // A compound asset: one copy per binary.
+    let compound = c
+        .license(json!({"action": "create", "name": "Campaign set", "binaries": [{"uuid": "front"}, {"uuid": "back"}]}))
+        .await
+        .unwrap();
+    let names = stack
+        .wait_for("one copy per binary", Duration::from_secs(30), || async {
+            let copies = stack.distributed_copies(&compound).await;
+            let mut names: Vec<String> = copies
+                .iter()
+                .filter_map(|c| c["file_name"].as_str().map(str::to_owned))
+                .collect();
+            names.sort();
+            (names.len() == 2).then_some(names)
+        })
+        .await;
+    assert!(names[0].contains("_back-v1."), "{names:?}");
+    assert!(names[1].contains("_front-v1."), "{names:?}");
     stack.stop().await;
 }
 
@@ -495,7 +544,7 @@ async fn use_case_6_each_connection_keeps_its_own_credentials_galleries_and_rule
                     .gallery_media_of(
                         "client_b",
                         &galleries_b.distribution,
-                        &format!("smintio-{license_b}-"),
+                        &format!("smintio-{license_b}_"),
                     )
                     .await;
                 (!ids.is_empty()).then_some(())
@@ -529,7 +578,7 @@ async fn use_case_6_each_connection_keeps_its_own_credentials_galleries_and_rule
             !copies.is_empty()
                 && copies
                     .iter()
-                    .all(|n| n.starts_with(&format!("smintio-{own}-"))),
+                    .all(|n| n.starts_with(&format!("smintio-{own}_"))),
             "{connection}'s PhotoShelter holds a copy of {other}, or none of its own: {copies:?}"
         );
     }

@@ -24,7 +24,7 @@ fn license_event(event_type: EventType) -> CloudEvent {
 }
 
 fn copy_file_name() -> String {
-    format!("smintio-{LICENSE}-v1.jpg")
+    format!("smintio-{LICENSE}_binary-{LICENSE}-v1.jpg")
 }
 
 /// The copy of [`LICENSE`] in the distribution gallery, with `iptc`.
@@ -65,7 +65,10 @@ async fn uploads_a_cleared_license_into_the_distribution_gallery_with_its_iptc()
         .await;
 
     assert_eq!(outcome, Ok(Handled::Ok));
-    assert_eq!(h.recorded_copies(LICENSE).await, [format!("v1:{COPY}")]);
+    assert_eq!(
+        h.recorded_copies(LICENSE).await,
+        [format!("bbinary-{LICENSE}/v1:{COPY}")]
+    );
 }
 
 #[tokio::test]
@@ -249,15 +252,16 @@ async fn fails_permanent_on_a_photoshelter_event_without_calling_either_platform
     failure(outcome, FailureKind::Permanent, "wrong_flow");
 }
 
-/// The claim key of the first upload of version 1 of [`LICENSE`].
+/// The claim key of the first upload of version 1 of [`LICENSE`]'s binary.
 fn upload_claim() -> String {
-    format!("upload/{CONNECTION}/{LICENSE}/v1/r0")
+    format!("upload/{CONNECTION}/{LICENSE}/bbinary-{LICENSE}/v1/r0")
 }
 
 #[tokio::test]
 async fn does_not_upload_while_another_replica_holds_the_upload_claim() {
     let h = Harness::start().await;
     serve_feed(&h.smintio, &[license(LICENSE)]).await;
+    binaries(&h.smintio, LICENSE).mount(&h.smintio).await;
     any_upload().expect(0).mount(&h.photoshelter).await;
     let taken = h
         .store
@@ -285,6 +289,7 @@ async fn after_taking_over_a_dead_replicas_claim_it_finds_that_replicas_upload_i
     let h = Harness::start().await;
     let cleared = license(LICENSE);
     serve_feed(&h.smintio, std::slice::from_ref(&cleared)).await;
+    binaries(&h.smintio, LICENSE).mount(&h.smintio).await;
     // A replica claimed the upload, uploaded, and died before recording it.
     h.store
         .claim(
@@ -312,7 +317,10 @@ async fn after_taking_over_a_dead_replicas_claim_it_finds_that_replicas_upload_i
         .await;
 
     assert_eq!(outcome, Ok(Handled::Ok));
-    assert_eq!(h.recorded_copies(LICENSE).await, [format!("v1:{COPY}")]);
+    assert_eq!(
+        h.recorded_copies(LICENSE).await,
+        [format!("bbinary-{LICENSE}/v1:{COPY}")]
+    );
     let again = h
         .store
         .claim(

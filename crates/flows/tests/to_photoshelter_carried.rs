@@ -25,7 +25,7 @@ fn carrying(lpt: Value, read_at: chrono::DateTime<Utc>) -> CloudEvent {
 }
 
 fn copy_file_name() -> String {
-    format!("smintio-{LICENSE}-v1.jpg")
+    format!("smintio-{LICENSE}_binary-{LICENSE}-v1.jpg")
 }
 
 #[tokio::test]
@@ -66,7 +66,10 @@ async fn a_carried_license_is_uploaded_without_reading_the_feed() {
         .await;
 
     assert_eq!(outcome, Ok(Handled::Ok));
-    assert_eq!(h.recorded_copies(LICENSE).await, [format!("v1:{COPY}")]);
+    assert_eq!(
+        h.recorded_copies(LICENSE).await,
+        [format!("bbinary-{LICENSE}/v1:{COPY}")]
+    );
 }
 
 #[tokio::test]

@@ -21,11 +21,11 @@ pub use expiry::{is_expired, license_expires_at, media_expires_at};
 pub use fingerprint::{fingerprint, try_fingerprint};
 pub use labels::{Labels, List};
 pub use origin::{
-    SMINTIO_TRANS_REF_PREFIX, parse_upload_file_name, smintio_origin, upload_file_name,
+    SMINTIO_TRANS_REF_PREFIX, UploadName, parse_upload_file_name, smintio_origin, upload_file_name,
 };
 pub use to_photoshelter::{
-    Distribution, MAIN_BINARY_TYPE, Withholding, distribution, editorial_use, iptc_for_license,
-    license_distribution, media_update_for_license, primary_binary, release_state, rights_summary,
-    terms_keys,
+    Distribution, MAIN_BINARY_TYPE, Withholding, binary_version, copied_binaries, distribution,
+    editorial_use, iptc_for_license, license_distribution, media_update_for_license,
+    primary_binary, release_state, rights_summary, terms_keys,
 };
 pub use to_smint::asset_for_media;

@@ -15,48 +15,86 @@ const DEFAULT_EXTENSION: &str = "jpg";
 /// Longest extension taken from a recommended file name (`jpeg`, `tiff`, `webp`…).
 const MAX_EXTENSION_LEN: usize = 5;
 
-/// `smintio-<lpt uuid>-v<version>.<ext>`. The extension comes from the recommended file
-/// name, else the binary's content type (a MIME type or a `content_types` key), else
-/// `jpg`. Only `[A-Za-z0-9_-]` of the uuid are kept (anything else becomes `_`), so the
-/// name is a safe file name whatever the inputs; the recommended name contributes only
-/// its lower-cased alphanumeric extension.
+/// Between the license and the binary in a file name. The parts keep only
+/// `[A-Za-z0-9-]`, so the separator never occurs inside one.
+const BINARY_SEPARATOR: char = '_';
+
+/// What a copy's file name says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadName {
+    /// The license purchase transaction's uuid.
+    pub license: String,
+    /// The binary's uuid; none in names made before copies were kept per binary
+    /// (`smintio-<lpt uuid>-v<license version>.<ext>`).
+    pub binary: Option<String>,
+    /// The binary's version (the license's, in a name without a binary).
+    pub version: i64,
+}
+
+/// `smintio-<lpt uuid>_<binary uuid>-v<binary version>.<ext>`: a copy is one binary of a
+/// license at one version of that binary (a Smint.io binary uuid is unique only within its
+/// license, so the name needs both). The extension comes from the recommended file name,
+/// else the binary's content type (a MIME type or a `content_types` key), else `jpg`.
+/// Only `[A-Za-z0-9-]` of the uuids are kept (anything else becomes `-`), so the name is a
+/// safe file name whatever the inputs and parses back unambiguously; the recommended name
+/// contributes only its lower-cased alphanumeric extension.
 pub fn upload_file_name(
     lpt_uuid: &str,
-    version: i64,
+    binary_uuid: &str,
+    binary_version: i64,
     recommended_file_name: Option<&str>,
     content_type: Option<&str>,
 ) -> String {
-    let uuid: String = lpt_uuid
-        .trim()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
     let ext = recommended_file_name
         .and_then(extension_of)
         .or_else(|| content_type.and_then(extension_for_type))
         .unwrap_or_else(|| DEFAULT_EXTENSION.to_owned());
-    format!("{FILE_PREFIX}{uuid}-v{version}.{ext}")
+    format!(
+        "{FILE_PREFIX}{}{BINARY_SEPARATOR}{}-v{binary_version}.{ext}",
+        name_part(lpt_uuid),
+        name_part(binary_uuid)
+    )
 }
 
-/// The inverse of [`upload_file_name`]: `Some((uuid, version))` for names it made (the
+fn name_part(uuid: &str) -> String {
+    uuid.trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// The inverse of [`upload_file_name`], and of the older names without a binary (the
 /// prefix is matched case-insensitively; the extension may be missing).
-pub fn parse_upload_file_name(name: &str) -> Option<(String, i64)> {
+pub fn parse_upload_file_name(name: &str) -> Option<UploadName> {
     let name = name.trim();
     let rest = name
         .get(..FILE_PREFIX.len())
         .filter(|p| p.eq_ignore_ascii_case(FILE_PREFIX))
         .and_then(|_| name.get(FILE_PREFIX.len()..))?;
     let stem = rest.rsplit_once('.').map_or(rest, |(stem, _)| stem);
-    let (uuid, version) = stem.rsplit_once("-v")?;
+    let (head, version) = stem.rsplit_once("-v")?;
     let version = version.parse::<i64>().ok()?;
-    let valid = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
-    (!uuid.is_empty() && uuid.chars().all(valid)).then(|| (uuid.to_owned(), version))
+    let valid = |part: &str| {
+        !part.is_empty()
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == BINARY_SEPARATOR)
+    };
+    let (license, binary) = match head.split_once(BINARY_SEPARATOR) {
+        Some((license, binary)) => (license, Some(binary)),
+        None => (head, None),
+    };
+    (valid(license) && binary.is_none_or(valid)).then(|| UploadName {
+        license: license.to_owned(),
+        binary: binary.map(str::to_owned),
+        version,
+    })
 }
 
 /// The Smint.io LPT uuid a PhotoShelter media item was created from: IPTC trans_ref
@@ -73,7 +111,7 @@ pub fn smintio_origin(media: &Media) -> Option<String> {
             .file_name
             .as_deref()
             .and_then(parse_upload_file_name)
-            .map(|(uuid, _)| uuid)
+            .map(|name| name.license)
     })
 }
 

@@ -156,6 +156,27 @@ pub fn media_update_for_license(lpt: &LicensePurchaseTransaction) -> MediaUpdate
     }
 }
 
+/// The binaries a license is distributed as: every binary, one copy each (as the
+/// Smint.io integrations make one target asset per binary; a compound asset has several),
+/// each uuid once at its highest version (an unknown version counts as 1, the first),
+/// in the order served.
+pub fn copied_binaries(binaries: &[SyncBinary]) -> Vec<&SyncBinary> {
+    let mut kept: Vec<&SyncBinary> = Vec::new();
+    for binary in binaries {
+        match kept.iter_mut().find(|k| k.uuid == binary.uuid) {
+            Some(k) if binary_version(binary) > binary_version(k) => *k = binary,
+            Some(_) => {}
+            None => kept.push(binary),
+        }
+    }
+    kept
+}
+
+/// A binary's version: `> 1` means the binary was updated; absent, the first.
+pub fn binary_version(binary: &SyncBinary) -> i64 {
+    binary.version.unwrap_or(1)
+}
+
 /// The binary to upload: the highest `version` among binaries of type
 /// [`MAIN_BINARY_TYPE`] (an unknown version counts lowest; ties keep the first), else the
 /// first binary.

@@ -1,11 +1,14 @@
 //! The PhotoShelter copies to-photoshelter made of Smint.io licenses.
 //!
 //! Which copies exist is read from the asset ledger (flow `to-photoshelter`, the license
-//! uuid): each target id is `v<version>:<media id>`. Listing the distribution gallery for
+//! uuid): one copy per binary of the license at one version of that binary, each target id
+//! `b<binary uuid>/v<binary version>:<media id>` (rows written before copies were kept per
+//! binary say `v<license version>:<media id>`: a copy of the license's main binary, whose
+//! binary version is not known). Listing the distribution gallery for
 //! every license made the work grow with the square of the library; the gallery is read
 //! only to find a copy a crashed replica uploaded without recording it ([`find_copies`],
-//! after taking over its upload claim). A copy's file name is still
-//! `smintio-<license uuid>-v<version>.<ext>` (DESIGN §6.4) and its IPTC `trans_ref` names
+//! after taking over its upload claim). A copy's file name is
+//! `smintio-<license uuid>_<binary uuid>-v<binary version>.<ext>` (DESIGN §6.4) and its IPTC `trans_ref` names
 //! the license, which is how to-smint recognizes it and does not echo it back.
 
 use assetrelay_contract::{Flow, Platform};
@@ -16,11 +19,20 @@ use assetrelay_store::{AssetKey, LedgerWrite, Recorded, SourceVersion, Store};
 use crate::shared::calls::timed;
 use crate::shared::failure::{FlowError, from_photoshelter, from_store};
 
-/// One copy of a license in the distribution gallery.
+/// One copy of a license in the distribution gallery: one binary at one version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DistributedCopy {
     pub media_id: String,
+    /// The binary's uuid; none for a copy recorded before copies were kept per binary.
+    pub binary: Option<String>,
+    /// The binary's version (the license's, for a copy without a binary).
     pub version: i64,
+}
+
+impl DistributedCopy {
+    pub fn is_of(&self, binary: &str) -> bool {
+        self.binary.as_deref() == Some(binary)
+    }
 }
 
 /// The ledger key of a license's copies.
@@ -37,7 +49,7 @@ pub fn license_key(connection: &str, license_uuid: &str) -> AssetKey {
 /// "what happened to asset X" names them and a re-distribution uploads under a new claim).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LicenseCopies {
-    /// Oldest version first.
+    /// By binary, oldest version first.
     pub active: Vec<DistributedCopy>,
     pub retired: Vec<DistributedCopy>,
     /// The license state the ledger row was written for (none: no row yet).
@@ -53,8 +65,13 @@ impl LicenseCopies {
                 None => copies.active.extend(parse_target_id(id)),
             }
         }
-        copies.active.sort_by_key(|c| c.version);
+        copies.sort();
         copies
+    }
+
+    fn sort(&mut self) {
+        self.active
+            .sort_by(|a, b| (&a.binary, a.version).cmp(&(&b.binary, b.version)));
     }
 
     fn target_ids(&self) -> Vec<String> {
@@ -75,14 +92,40 @@ impl LicenseCopies {
         self.retired.extend(gone);
     }
 
-    /// The claim key of an upload of `version`: one per connection, license, version and
-    /// distribution round (a license withheld and distributed again gets a new copy).
-    pub fn upload_claim(&self, key: &AssetKey, version: i64) -> String {
-        let round = self.retired.iter().filter(|c| c.version == version).count();
+    /// The claim key of an upload of `binary` at `version`: one per connection, license,
+    /// binary, binary version and distribution round (a license withheld and distributed
+    /// again gets a new copy).
+    pub fn upload_claim(&self, key: &AssetKey, binary: &str, version: i64) -> String {
+        let round = self
+            .retired
+            .iter()
+            .filter(|c| c.is_of(binary) && c.version == version)
+            .count();
         format!(
-            "upload/{}/{}/v{version}/r{round}",
+            "upload/{}/{}/b{binary}/v{version}/r{round}",
             key.connection, key.asset_id
         )
+    }
+
+    /// A copy recorded before copies were kept per binary was made from the license's
+    /// main binary; it becomes that binary's copy at `version`, so moving to copies per
+    /// binary uploads nothing again (a later version of the binary replaces it as usual).
+    /// The newest such copy is adopted; any other stays without a binary and is retired
+    /// like the copy of a binary the license no longer has.
+    pub fn adopt_legacy(&mut self, binary: &str, version: i64) {
+        if self.active.iter().any(|c| c.is_of(binary)) {
+            return;
+        }
+        if let Some(copy) = self
+            .active
+            .iter_mut()
+            .filter(|c| c.binary.is_none())
+            .max_by_key(|c| c.version)
+        {
+            copy.binary = Some(binary.to_owned());
+            copy.version = version;
+        }
+        self.sort();
     }
 
     fn merge(&mut self, other: &Self) {
@@ -97,7 +140,7 @@ impl LicenseCopies {
                 self.retired.push(copy.clone());
             }
         }
-        self.active.sort_by_key(|c| c.version);
+        self.sort();
     }
 }
 
@@ -205,18 +248,31 @@ async fn resolve(
 }
 
 fn target_id(copy: &DistributedCopy) -> String {
-    format!("v{}:{}", copy.version, copy.media_id)
+    match &copy.binary {
+        Some(binary) => format!("b{binary}/v{}:{}", copy.version, copy.media_id),
+        None => format!("v{}:{}", copy.version, copy.media_id),
+    }
 }
 
 fn parse_target_id(id: &str) -> Option<DistributedCopy> {
-    let (version, media_id) = id.strip_prefix('v')?.split_once(':')?;
+    // PhotoShelter media ids hold no `:`; a binary uuid is not promised not to.
+    let (head, media_id) = id.rsplit_once(':')?;
+    let (binary, version) = match head.strip_prefix('b') {
+        Some(rest) => {
+            let (binary, version) = rest.rsplit_once("/v")?;
+            (Some(binary.to_owned()), version)
+        }
+        None => (None, head.strip_prefix('v')?),
+    };
+    (!media_id.is_empty()).then_some(())?;
     Some(DistributedCopy {
         media_id: media_id.to_owned(),
+        binary,
         version: version.parse().ok()?,
     })
 }
 
-/// Copies of `license_uuid` in `gallery`, oldest version first (lists the whole gallery:
+/// Copies of `license_uuid` in `gallery`, by their file names (lists the whole gallery:
 /// only after an upload claim was taken over from a holder that died).
 pub async fn find_copies(
     photoshelter: &Client,
@@ -233,14 +289,15 @@ pub async fn find_copies(
     let mut copies: Vec<DistributedCopy> = children
         .into_iter()
         .filter_map(|child| {
-            let (uuid, version) = parse_upload_file_name(child.file_name.as_deref()?)?;
-            (uuid == license_uuid).then_some(DistributedCopy {
+            let name = parse_upload_file_name(child.file_name.as_deref()?)?;
+            (name.license == license_uuid).then_some(DistributedCopy {
                 media_id: child.id,
-                version,
+                binary: name.binary,
+                version: name.version,
             })
         })
         .collect();
-    copies.sort_by_key(|c| c.version);
+    copies.sort_by(|a, b| (&a.binary, a.version).cmp(&(&b.binary, b.version)));
     Ok(copies)
 }
 
@@ -291,40 +348,78 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_target_id_names_the_version_and_the_media() {
+    fn a_target_id_names_the_binary_its_version_and_the_media() {
         let copy = DistributedCopy {
             media_id: "I00ABC".into(),
+            binary: Some("0d6f-b1".into()),
             version: 3,
         };
-        assert_eq!(target_id(&copy), "v3:I00ABC");
-        assert_eq!(parse_target_id("v3:I00ABC"), Some(copy));
-        assert_eq!(parse_target_id("3:I00ABC"), None);
-        assert_eq!(parse_target_id("vx:I00ABC"), None);
-        assert_eq!(parse_target_id("v3"), None);
+        assert_eq!(target_id(&copy), "b0d6f-b1/v3:I00ABC");
+        assert_eq!(parse_target_id("b0d6f-b1/v3:I00ABC"), Some(copy));
+        // A row written before copies were kept per binary.
+        let legacy = DistributedCopy {
+            media_id: "I00ABC".into(),
+            binary: None,
+            version: 3,
+        };
+        assert_eq!(target_id(&legacy), "v3:I00ABC");
+        assert_eq!(parse_target_id("v3:I00ABC"), Some(legacy));
+        for bad in [
+            "3:I00ABC",
+            "vx:I00ABC",
+            "v3",
+            "b1:I00ABC",
+            "bx/vy:I00ABC",
+            "v3:",
+        ] {
+            assert_eq!(parse_target_id(bad), None, "{bad}");
+        }
     }
 
     #[test]
     fn retired_copies_are_kept_and_give_the_next_upload_a_new_claim() {
         let key = license_key("acme", "u1");
-        let mut copies = LicenseCopies::from_target_ids(&["v2:B".into(), "v1:A".into()]);
-        assert_eq!(copies.active.len(), 2);
-        assert_eq!(copies.active[0].media_id, "A", "oldest version first");
-        let first = copies.upload_claim(&key, 2);
+        let mut copies =
+            LicenseCopies::from_target_ids(&["bx/v2:B".into(), "bx/v1:A".into(), "by/v1:C".into()]);
+        assert_eq!(copies.active.len(), 3);
+        assert_eq!(
+            copies.active[0].media_id, "A",
+            "by binary, oldest version first"
+        );
+        let first = copies.upload_claim(&key, "x", 2);
 
         copies.retire("B");
 
-        assert_eq!(copies.target_ids(), ["v1:A", "retired:v2:B"]);
+        assert_eq!(
+            copies.target_ids(),
+            ["bx/v1:A", "by/v1:C", "retired:bx/v2:B"]
+        );
         assert_eq!(LicenseCopies::from_target_ids(&copies.target_ids()), copies);
-        assert_eq!(first, "upload/acme/u1/v2/r0");
-        assert_eq!(copies.upload_claim(&key, 2), "upload/acme/u1/v2/r1");
-        assert_eq!(copies.upload_claim(&key, 1), "upload/acme/u1/v1/r0");
+        assert_eq!(first, "upload/acme/u1/bx/v2/r0");
+        assert_eq!(copies.upload_claim(&key, "x", 2), "upload/acme/u1/bx/v2/r1");
+        assert_eq!(copies.upload_claim(&key, "x", 1), "upload/acme/u1/bx/v1/r0");
+        assert_eq!(copies.upload_claim(&key, "y", 2), "upload/acme/u1/by/v2/r0");
+    }
+
+    #[test]
+    fn the_newest_copy_recorded_without_a_binary_becomes_the_main_binarys() {
+        let mut copies = LicenseCopies::from_target_ids(&["v1:A".into(), "v2:B".into()]);
+        copies.adopt_legacy("main", 1);
+        assert_eq!(copies.target_ids(), ["v1:A", "bmain/v1:B"]);
+        // Once adopted, nothing more is.
+        copies.adopt_legacy("main", 2);
+        assert_eq!(copies.target_ids(), ["v1:A", "bmain/v1:B"]);
     }
 
     #[test]
     fn a_merge_keeps_every_copy_either_side_knows() {
-        let mut ours = LicenseCopies::from_target_ids(&["v1:A".into(), "retired:v1:X".into()]);
-        let theirs = LicenseCopies::from_target_ids(&["v2:B".into(), "retired:v1:A".into()]);
+        let mut ours =
+            LicenseCopies::from_target_ids(&["bb/v1:A".into(), "retired:bb/v1:X".into()]);
+        let theirs = LicenseCopies::from_target_ids(&["bb/v2:B".into(), "retired:bb/v1:A".into()]);
         ours.merge(&theirs);
-        assert_eq!(ours.target_ids(), ["v2:B", "retired:v1:X", "retired:v1:A"]);
+        assert_eq!(
+            ours.target_ids(),
+            ["bb/v2:B", "retired:bb/v1:X", "retired:bb/v1:A"]
+        );
     }
 }

@@ -1,12 +1,15 @@
 //! Flow `to-photoshelter` (use cases 2, 5, 6): a Smint.io license changed → its state as
 //! the Smint.io sync read it from the CLAPI-C feed (carried by the event; for a webhook
 //! that only names the license, read from the feed) → if the connection's rules clear it for distribution, make
-//! sure its latest version is in the distribution gallery with mapped IPTC, older versions
-//! retired; otherwise retire every copy.
+//! sure each of its binaries has one copy in the distribution gallery, at the binary's
+//! current version and with mapped IPTC, older versions retired; otherwise retire every
+//! copy.
 //!
-//! Modules: `upload` (one claimed upload per license version), `metadata` (the copy's
-//! IPTC and attributes brought to the license's).
+//! Modules: `distribute` (one copy per binary, a new file only for a new binary version),
+//! `upload` (one claimed upload per binary version), `metadata` (the copy's IPTC and
+//! attributes brought to the license's).
 
+mod distribute;
 mod metadata;
 mod upload;
 
@@ -23,15 +26,12 @@ use assetrelay_smintio::client::LicensePurchaseTransaction;
 use crate::shared::connections::Connection;
 use crate::shared::context::FlowContext;
 use crate::shared::failure::{FlowError, from_store, parse_event};
-use crate::shared::ps_copies::{
-    DistributedCopy, license_key, record_copies, record_upload, recorded_copies, retire,
-};
+use crate::shared::ps_copies::{license_key, record_copies, recorded_copies, retire};
 use crate::shared::source::license_source;
 use assetrelay_mapping::fingerprint::fingerprint;
 use assetrelay_store::SourceVersion;
 use chrono::{DateTime, Utc};
-use metadata::write_metadata;
-use upload::CopyOf;
+use distribute::Target;
 
 /// Where `apply` gets the license from.
 enum Feed {
@@ -189,16 +189,6 @@ impl ToPhotoshelter {
             });
         }
 
-        let version = lpt.version.unwrap_or(1);
-        if let Some(newer) = copies.active.iter().find(|c| c.version > version) {
-            tracing::info!(
-                license = uuid,
-                version,
-                newer = newer.version,
-                "stale: a newer version is already distributed"
-            );
-            return Ok(Handled::Skipped("stale"));
-        }
         // Read before any write, so a tenant whose metadata cannot be read yet gets no copy
         // with raw keys for rights text, and a retry repeats nothing.
         let metadata = connection.metadata.get().await?;
@@ -206,68 +196,27 @@ impl ToPhotoshelter {
             &lpt,
             &Labels::new(&metadata, &connection.rules.distribution.language),
         );
+        let binaries = self.binaries(connection, &lpt).await?;
         if let Some(expires) = license_expires_at(&lpt) {
             self.ctx
                 .scheduler
                 .schedule(&connection.name, Platform::Smintio, uuid, expires, now)
                 .await?;
         }
-        let mut changed = false;
-        let mut uploaded_now = false;
-        let media_id = match copies.active.iter().find(|c| c.version == version) {
-            Some(copy) => copy.media_id.clone(),
-            None => {
-                let claim = copies.upload_claim(&key, version);
-                let found = self
-                    .upload_once(connection, &lpt, &gallery, version, &claim)
-                    .await?;
-                let media_id = found.media_id().to_owned();
-                copies.active.push(DistributedCopy {
-                    media_id: media_id.clone(),
-                    version,
-                });
-                // Recorded at once: from here on the ledger, not the claim, names the copy.
-                let store = &self.ctx.store;
-                match found {
-                    CopyOf::Made(_) => {
-                        changed = true;
-                        let holder = &self.ctx.holder;
-                        record_upload(store, &claim, holder, &media_id, &key, &copies, source)
-                            .await?;
-                    }
-                    CopyOf::Existing(_) => {
-                        record_copies(store, &key, &copies, String::new(), source).await?;
-                    }
-                }
-                uploaded_now = true;
-                media_id
-            }
-        };
-        changed |= write_metadata(connection, &iptc, &lpt, &media_id).await?;
-        for old in copies.active.clone().iter().filter(|c| c.version < version) {
-            changed |= retire(ps, &gallery, &old.media_id).await?;
-            copies.retire(&old.media_id);
-        }
-        // What the copy was brought to (for the trace; the copy's own state is compared on
+        // What the copies are brought to (for the trace; a copy's own state is compared on
         // every write, as someone may edit it in PhotoShelter).
         let update = format!("{:?}", media_update_for_license(&lpt));
         let print = fingerprint(&(&iptc, update));
-        // The same read as the record after the upload, written after it: one step later.
-        let source = if uploaded_now {
-            SourceVersion {
-                read_ms: source.read_ms.saturating_add(1),
-                ..source
-            }
-        } else {
-            source
+        let target = Target {
+            connection,
+            lpt: &lpt,
+            gallery: &gallery,
+            key: &key,
+            iptc: &iptc,
+            source,
+            print,
         };
-        record_copies(&self.ctx.store, &key, &copies, print, source).await?;
-        tracing::info!(license = uuid, version, %media_id, changed, "distributed to PhotoShelter");
-        Ok(if changed {
-            Handled::Ok
-        } else {
-            Handled::Skipped("unchanged")
-        })
+        self.distribute(target, &binaries, copies).await
     }
 }
 

@@ -1,11 +1,12 @@
-//! One upload per license version across replicas: the claim is taken before the upload
-//! and completed with the ledger row.
+//! One upload per binary version of a license across replicas: the claim is taken before
+//! the upload and completed with the ledger row (or, for a later binary of the same
+//! delivery, alone: the ledger row follows before the delivery is acknowledged).
 
 use assetrelay_broker::consumer::HandlerError;
 use assetrelay_mapping::origin::upload_file_name;
-use assetrelay_mapping::to_photoshelter::primary_binary;
+use assetrelay_mapping::to_photoshelter::binary_version;
 use assetrelay_photoshelter::client::{Upload, UploadSource};
-use assetrelay_smintio::client::LicensePurchaseTransaction;
+use assetrelay_smintio::client::{LicensePurchaseTransaction, SyncBinary};
 use assetrelay_store::Claim;
 
 use super::ToPhotoshelter;
@@ -15,18 +16,20 @@ use crate::shared::failure::{FlowError, from_photoshelter, from_smintio, from_st
 use crate::shared::ps_copies::find_copies;
 
 impl ToPhotoshelter {
-    /// Upload `version` of the license unless its claim says it was uploaded already. The claim is taken before the
-    /// upload, so two replicas can never both upload one version; a claim taken over
-    /// from a process that died may have been uploaded without being recorded, so the
-    /// gallery is looked at once before uploading again.
+    /// Upload `binary` of the license at its version unless its claim says it was
+    /// uploaded already. The claim is taken before the upload, so two replicas can never
+    /// both upload one binary version; a claim taken over from a process that died may
+    /// have been uploaded without being recorded, so the gallery is looked at once before
+    /// uploading again.
     pub(super) async fn upload_once(
         &self,
         connection: &Connection,
         lpt: &LicensePurchaseTransaction,
+        binary: &SyncBinary,
         gallery: &str,
-        version: i64,
         claim: &str,
     ) -> Result<CopyOf, FlowError> {
+        let version = binary_version(binary);
         let store = &self.ctx.store;
         let holder = &self.ctx.holder;
         let taken = store
@@ -39,22 +42,25 @@ impl ToPhotoshelter {
                 return Err(HandlerError::transient(
                     "upload_in_progress",
                     format!(
-                        "{holder} is uploading version {version} of license {}",
-                        lpt.uuid
+                        "{holder} is uploading version {version} of binary {} of license {}",
+                        binary.uuid, lpt.uuid
                     ),
                 ));
             }
             Claim::TakenOver { previous_holder } => {
                 let found = find_copies(&connection.photoshelter, gallery, &lpt.uuid).await?;
-                if let Some(copy) = found.into_iter().find(|c| c.version == version) {
-                    tracing::info!(license = %lpt.uuid, version, %previous_holder, media_id = %copy.media_id, "found the copy a stopped replica uploaded");
+                if let Some(copy) = found
+                    .into_iter()
+                    .find(|c| c.is_of(&binary.uuid) && c.version == version)
+                {
+                    tracing::info!(license = %lpt.uuid, binary = %binary.uuid, version, %previous_holder, media_id = %copy.media_id, "found the copy a stopped replica uploaded");
                     self.complete(claim, &copy.media_id).await?;
                     return Ok(CopyOf::Existing(copy.media_id));
                 }
             }
             Claim::Taken => {}
         }
-        match self.upload(connection, lpt, gallery, version).await {
+        match self.upload(connection, lpt, binary, gallery).await {
             // The caller completes the claim with the ledger write.
             Ok(media_id) => Ok(CopyOf::Made(media_id)),
             Err(e) => {
@@ -68,7 +74,7 @@ impl ToPhotoshelter {
         }
     }
 
-    async fn complete(&self, claim: &str, media_id: &str) -> Result<(), FlowError> {
+    pub(super) async fn complete(&self, claim: &str, media_id: &str) -> Result<(), FlowError> {
         let completed = self
             .ctx
             .store
@@ -87,40 +93,26 @@ impl ToPhotoshelter {
         &self,
         connection: &Connection,
         lpt: &LicensePurchaseTransaction,
+        binary: &SyncBinary,
         gallery: &str,
-        version: i64,
     ) -> Result<String, FlowError> {
-        let cart = lpt.cart_purchase_transaction_uuid.as_deref().ok_or_else(|| {
-            HandlerError::permanent(
-                "no_cart_transaction",
-                format!("license {} names no cart purchase transaction, so its binaries cannot be read", lpt.uuid),
-            )
-        })?;
-        let binaries = timed(
-            "smintio",
-            "license_purchase_transaction_binaries",
-            connection
-                .smintio
-                .license_purchase_transaction_binaries(cart, &lpt.uuid),
-        )
-        .await
-        .map_err(|e| from_smintio(&e))?;
-        let binary = primary_binary(&binaries).ok_or_else(|| {
-            HandlerError::permanent(
-                "no_binary",
-                format!("license {} has no downloadable binary", lpt.uuid),
-            )
-        })?;
         let url = binary
             .download_url
             .as_deref()
             .and_then(|u| url::Url::parse(u).ok())
             .ok_or_else(|| {
-                HandlerError::permanent("no_binary", "the binary's download_url is not a URL")
+                HandlerError::permanent(
+                    "no_binary",
+                    format!(
+                        "the download_url of binary {} of license {} is not a URL",
+                        binary.uuid, lpt.uuid
+                    ),
+                )
             })?;
         let file_name = upload_file_name(
             &lpt.uuid,
-            version,
+            &binary.uuid,
+            binary_version(binary),
             binary.recommended_file_name.as_deref(),
             binary.content_type.as_deref(),
         );
@@ -142,7 +134,44 @@ impl ToPhotoshelter {
     }
 }
 
-/// The copy of a license version, and where it came from.
+impl ToPhotoshelter {
+    /// The license's binaries as CLAPI-C serves them now (an LPT does not carry them),
+    /// each distributed as one copy ([`assetrelay_mapping::copied_binaries`]).
+    pub(super) async fn binaries(
+        &self,
+        connection: &Connection,
+        lpt: &LicensePurchaseTransaction,
+    ) -> Result<Vec<SyncBinary>, FlowError> {
+        let cart = lpt.cart_purchase_transaction_uuid.as_deref().ok_or_else(|| {
+            HandlerError::permanent(
+                "no_cart_transaction",
+                format!("license {} names no cart purchase transaction, so its binaries cannot be read", lpt.uuid),
+            )
+        })?;
+        let binaries = timed(
+            "smintio",
+            "license_purchase_transaction_binaries",
+            connection
+                .smintio
+                .license_purchase_transaction_binaries(cart, &lpt.uuid),
+        )
+        .await
+        .map_err(|e| from_smintio(&e))?;
+        let copied: Vec<SyncBinary> = assetrelay_mapping::copied_binaries(&binaries)
+            .into_iter()
+            .cloned()
+            .collect();
+        if copied.is_empty() {
+            return Err(HandlerError::permanent(
+                "no_binary",
+                format!("license {} has no downloadable binary", lpt.uuid),
+            ));
+        }
+        Ok(copied)
+    }
+}
+
+/// The copy of a binary version, and where it came from.
 pub(super) enum CopyOf {
     /// Uploaded now, under this process's claim.
     Made(String),
