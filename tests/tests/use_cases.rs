@@ -173,10 +173,27 @@ async fn use_case_3_photoshelter_rights_become_smintio_license_terms(mode: Optio
             "iptc": {"title": "Shoot", "credit": "ACME Studio", "copyright": "© 2026 ACME", "author": "Kim Lee",
                      "rights": "No outdoor advertising", "web_statement": "https://acme.example/rights"},
             "license_expiration_date": "2031-01-15", "model_released": true,
+            "custom_metadata": {"Usage restriction": "No print; No TV", "Channel": "Social, Billboards", "Campaign": "Spring 2027"},
         }))
         .await
         .unwrap();
     let asset = stack.smint_asset_appears(&id).await;
+    // The restrictions kept in custom metadata, as the fields a designer filters on
+    // (config/example.toml maps them to the tenant's keys).
+    assert_eq!(
+        raw(&asset, "/restricted_usages"),
+        Some(&json!(["license_usage_print", "license_usage_tv"]))
+    );
+    assert_eq!(
+        raw(&asset, "/allowed_distributions"),
+        Some(&json!(["license_distribution_social_media"]))
+    );
+    assert_eq!(raw(&asset, "/campaigns"), Some(&json!(["Spring 2027"])));
+    assert_eq!(
+        raw(&asset, "/unmapped_restrictions"),
+        Some(&json!({"Channel": ["Billboards"]})),
+        "a value nobody mapped is shown, not dropped"
+    );
     assert_eq!(
         raw(&asset, "/attribution"),
         Some(&json!({"credit": "ACME Studio", "copyright": "© 2026 ACME", "author": "Kim Lee"}))

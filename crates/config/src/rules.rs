@@ -20,6 +20,69 @@ pub struct ConnectionRules {
     pub regions_required: bool,
     /// Where rights-cleared Smint.io licenses go in PhotoShelter (use cases 2, 5).
     pub distribution: DistributionRules,
+    /// PhotoShelter custom metadata fields that carry restrictions (use case 3), each
+    /// mapped into one of Smint.io's structured fields so a designer sees it before
+    /// placement.
+    pub restrictions: Vec<RestrictionField>,
+}
+
+/// One custom metadata field whose values become a Smint.io structured field.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RestrictionField {
+    /// The PhotoShelter custom metadata field's name (compared case-insensitively).
+    pub field: String,
+    /// The Smint.io field its values go into.
+    pub into: TermField,
+    /// A PhotoShelter value (compared case-insensitively) → the Smint.io key or id it
+    /// stands for (a tenant's `license_usage_print`, a permission group's uuid). With a
+    /// map, a value it does not list is carried in `RawData.unmapped_restrictions`, never
+    /// dropped; without one, values pass on as written.
+    #[serde(default)]
+    pub values: BTreeMap<String, String>,
+    /// What separates several values in the field.
+    #[serde(default = "default_separators")]
+    pub separators: String,
+}
+
+fn default_separators() -> String {
+    ",;".to_owned()
+}
+
+/// The structured Smint.io fields a restriction can fill: the license-term lists of
+/// Smint.io's vocabulary (in `RawData`, under these names), the asset's campaigns, and
+/// the Portals asset's `PermissionUuids` (who may see it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TermField {
+    AllowedUsages,
+    RestrictedUsages,
+    AllowedDistributions,
+    RestrictedDistributions,
+    AllowedGeographies,
+    RestrictedGeographies,
+    AllowedLanguages,
+    RestrictedLanguages,
+    Campaigns,
+    PermissionUuids,
+}
+
+impl TermField {
+    /// The `RawData` key (or, for `PermissionUuids`, the property) it fills.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::AllowedUsages => "allowed_usages",
+            Self::RestrictedUsages => "restricted_usages",
+            Self::AllowedDistributions => "allowed_distributions",
+            Self::RestrictedDistributions => "restricted_distributions",
+            Self::AllowedGeographies => "allowed_geographies",
+            Self::RestrictedGeographies => "restricted_geographies",
+            Self::AllowedLanguages => "allowed_languages",
+            Self::RestrictedLanguages => "restricted_languages",
+            Self::Campaigns => "campaigns",
+            Self::PermissionUuids => "PermissionUuids",
+        }
+    }
 }
 
 /// A condition on a PhotoShelter media item; it matches when **any** listed value matches.

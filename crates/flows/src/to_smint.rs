@@ -114,7 +114,11 @@ impl ToSmint {
                 outcome(push.delete(held.as_ref(), &media_id, source).await?)
             }
             Exposure::Expose(audience) => {
-                let asset = asset_for_media(&media, &audience);
+                let restrictions = assetrelay_mapping::restrictions(
+                    media.custom_metadata.as_ref(),
+                    &connection.rules.restrictions,
+                );
+                let asset = asset_for_media(&media, &audience, &restrictions);
                 let Some(pending) = push.prepare(held.as_ref(), asset) else {
                     return Ok(Handled::Skipped("unchanged"));
                 };

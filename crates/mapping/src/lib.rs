@@ -11,6 +11,7 @@ pub mod expiry;
 pub mod fingerprint;
 pub mod labels;
 pub mod origin;
+pub mod restrictions;
 mod rights;
 mod text;
 pub mod to_photoshelter;
@@ -23,6 +24,7 @@ pub use labels::{Labels, List};
 pub use origin::{
     SMINTIO_TRANS_REF_PREFIX, UploadName, parse_upload_file_name, smintio_origin, upload_file_name,
 };
+pub use restrictions::{Restrictions, restrictions};
 pub use to_photoshelter::{
     Distribution, MAIN_BINARY_TYPE, Withholding, binary_version, copied_binaries, distribution,
     editorial_use, iptc_for_license, license_distribution, media_update_for_license,

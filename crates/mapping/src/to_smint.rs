@@ -11,11 +11,15 @@
 //! | `releases` | `{model_released, property_released}`, only the known ones |
 //! | `license_terms` | `{valid_until, rights_text, web_statement}`, only the keys present |
 //! | `exposure` | `{regions, languages, campaigns, rules}`, only non-empty arrays; absent when unrestricted |
-//! | `allowed_geographies`, `allowed_languages` | the audience's regions / languages (our configured codes, not tenant generic-metadata keys) |
+//! | `allowed_geographies`, `allowed_languages` | the audience's regions / languages (our configured codes, not tenant generic-metadata keys), plus what restriction fields add |
+//! | `allowed_usages`, `restricted_usages`, `allowed_distributions`, `restricted_distributions`, `restricted_geographies`, `restricted_languages`, `campaigns` | from the connection's restriction fields (`rules.restrictions`: a custom metadata field → one of these, values mapped to the tenant's keys), only when filled; `campaigns` joins the audience's |
+//! | `unmapped_restrictions` | `{field: [value]}`: values of a restriction field its map does not list |
 //!
-//! `restricted_usages` is not derived: neither PhotoShelter nor IPTC documents a
-//! machine-readable convention inside the free-text `rights` field, so the text is passed
-//! on verbatim as `rights_text` instead of guessed at.
+//! `PermissionUuids` (who may see the asset in Portals) comes only from a restriction
+//! field configured `into = "permission_uuids"`. Nothing is derived from the free-text
+//! IPTC `rights` field: neither PhotoShelter nor IPTC documents a machine-readable
+//! convention inside it, so the text is passed on verbatim as `rights_text` instead of
+//! guessed at.
 
 use assetrelay_photoshelter::client::{Iptc, Media};
 use assetrelay_smintio::client::model::portals::{DEFAULT_CULTURE, LocalizedStrings};
@@ -25,7 +29,9 @@ use serde_json::{Map, Value};
 
 use crate::approval::Audience;
 use crate::expiry::media_expires_at;
+use crate::restrictions::Restrictions;
 use crate::text::{dedup_in_order, non_blank};
+use assetrelay_config::TermField;
 
 /// `RawData.source` of every asset this flow writes.
 pub const SOURCE: &str = "photoshelter";
@@ -34,8 +40,13 @@ pub const SOURCE: &str = "photoshelter";
 /// from IPTC title, else headline, else file_name; Description from caption; ContentType
 /// from media_type; LocalizedTags x-default = keywords; PublishUntil = media_expires_at;
 /// Version = media.version as string, else modified_at RFC 3339; CreatedAt/ModifiedAt.
-/// `RawData` as in the module table.
-pub fn asset_for_media(media: &Media, audience: &Audience) -> AssetDataObject {
+/// `RawData` as in the module table; `restrictions` as the connection's restriction
+/// fields read them from the item ([`crate::restrictions()`]).
+pub fn asset_for_media(
+    media: &Media,
+    audience: &Audience,
+    restrictions: &Restrictions,
+) -> AssetDataObject {
     let iptc = media.iptc.as_ref();
     let field = |get: fn(&Iptc) -> Option<&String>| {
         iptc.and_then(|i| non_blank(get(i).map(String::as_str)))
@@ -108,8 +119,34 @@ pub fn asset_for_media(media: &Media, audience: &Audience) -> AssetDataObject {
     if let Some(languages) = strings(&audience.languages) {
         raw.insert("allowed_languages".into(), languages);
     }
+    for (field, values) in &restrictions.fields {
+        let values = match field {
+            TermField::PermissionUuids => {
+                asset.permission_uuids = Some(values.clone());
+                continue;
+            }
+            TermField::AllowedGeographies => joined(&audience.regions, values),
+            TermField::AllowedLanguages => joined(&audience.languages, values),
+            TermField::Campaigns => joined(&audience.campaigns, values),
+            _ => values.clone(),
+        };
+        if let Some(values) = strings(&values) {
+            raw.insert(field.key().into(), values);
+        }
+    }
+    let unmapped: Map<String, Value> = restrictions
+        .unmapped
+        .iter()
+        .filter_map(|(field, values)| Some((field.clone(), strings(values)?)))
+        .collect();
+    insert_object(&mut raw, "unmapped_restrictions", unmapped);
     asset.raw_data = Some(raw);
     asset
+}
+
+/// `first`, then what `more` adds.
+fn joined(first: &[String], more: &[String]) -> Vec<String> {
+    dedup_in_order(first.iter().chain(more).cloned())
 }
 
 /// Portals content type of a PhotoShelter `media_type`; an unrecognised value is `other`.

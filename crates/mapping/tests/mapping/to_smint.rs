@@ -1,4 +1,4 @@
-use assetrelay_mapping::{Audience, asset_for_media};
+use assetrelay_mapping::{Audience, Restrictions, asset_for_media};
 use assetrelay_photoshelter::client::Iptc;
 use serde_json::json;
 
@@ -15,7 +15,7 @@ fn dach_audience() -> Audience {
 
 #[test]
 fn a_full_record_maps_to_this_exact_asset() {
-    let asset = asset_for_media(&full_media(), &dach_audience());
+    let asset = asset_for_media(&full_media(), &dach_audience(), &Restrictions::default());
     assert_eq!(
         serde_json::to_value(&asset).unwrap(),
         json!({
@@ -56,7 +56,11 @@ fn a_full_record_maps_to_this_exact_asset() {
 
 #[test]
 fn a_minimal_record_carries_no_false_or_empty_keys() {
-    let asset = asset_for_media(&bare_media("I0000minimal0001"), &Audience::default());
+    let asset = asset_for_media(
+        &bare_media("I0000minimal0001"),
+        &Audience::default(),
+        &Restrictions::default(),
+    );
     assert_eq!(
         serde_json::to_string(&asset).unwrap(),
         r#"{"ExternalId":"I0000minimal0001","RawData":{"source":"photoshelter"}}"#
@@ -82,7 +86,7 @@ fn a_sparse_record_keeps_only_what_is_known() {
         ..Audience::default()
     };
     assert_eq!(
-        serde_json::to_value(asset_for_media(&media, &audience)).unwrap(),
+        serde_json::to_value(asset_for_media(&media, &audience, &Restrictions::default())).unwrap(),
         json!({
             "ExternalId": "VD000sparse00001",
             "Name": {"x-default": "keynote-cut.mov"},
@@ -109,7 +113,7 @@ fn the_name_falls_back_from_title_to_headline_to_file_name() {
             headline: headline.map(Into::into),
             ..Iptc::default()
         });
-        asset_for_media(&media, &Audience::default())
+        asset_for_media(&media, &Audience::default(), &Restrictions::default())
             .name
             .and_then(|n| n.get("x-default").cloned())
     };
@@ -142,7 +146,12 @@ fn media_types_map_to_portals_content_types() {
     for (media_type, expected) in cases {
         let mut media = bare_media("DO000types000001");
         media.media_type = Some(media_type.into());
-        let value = serde_json::to_value(asset_for_media(&media, &Audience::default())).unwrap();
+        let value = serde_json::to_value(asset_for_media(
+            &media,
+            &Audience::default(),
+            &Restrictions::default(),
+        ))
+        .unwrap();
         assert_eq!(value["ContentType"], expected, "{media_type}");
     }
 }

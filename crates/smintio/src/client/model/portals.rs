@@ -111,6 +111,10 @@ pub struct AssetDataObject {
     pub modified_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_thumbnail_url: Option<String>,
+    /// The Portals permission groups that may see the asset (absent: the adapter's
+    /// default); filled only from a connection's configured restriction fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission_uuids: Option<Vec<String>>,
     /// Source-specific metadata interpreted by the connector's meta-model: license terms,
     /// attribution, regions (contract: one JSON object; the SDK types it `DataObject[]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -132,6 +136,7 @@ impl AssetDataObject {
             created_at: None,
             modified_at: None,
             preview_thumbnail_url: None,
+            permission_uuids: None,
             raw_data: None,
         }
     }
