@@ -460,6 +460,12 @@ async fn use_case_8_regional_variants_are_exposed_only_to_their_markets(mode: Op
         raw(&asset, "/allowed_geographies"),
         Some(&json!(["AT", "CH", "DE"]))
     );
+    // The rule says `de`; Smint.io's tenant calls it by its own key.
+    assert_eq!(
+        raw(&asset, "/allowed_languages"),
+        Some(&json!(["language_german"]))
+    );
+    assert_eq!(raw(&asset, "/unmapped_languages"), None);
     let unrestricted = stack.smint_asset_appears(&global).await;
     assert_eq!(raw(&unrestricted, "/exposure"), None);
     stack.stop().await;

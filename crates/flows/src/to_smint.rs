@@ -118,7 +118,10 @@ impl ToSmint {
                     media.custom_metadata.as_ref(),
                     &connection.rules.restrictions,
                 );
-                let asset = asset_for_media(&media, &audience, &restrictions);
+                let mut asset = asset_for_media(&media, &audience, &restrictions);
+                // Languages as the tenant's keys (its generic metadata, held per process).
+                let metadata = connection.metadata.get().await?;
+                assetrelay_mapping::use_tenant_languages(&mut asset, &metadata);
                 let Some(pending) = push.prepare(held.as_ref(), asset) else {
                     return Ok(Handled::Skipped("unchanged"));
                 };

@@ -10,6 +10,7 @@ pub mod approval;
 pub mod expiry;
 pub mod fingerprint;
 pub mod labels;
+pub mod languages;
 pub mod origin;
 pub mod restrictions;
 mod rights;
@@ -21,6 +22,7 @@ pub use approval::{Audience, Exposure, Withheld, exposure, media_matches};
 pub use expiry::{is_expired, license_expires_at, media_expires_at};
 pub use fingerprint::{fingerprint, try_fingerprint};
 pub use labels::{Labels, List};
+pub use languages::use_tenant_languages;
 pub use origin::{
     SMINTIO_TRANS_REF_PREFIX, UploadName, parse_upload_file_name, smintio_origin, upload_file_name,
 };

@@ -172,3 +172,65 @@ fn the_asset_carries_them_in_raw_data_and_permission_uuids() {
         assert!(plain["RawData"].get(key).is_none(), "{key}");
     }
 }
+
+#[test]
+fn languages_become_the_tenants_keys_and_unknown_ones_stay_named() {
+    let metadata: assetrelay_smintio::client::GenericMetadata = serde_json::from_value(json!({
+        "license_languages": [
+            {"culture": "en", "metadata_element": {"key": "language_german", "name": "German"}},
+            {"culture": "de", "metadata_element": {"key": "language_german", "name": "Deutsch"}},
+            {"culture": "en", "metadata_element": {"key": "language_french", "name": "French"}},
+            {"culture": "en", "metadata_element": {"key": "lang_x_custom", "name": "Klingon"}}
+        ]
+    }))
+    .unwrap();
+    let cases = [
+        // an ISO code, a regional code, a key as it is, a name in any culture
+        (
+            json!(["de", "fr-CA"]),
+            json!(["language_german", "language_french"]),
+            None,
+        ),
+        (
+            json!(["LANGUAGE_FRENCH", "deutsch", "klingon"]),
+            json!(["language_french", "language_german", "lang_x_custom"]),
+            None,
+        ),
+        // one code, once
+        (
+            json!(["de", "German", "de-AT"]),
+            json!(["language_german"]),
+            None,
+        ),
+        // unknown: stays (never widened), and is named
+        (
+            json!(["fr", "tlh"]),
+            json!(["language_french", "tlh"]),
+            Some(json!(["tlh"])),
+        ),
+    ];
+    for (configured, keys, unmapped) in cases {
+        let mut asset = assetrelay_smintio::client::AssetDataObject::new("I0000languages01");
+        let mut raw = serde_json::Map::new();
+        raw.insert("allowed_languages".into(), configured.clone());
+        asset.raw_data = Some(raw);
+
+        assetrelay_mapping::use_tenant_languages(&mut asset, &metadata);
+
+        let raw = asset.raw_data.unwrap();
+        assert_eq!(raw["allowed_languages"], keys, "{configured}");
+        assert_eq!(
+            raw.get("unmapped_languages").cloned(),
+            unmapped,
+            "{configured}"
+        );
+    }
+
+    // A tenant listing no languages: nothing to match against, nothing changes.
+    let mut asset = assetrelay_smintio::client::AssetDataObject::new("I0000languages02");
+    let mut raw = serde_json::Map::new();
+    raw.insert("allowed_languages".into(), json!(["de"]));
+    asset.raw_data = Some(raw.clone());
+    assetrelay_mapping::use_tenant_languages(&mut asset, &Default::default());
+    assert_eq!(asset.raw_data, Some(raw));
+}
