@@ -19,11 +19,10 @@ use anyhow::{Context, bail};
 use assetrelay_broker::{Broker, BrokerSettings, Publisher, Topology};
 use assetrelay_cli::control::SandboxControl;
 use assetrelay_cli::stack::{Part, start_flow, use_sandbox};
-use assetrelay_config::{Config, ConnectionConfig};
+use assetrelay_config::Config;
 use assetrelay_contract::Flow;
 use assetrelay_sandbox::{AppState, SandboxConfig};
 use assetrelay_sources::backfill::DEFAULT_RATE;
-use assetrelay_sources::photoshelter::PollContext;
 use assetrelay_store::Store;
 use assetrelay_testkit::wait_until;
 use serde_json::json;
@@ -295,7 +294,13 @@ async fn with_sync_side(
             .connections
             .get(CONNECTION)
             .context("no `demo` connection")?;
-        let context = poll_context(connection, &store, publisher, ctx.topology.clone())?;
+        let context = assetrelay_cli::commands::sync::poll_context(
+            CONNECTION,
+            connection,
+            &store,
+            publisher,
+            ctx.topology.clone(),
+        )?;
         let page_size = context.page_size;
         let sync = assetrelay_sources::backfill::Options {
             full: true,
@@ -324,37 +329,4 @@ async fn with_sync_side(
     broker.close().await;
     store.close().await;
     result
-}
-
-/// The PhotoShelter poller's context of the demo connection, built as `assetrelay sync`
-/// builds it (`assetrelay_cli::commands::sync::poll_context`, which is not public):
-/// the connection's `photoshelter.api` client, its poll overlap and page size, and no
-/// watched galleries (a walk publishes the listed media only).
-fn poll_context(
-    connection: &ConnectionConfig,
-    store: &Store,
-    publisher: Publisher,
-    topology: Topology,
-) -> anyhow::Result<PollContext> {
-    let api = connection
-        .photoshelter
-        .api
-        .as_ref()
-        .context("the demo connection has no photoshelter.api")?;
-    let client = assetrelay_clients::photoshelter(api, CONNECTION, store)
-        .context("the PhotoShelter client")?;
-    let poll = &connection.photoshelter.poll;
-    Ok(PollContext {
-        connection: CONNECTION.to_owned(),
-        org_id: assetrelay_clients::photoshelter_org_id(api).to_owned(),
-        client: Arc::new(client),
-        publisher,
-        topology,
-        store: store.clone(),
-        overlap: chrono::Duration::seconds(
-            i64::try_from(poll.overlap_secs.min(86_400)).unwrap_or(86_400),
-        ),
-        page_size: poll.page_size,
-        watched_galleries: Vec::new(),
-    })
 }

@@ -194,7 +194,7 @@ async fn photoshelter(
 }
 
 /// The PhotoShelter poller's context of connection `name`, as `assetrelay-sources` builds it.
-pub(crate) fn poll_context(
+pub fn poll_context(
     name: &str,
     connection: &ConnectionConfig,
     store: &Store,
