@@ -35,6 +35,7 @@ both_ways!(
     use_case_8_regional_variants_are_exposed_only_to_their_markets,
     use_case_8_with_regions_required_an_image_no_rule_names_is_not_exposed,
     use_case_6_each_connection_keeps_its_own_credentials_galleries_and_rules,
+    use_case_6_a_shared_smintio_tenant_gives_each_client_only_its_own_licenses,
 );
 
 fn raw<'a>(asset: &'a Value, pointer: &str) -> Option<&'a Value> {
@@ -605,5 +606,51 @@ async fn use_case_6_each_connection_keeps_its_own_credentials_galleries_and_rule
             "{connection}'s PhotoShelter holds a copy of {other}, or none of its own: {copies:?}"
         );
     }
+    stack.stop().await;
+}
+
+async fn use_case_6_a_shared_smintio_tenant_gives_each_client_only_its_own_licenses(mode: Options) {
+    // The demo connection is one client's; the tenant also licenses for another.
+    let stack = Stack::start(Options {
+        rules: |rules, g| {
+            assetrelay_e2e::default_rules(rules, g);
+            rules.distribution.only.projects = vec!["Client A campaign".into()];
+        },
+        ..mode
+    })
+    .await;
+    let c = &stack.control;
+    let theirs = c
+        .license(
+            json!({"action": "create", "name": "Client B visual", "project": "Client B launch"}),
+        )
+        .await
+        .unwrap();
+    let ours = c
+        .license(
+            json!({"action": "create", "name": "Client A visual", "project": "Client A campaign"}),
+        )
+        .await
+        .unwrap();
+    stack
+        .wait_for(
+            "client A's license distributed",
+            Duration::from_secs(30),
+            || async { stack.distributed_copies(&ours).await.into_iter().next() },
+        )
+        .await;
+    let key = assetrelay_store::AssetKey::new("demo", "to-photoshelter", "smintio", &theirs);
+    let decided = stack
+        .wait_for(
+            "client B's license decided",
+            Duration::from_secs(30),
+            || async { stack.store.ledger(&key).await.unwrap() },
+        )
+        .await;
+    assert_eq!(decided.fingerprint, "withheld:not_this_connection");
+    assert!(
+        stack.distributed_copies(&theirs).await.is_empty(),
+        "another client's license reached this client's gallery"
+    );
     stack.stop().await;
 }

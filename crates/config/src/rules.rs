@@ -139,6 +139,9 @@ pub struct DistributionRules {
     /// `en`, `de`, …): key names come from the tenant's generic metadata in this culture,
     /// English where it has none; the sentences are German for `de*`, else English.
     pub language: String,
+    /// Which of the tenant's licenses are this connection's (use case 6: several client
+    /// connections sharing one Smint.io tenant). Empty: every license.
+    pub only: LicenseFilter,
 }
 
 impl Default for DistributionRules {
@@ -149,6 +152,27 @@ impl Default for DistributionRules {
             allow_restrictive: false,
             required_distributions: Vec::new(),
             language: "en".to_owned(),
+            only: LicenseFilter::default(),
         }
+    }
+}
+
+/// A license belongs to the connection when it matches **every** non-empty list, and a
+/// list when **any** of its entries names the license's project, collection or cart
+/// (a uuid, or a name in any culture; any case). All empty: every license.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LicenseFilter {
+    /// Smint.io projects (`project_uuid` / `project_name`).
+    pub projects: Vec<String>,
+    /// Smint.io collections (`collection_uuid` / `collection_name`).
+    pub collections: Vec<String>,
+    /// Cart purchase transactions (`cart_purchase_transaction_uuid`).
+    pub carts: Vec<String>,
+}
+
+impl LicenseFilter {
+    pub fn is_empty(&self) -> bool {
+        self.projects.is_empty() && self.collections.is_empty() && self.carts.is_empty()
     }
 }

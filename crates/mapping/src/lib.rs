@@ -28,8 +28,8 @@ pub use origin::{
 };
 pub use restrictions::{Restrictions, restrictions};
 pub use to_photoshelter::{
-    Distribution, MAIN_BINARY_TYPE, Withholding, binary_version, copied_binaries, distribution,
-    editorial_use, iptc_for_license, license_distribution, media_update_for_license,
+    Distribution, MAIN_BINARY_TYPE, Withholding, belongs, binary_version, copied_binaries,
+    distribution, editorial_use, iptc_for_license, license_distribution, media_update_for_license,
     primary_binary, release_state, rights_summary, terms_keys,
 };
 pub use to_smint::asset_for_media;

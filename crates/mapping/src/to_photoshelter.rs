@@ -1,9 +1,9 @@
 //! to-photoshelter: whether a Smint.io license is distributed into PhotoShelter, and what
 //! is written there (DESIGN §7 Smint.io → PhotoShelter; use cases 2, 5).
 
-use assetrelay_config::DistributionRules;
+use assetrelay_config::{DistributionRules, LicenseFilter};
 use assetrelay_photoshelter::client::MediaUpdate;
-use assetrelay_smintio::client::{LicensePurchaseTransaction, SyncBinary};
+use assetrelay_smintio::client::{LicensePurchaseTransaction, LocalizedString, SyncBinary};
 use chrono::{DateTime, Utc};
 
 use crate::expiry::{is_expired, license_expires_at};
@@ -32,6 +32,9 @@ pub enum Withholding {
     DistributionNotAllowed,
     /// There is no file to upload.
     NoBinary,
+    /// The license is not in the connection's projects / collections / carts
+    /// (`rules.distribution.only`): another client's.
+    NotThisConnection,
 }
 
 impl Withholding {
@@ -45,6 +48,7 @@ impl Withholding {
             Withholding::Restrictive => "restrictive",
             Withholding::DistributionNotAllowed => "distribution_not_allowed",
             Withholding::NoBinary => "no_binary",
+            Withholding::NotThisConnection => "not_this_connection",
         }
     }
 }
@@ -65,7 +69,8 @@ pub enum Distribution {
 }
 
 /// Every check of [`distribution`] except the binary one, for deciding before the
-/// binaries are fetched (a separate CLAPI-C call). In order: cancelled (is_cancelled
+/// binaries are fetched (a separate CLAPI-C call). In order: not in
+/// `rules.only` (see [`belongs`]) → NotThisConnection; cancelled (is_cancelled
 /// Some(true)) → Cancelled; can_be_synced Some(false) → NotSyncable; license_expires_at ≤
 /// now → Expired; editorial use Some(true) (see [`editorial_use`]) && !allow_editorial →
 /// Editorial; has_potentially_restrictive_license_terms Some(true) && !allow_restrictive
@@ -89,7 +94,9 @@ pub fn license_distribution(
         !listed(key, |t| t.allowed_distributions.as_ref())
             || listed(key, |t| t.restricted_distributions.as_ref())
     });
-    let reason = if lpt.is_cancelled() == Some(true) {
+    let reason = if !belongs(&rules.only, lpt) {
+        Withholding::NotThisConnection
+    } else if lpt.is_cancelled() == Some(true) {
         Withholding::Cancelled
     } else if lpt.can_be_synced == Some(false) {
         Withholding::NotSyncable
@@ -107,6 +114,30 @@ pub fn license_distribution(
         return Distribution::Distribute;
     };
     Distribution::Withhold(reason)
+}
+
+/// Whether `lpt` is one of the connection's licenses under `only` (see
+/// [`LicenseFilter`]).
+pub fn belongs(only: &LicenseFilter, lpt: &LicensePurchaseTransaction) -> bool {
+    let is = |wanted: &str, uuid: Option<&str>, names: &[LocalizedString]| {
+        let wanted = wanted.trim();
+        uuid.is_some_and(|u| u.trim().eq_ignore_ascii_case(wanted))
+            || names
+                .iter()
+                .any(|n| n.value.trim().eq_ignore_ascii_case(wanted))
+    };
+    let names = |strings: &Option<Vec<LocalizedString>>| strings.clone().unwrap_or_default();
+    let (project, collection) = (names(&lpt.project_name), names(&lpt.collection_name));
+    let matches = |list: &[String], test: &dyn Fn(&str) -> bool| {
+        list.is_empty() || list.iter().any(|w| test(w))
+    };
+    matches(&only.projects, &|w| {
+        is(w, lpt.project_uuid.as_deref(), &project)
+    }) && matches(&only.collections, &|w| {
+        is(w, lpt.collection_uuid.as_deref(), &collection)
+    }) && matches(&only.carts, &|w| {
+        is(w, lpt.cart_purchase_transaction_uuid.as_deref(), &[])
+    })
 }
 
 /// [`license_distribution`], then NoBinary when [`primary_binary`] finds nothing in

@@ -288,3 +288,68 @@ fn media_updates_carry_known_expiry_and_releases_only() {
         assert_eq!(media_update_for_license(&lpt), expected, "{row}");
     }
 }
+
+#[test]
+fn a_license_outside_the_connections_projects_collections_or_carts_is_another_clients() {
+    let now = chrono::Utc::now();
+    let mut lpt = sample_lpt();
+    lpt.project_uuid = Some("7d0c9a52-0000-4000-8000-00000000000a".into());
+    lpt.project_name = Some(vec![assetrelay_smintio::client::LocalizedString {
+        culture: "en".into(),
+        value: "Client A campaign".into(),
+    }]);
+    lpt.collection_uuid = Some("c0c0c0c0-0000-4000-8000-00000000000b".into());
+    lpt.cart_purchase_transaction_uuid = Some("cart-1".into());
+    let only = |projects: &[&str], collections: &[&str], carts: &[&str]| {
+        assetrelay_config::LicenseFilter {
+            projects: projects.iter().map(|s| (*s).to_owned()).collect(),
+            collections: collections.iter().map(|s| (*s).to_owned()).collect(),
+            carts: carts.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    };
+    let cases = [
+        (only(&[], &[], &[]), true),
+        (only(&["client a CAMPAIGN"], &[], &[]), true),
+        (
+            only(&["7D0C9A52-0000-4000-8000-00000000000A"], &[], &[]),
+            true,
+        ),
+        (
+            only(&["Client B launch", "Client A campaign"], &[], &[]),
+            true,
+        ),
+        (only(&["Client B launch"], &[], &[]), false),
+        // every non-empty list must match
+        (
+            only(
+                &["Client A campaign"],
+                &["c0c0c0c0-0000-4000-8000-00000000000b"],
+                &[],
+            ),
+            true,
+        ),
+        (only(&["Client A campaign"], &[], &["cart-2"]), false),
+        (only(&[], &[], &["cart-1"]), true),
+    ];
+    for (filter, belongs) in cases {
+        assert_eq!(
+            assetrelay_mapping::belongs(&filter, &lpt),
+            belongs,
+            "{filter:?}"
+        );
+        let rules = DistributionRules {
+            only: filter.clone(),
+            ..DistributionRules::default()
+        };
+        let expected = if belongs {
+            Distribution::Distribute
+        } else {
+            Distribution::Withhold(Withholding::NotThisConnection)
+        };
+        assert_eq!(
+            license_distribution(&rules, &lpt, now),
+            expected,
+            "{filter:?}"
+        );
+    }
+}

@@ -29,6 +29,11 @@ pub(super) struct LptCommand {
     cart_purchase_transaction_uuid: Option<String>,
     /// English name of the content element.
     name: Option<String>,
+    /// English name of the Smint.io project (create only; default "Sandbox project"); its
+    /// uuid is derived from the name, so one name is one project.
+    project: Option<String>,
+    /// English name of the collection (create only; default "Cart"), uuid as for projects.
+    collection: Option<String>,
     description: Option<String>,
     /// Generic-metadata key, default `adobestock`.
     provider: Option<String>,
@@ -94,10 +99,10 @@ pub(super) fn create(
             .clone()
             .unwrap_or_else(|| state.derived_uuid("cart", n)),
         state: "completed".into(),
-        project_uuid: state.derived_uuid("project", 1),
-        project_name: english("Sandbox project"),
-        collection_uuid: state.derived_uuid("collection", 1),
-        collection_name: english("Cart"),
+        project_uuid: named_uuid(state, "project", cmd.project.as_deref()),
+        project_name: english(cmd.project.as_deref().unwrap_or("Sandbox project")),
+        collection_uuid: named_uuid(state, "collection", cmd.collection.as_deref()),
+        collection_name: english(cmd.collection.as_deref().unwrap_or("Cart")),
         content_element: ContentElement {
             uuid: state.ids.content_element(n),
             provider: "adobestock".into(),
@@ -155,6 +160,13 @@ pub(super) fn change(
             "update and cancel need a uuid",
         ));
     };
+    if cmd.project.is_some() || cmd.collection.is_some() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+            "project and collection are set on create only",
+        ));
+    }
     let Some(mut lpt) = state.transactions.get(&uuid).cloned() else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -325,4 +337,12 @@ fn binaries(
             }
         })
         .collect()
+}
+
+/// The uuid of the project or collection called `name` (the default one without a name).
+fn named_uuid(state: &SmintState, kind: &str, name: Option<&str>) -> String {
+    match name {
+        None => state.derived_uuid(kind, 1),
+        Some(name) => state.derived_uuid(&format!("{kind} {name}"), 1),
+    }
 }
