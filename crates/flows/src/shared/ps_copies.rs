@@ -57,7 +57,8 @@ pub struct LicenseCopies {
 }
 
 impl LicenseCopies {
-    fn from_target_ids(ids: &[String]) -> Self {
+    /// The copies a ledger row's target ids name (also how tests and tools read a row).
+    pub fn from_target_ids(ids: &[String]) -> Self {
         let mut copies = Self::default();
         for id in ids {
             match id.strip_prefix(RETIRED) {
