@@ -7,7 +7,7 @@
 //! galleries and distribution rules (not the region and metadata rules).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -101,6 +101,16 @@ impl Process {
             .success()
     }
 
+    /// SIGHUP: read the configuration file again.
+    pub fn hang_up(&self) {
+        let pid = self.child.id().unwrap();
+        let sent = std::process::Command::new("kill")
+            .args(["-HUP", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
+
     /// Its `/metrics`, parsed.
     pub async fn metrics(&self) -> crate::metrics::Scrape {
         crate::metrics::scrape(self.ops).await.unwrap()
@@ -111,6 +121,12 @@ impl Stack {
     /// Start `assetrelay-<flow>` against this stack; returns once it is ready (connected to
     /// the broker). [`Stack::activity`] watches its in-flight handlers from then on.
     pub async fn spawn_flow_binary(&self, flow: Flow) -> Process {
+        self.spawn_flow_binary_with(flow, &crate::example_config())
+            .await
+    }
+
+    /// [`Stack::spawn_flow_binary`] reading `config` (with the stack's overrides on top).
+    pub async fn spawn_flow_binary_with(&self, flow: Flow, config: &Path) -> Process {
         let ops = free_port();
         let key = format!(
             "ASSETRELAY_FLOWS__{}__METRICS_LISTEN",
@@ -119,7 +135,7 @@ impl Stack {
         let binary = binaries_dir()
             .await
             .join(format!("assetrelay-{}", flow.as_str()));
-        let mut command = self.command(binary);
+        let mut command = self.command_with(binary, config);
         command
             .env(key, ops.to_string())
             .env("ASSETRELAY_FLOWS__CONCURRENCY", "4")
@@ -132,8 +148,15 @@ impl Stack {
     /// Start `assetrelay-ingress` against this stack on a port of its own; returns once it
     /// is ready. Its URL is `http://<ops>`.
     pub async fn spawn_ingress_binary(&self) -> Process {
+        self.spawn_ingress_binary_with(&crate::example_config())
+            .await
+    }
+
+    /// [`Stack::spawn_ingress_binary`] reading `config` (with the stack's overrides on top).
+    pub async fn spawn_ingress_binary_with(&self, config: &Path) -> Process {
         let listen = free_port();
-        let mut command = self.command(binaries_dir().await.join("assetrelay-ingress"));
+        let binary = binaries_dir().await.join("assetrelay-ingress");
+        let mut command = self.command_with(binary, config);
         command.env("ASSETRELAY_INGRESS__LISTEN", listen.to_string());
         self.ready(command, listen).await
     }
@@ -200,6 +223,11 @@ impl Stack {
 
     /// A command for `binary` with this stack's configuration.
     fn command(&self, binary: PathBuf) -> Command {
+        self.command_with(binary, &crate::example_config())
+    }
+
+    /// [`Self::command`] over the configuration file `config`.
+    fn command_with(&self, binary: PathBuf, config: &Path) -> Command {
         let demo = &self.config.connections["demo"];
         let ps = demo.photoshelter.api.as_ref().unwrap();
         let smint = demo.smintio.api.as_ref().unwrap();
@@ -210,7 +238,7 @@ impl Stack {
         let mut command = Command::new(binary);
         command
             .arg("--config")
-            .arg(crate::example_config())
+            .arg(config)
             .env("ASSETRELAY_TOPOLOGY__PREFIX", &self.topology.prefix)
             .env(
                 "ASSETRELAY_TOPOLOGY__RETRY_TIERS_SECS",

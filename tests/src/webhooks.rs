@@ -34,11 +34,23 @@ pub async fn send_signed_with(
     payload: &Value,
     headers: &[(&str, &str)],
 ) -> reqwest::Response {
+    send_signed_to(secret, ingress_url, platform, "demo", payload, headers).await
+}
+
+/// [`send_signed_with`] to connection `connection`'s webhook path.
+pub async fn send_signed_to(
+    secret: &str,
+    ingress_url: &str,
+    platform: Platform,
+    connection: &str,
+    payload: &Value,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
     let signer = StandardWebhooksSigner::new(decode_whsec(secret).unwrap());
     let body = serde_json::to_vec(payload).unwrap();
     let id = webhook_id::for_payload(payload);
     let mut request = reqwest::Client::new()
-        .post(format!("{ingress_url}/webhooks/{platform}/demo"))
+        .post(format!("{ingress_url}/webhooks/{platform}/{connection}"))
         .header(reqwest::header::CONTENT_TYPE, "application/json");
     for (name, value) in signer.headers(&id, chrono::Utc::now().timestamp(), &body) {
         request = request.header(name, value);

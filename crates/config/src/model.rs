@@ -163,7 +163,7 @@ pub enum LogFormat {
 }
 
 /// One tenant: a PhotoShelter organization paired with a Smint.io tenant.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionConfig {
     pub photoshelter: PhotoShelterConnection,
@@ -180,7 +180,7 @@ pub enum SchemeName {
     Hmac,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookVerification {
     pub scheme: SchemeName,

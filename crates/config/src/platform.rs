@@ -6,7 +6,7 @@ use url::Url;
 
 use crate::{PhotoShelterPoll, PhotoShelterReconcile, Secret, SmintioSync, WebhookVerification};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PhotoShelterConnection {
     /// How inbound webhooks from PhotoShelter (or its relay) are verified.
@@ -22,7 +22,7 @@ pub struct PhotoShelterConnection {
     pub reconcile: PhotoShelterReconcile,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PhotoShelterApi {
     /// Origin, e.g. `https://www.photoshelter.com`; `/psapi/...` is appended.
@@ -38,7 +38,7 @@ pub struct PhotoShelterApi {
 }
 
 /// `mode = "token"` (v3 login as a user, then into the organization) or `mode = "oauth"`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "mode", rename_all = "lowercase", deny_unknown_fields)]
 pub enum PhotoShelterAuth {
     Token {
@@ -67,7 +67,7 @@ pub enum PhotoShelterAuth {
     },
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SmintioConnection {
     /// How inbound webhooks from Smint.io (or its relay) are verified.
@@ -80,7 +80,7 @@ pub struct SmintioConnection {
     pub sync: SmintioSync,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SmintioApi {
     /// Identity server, `https://{tenant}.smint.io` (`/connect/token` is appended).
@@ -102,7 +102,7 @@ pub struct SmintioApi {
     pub adapter: Option<SmintioAdapter>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SmintioAdapter {
     /// The adapter's webhook URL, as arranged with Smint.io.

@@ -30,6 +30,15 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// Equal when both resolve to the same text: how a configuration reload tells a changed
+/// connection (a rotated secret) from an unchanged one. The source is not compared (a
+/// secret moved from a literal to a file with the same value changes nothing).
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose() == other.expose()
+    }
+}
+
 impl Secret {
     /// The resolved text, or an empty string if (impossibly, after `load`) unresolved.
     pub fn expose(&self) -> &str {

@@ -8,14 +8,16 @@ use std::time::Duration;
 use anyhow::Context;
 use assetrelay_broker::consumer::{Consumer, ConsumerSettings};
 use assetrelay_broker::{Broker, BrokerSettings, Publisher, Topology};
-use assetrelay_config::{Config, FlowsConfig};
+use assetrelay_config::{Config, ConnectionChanges, FlowsConfig};
 use assetrelay_contract::Flow;
 use assetrelay_store::{OutcomeWriter, Store, WriterOptions};
+use assetrelay_telemetry::reload::count_reload;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::lifecycle::Lifecycle;
-use crate::shared::connections::Connections;
+use crate::shared::connections::{Connections, LiveConnections};
 use crate::shared::context::FlowContext;
 use crate::shared::history::History;
 use crate::shared::scheduler::ExpiryScheduler;
@@ -30,10 +32,11 @@ pub struct FlowService {
     publisher: Publisher,
     topology: Topology,
     settings: ConsumerSettings,
-    connections: Arc<Connections>,
+    connections: Arc<LiveConnections>,
     store: Store,
     retention_days: u32,
     asset_lease: Duration,
+    reloads: Option<watch::Receiver<Arc<Config>>>,
 }
 
 /// How often history older than the retention is pruned.
@@ -57,7 +60,7 @@ impl FlowService {
             config.broker.publisher_channels,
             Duration::from_millis(config.broker.confirm_timeout_ms),
         );
-        let connections = Arc::new(Connections::from_config(config, &store));
+        let connections = Connections::from_config(config, &store);
         if connections.is_empty() {
             anyhow::bail!(
                 "no connection has both [connections.<name>.photoshelter.api] and [connections.<name>.smintio.api]: the flows have nothing to write to"
@@ -69,11 +72,19 @@ impl FlowService {
             publisher,
             topology,
             settings: consumer_settings(&config.flows),
-            connections,
+            connections: Arc::new(LiveConnections::new(connections)),
             store,
             retention_days: config.store.history_retention_days,
             asset_lease: Duration::from_secs(config.flows.asset_lease_secs.max(1)),
+            reloads: None,
         })
+    }
+
+    /// Apply the `[connections]` of every configuration `reloads` brings (SIGHUP).
+    #[must_use]
+    pub fn with_reloads(mut self, reloads: watch::Receiver<Arc<Config>>) -> Self {
+        self.reloads = Some(reloads);
+        self
     }
 
     /// The flow's operations listener address from config.
@@ -87,7 +98,7 @@ impl FlowService {
 
     /// Consume until `shutdown`; then finish in-flight deliveries and close.
     pub async fn run(
-        self,
+        mut self,
         ops: Option<TcpListener>,
         shutdown: CancellationToken,
     ) -> anyhow::Result<()> {
@@ -103,6 +114,13 @@ impl FlowService {
                     .with_graceful_shutdown(token.cancelled_owned())
                     .await
             })
+        });
+        let reloader = self.reloads.take().map(|reloads| {
+            tokio::spawn(follow_reloads(
+                reloads,
+                Arc::clone(&self.connections),
+                self.store.clone(),
+            ))
         });
         let scheduler = ExpiryScheduler::new(self.publisher.clone(), self.topology.clone());
         let flow = self.flow;
@@ -141,7 +159,10 @@ impl FlowService {
         // The consumer (and with it the last writer handle) is gone: the writer flushes
         // what it holds and ends.
         let _ = writer_task.await;
-        self.connections.logout().await;
+        if let Some(task) = reloader {
+            task.abort();
+        }
+        self.connections.current().logout().await;
         pruner.abort();
         if let Some(task) = ops_task {
             let _ = task.await;
@@ -166,6 +187,29 @@ impl FlowService {
             handler,
         )
         .with_observer(history)
+    }
+}
+
+/// Apply each new configuration's connections; one that changes none is counted as
+/// `unchanged`.
+async fn follow_reloads(
+    mut reloads: watch::Receiver<Arc<Config>>,
+    connections: Arc<LiveConnections>,
+    store: Store,
+) {
+    let mut running = Arc::clone(&reloads.borrow_and_update());
+    while reloads.changed().await.is_ok() {
+        let new = Arc::clone(&reloads.borrow_and_update());
+        let changes = ConnectionChanges::between(&running, &new);
+        if changes.is_empty() {
+            count_reload("unchanged");
+            tracing::info!("configuration reloaded: no connection changed");
+            continue;
+        }
+        connections.reload(&new, &store, &changes);
+        count_reload("applied");
+        tracing::info!(%changes, "connections reloaded; sections other than [connections] need a restart");
+        running = new;
     }
 }
 

@@ -72,16 +72,16 @@ fn resolve(
         .parse()
         .map_err(|_| (ApiError::UnknownPlatform, None))?;
     let connection = is_connection_name(&connection)
-        .then(|| state.connections.get(&connection))
+        .then(|| state.connection(&connection))
         .flatten()
         .ok_or((ApiError::UnknownConnection, None))?;
     if !is_json(headers) {
-        let labels = Some((platform, Arc::clone(connection)));
+        let labels = Some((platform, connection));
         return Err((ApiError::UnsupportedMediaType, labels));
     }
     Ok(Admitted {
         platform,
-        connection: Arc::clone(connection),
+        connection,
     })
 }
 

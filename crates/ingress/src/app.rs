@@ -1,17 +1,20 @@
 //! Building the service from configuration, the router, and running it until shutdown.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use assetrelay_broker::connection::error_chain;
 use assetrelay_broker::{Broker, BrokerSettings, Publisher, Topology};
-use assetrelay_config::Config;
+use assetrelay_config::{Config, ConnectionChanges};
+use assetrelay_telemetry::reload::count_reload;
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::http::HeaderName;
 use axum::middleware::from_fn_with_state;
 use axum::routing::post;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceBuilder;
 use tower::limit::ConcurrencyLimitLayer;
@@ -24,7 +27,7 @@ use tracing::Level;
 
 use crate::admit::{CONNECTION_NAME_MAX, admit, is_connection_name};
 use crate::dedup::DeliveryCache;
-use crate::state::{AppState, Connection, Shared};
+use crate::state::{AppState, Connection, ConnectionMap, Shared};
 use crate::{ops, webhook};
 
 #[derive(Debug, thiserror::Error)]
@@ -52,28 +55,7 @@ impl Ingress {
     pub fn build(config: &Config) -> Result<Self, BuildError> {
         // Installs the process-wide Prometheus recorder if no one has yet.
         assetrelay_telemetry::metrics_handle();
-        let mut connections = HashMap::new();
-        for (name, connection) in &config.connections {
-            if !is_connection_name(name) {
-                return Err(BuildError::ConnectionName(name.clone()));
-            }
-            let verifier =
-                |platform: &'static str, webhook: &assetrelay_config::WebhookVerification| {
-                    webhook.verifier().map_err(|source| BuildError::Verifier {
-                        connection: name.clone(),
-                        platform,
-                        source,
-                    })
-                };
-            connections.insert(
-                name.clone(),
-                Arc::new(Connection {
-                    name: name.clone(),
-                    photoshelter: verifier("photoshelter", &connection.photoshelter.webhook)?,
-                    smintio: verifier("smintio", &connection.smintio.webhook)?,
-                }),
-            );
-        }
+        let connections = connections_from(config)?;
         let topology = Topology::from_config(&config.topology);
         let broker = Broker::start(
             BrokerSettings::from_config(&config.broker, "assetrelay-ingress"),
@@ -86,7 +68,7 @@ impl Ingress {
         );
         let settings = &config.ingress;
         let state = AppState::new(Shared {
-            connections,
+            connections: RwLock::new(Arc::new(connections)),
             publisher,
             broker,
             topology,
@@ -97,6 +79,37 @@ impl Ingress {
             settings: settings.clone(),
         });
         Ok(Self { state })
+    }
+
+    /// Apply every configuration `reloads` brings (SIGHUP): the connections' verifiers
+    /// are built first and swapped in whole; a connection that cannot be built refuses
+    /// the reload and the running set stays. Ends when the sender is gone.
+    pub fn follow_reloads(&self, mut reloads: watch::Receiver<Arc<Config>>) {
+        let state = self.state.clone();
+        let mut running = Arc::clone(&reloads.borrow_and_update());
+        tokio::spawn(async move {
+            while reloads.changed().await.is_ok() {
+                let new = Arc::clone(&reloads.borrow_and_update());
+                let changes = ConnectionChanges::between(&running, &new);
+                if changes.is_empty() {
+                    count_reload("unchanged");
+                    tracing::info!("configuration reloaded: no connection changed");
+                    continue;
+                }
+                match connections_from(&new) {
+                    Ok(connections) => {
+                        state.replace_connections(connections);
+                        count_reload("applied");
+                        tracing::info!(%changes, "connections reloaded; sections other than [connections] need a restart");
+                        running = new;
+                    }
+                    Err(e) => {
+                        count_reload("refused");
+                        tracing::error!(error.message = %error_chain(&e), "configuration reload refused; the running connections stay");
+                    }
+                }
+            }
+        });
     }
 
     pub fn broker(&self) -> &Broker {
@@ -157,4 +170,31 @@ impl Ingress {
         self.state.broker.close().await;
         Ok(())
     }
+}
+
+/// Every connection's verifiers; a bad name or secret fails the whole set.
+fn connections_from(config: &Config) -> Result<ConnectionMap, BuildError> {
+    let mut connections = HashMap::new();
+    for (name, connection) in &config.connections {
+        if !is_connection_name(name) {
+            return Err(BuildError::ConnectionName(name.clone()));
+        }
+        let verifier = |platform: &'static str,
+                        webhook: &assetrelay_config::WebhookVerification| {
+            webhook.verifier().map_err(|source| BuildError::Verifier {
+                connection: name.clone(),
+                platform,
+                source,
+            })
+        };
+        connections.insert(
+            name.clone(),
+            Arc::new(Connection {
+                name: name.clone(),
+                photoshelter: verifier("photoshelter", &connection.photoshelter.webhook)?,
+                smintio: verifier("smintio", &connection.smintio.webhook)?,
+            }),
+        );
+    }
+    Ok(connections)
 }

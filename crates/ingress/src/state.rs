@@ -1,7 +1,7 @@
 //! The state every handler shares, and what the admission step hands the handler.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use assetrelay_broker::{Broker, Publisher, Topology};
 use assetrelay_config::IngressConfig;
@@ -31,8 +31,12 @@ impl Connection {
 #[derive(Clone)]
 pub struct AppState(Arc<Shared>);
 
+/// The configured connections by name. A reload swaps the whole map; a request admitted
+/// before keeps the `Arc<Connection>` it was given, so it finishes under the old one.
+pub type ConnectionMap = HashMap<String, Arc<Connection>>;
+
 pub struct Shared {
-    pub(crate) connections: HashMap<String, Arc<Connection>>,
+    pub(crate) connections: RwLock<Arc<ConnectionMap>>,
     pub(crate) publisher: Publisher,
     pub(crate) broker: Broker,
     pub(crate) topology: Topology,
@@ -43,6 +47,26 @@ pub struct Shared {
 impl AppState {
     pub fn new(shared: Shared) -> Self {
         Self(Arc::new(shared))
+    }
+}
+
+impl Shared {
+    /// The connection named `name`, as configured now.
+    pub fn connection(&self, name: &str) -> Option<Arc<Connection>> {
+        let map = self
+            .connections
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        map.get(name).cloned()
+    }
+
+    /// Use `connections` from now on.
+    pub fn replace_connections(&self, connections: ConnectionMap) {
+        let mut map = self
+            .connections
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        *map = Arc::new(connections);
     }
 }
 

@@ -1,10 +1,11 @@
 //! `assetrelay-sources`: load configuration, start telemetry, run every source until
-//! SIGTERM/SIGINT.
+//! SIGTERM/SIGINT; SIGHUP reloads the connections.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use assetrelay_sources::Sources;
+use assetrelay_telemetry::reload::{ConfigSource, reload_on_sighup};
 use assetrelay_telemetry::{init_tracing_from, shutdown_on_signal};
 use clap::Parser;
 
@@ -22,7 +23,11 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let env = std::env::vars().collect();
-    let config = assetrelay_config::load(args.config.as_deref(), &env)?;
+    let source = ConfigSource {
+        file: args.config,
+        env,
+    };
+    let config = source.load()?;
     init_tracing_from(&config.telemetry);
     // Install the Prometheus recorder before the first metric is recorded.
     let _ = assetrelay_telemetry::metrics_handle();
@@ -35,6 +40,8 @@ async fn main() -> anyhow::Result<()> {
         .await
         .context("cannot start the sources")?;
     tracing::info!(pollers = sources.poller_count(), syncs = sources.syncer_count(), metrics = %listen, "sources starting");
+    // SIGHUP reads the file again and applies its [connections] (docs/operations.md).
+    let sources = sources.with_reloads(reload_on_sighup(source, config));
     sources.run(Some(ops), shutdown_on_signal()).await;
     tracing::info!("sources stopped cleanly");
     Ok(())

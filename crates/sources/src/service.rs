@@ -3,10 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use assetrelay_broker::connection::error_chain;
 use assetrelay_broker::{Broker, BrokerSettings, Publisher, Topology};
-use assetrelay_config::Config;
+use assetrelay_config::{Config, ConnectionChanges};
 use assetrelay_store::{Store, StoreError};
+use assetrelay_telemetry::reload::count_reload;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -46,11 +49,34 @@ struct Reconciling {
 
 /// Every enabled source of every connection, on one broker connection and one store.
 pub struct Sources {
+    set: SourceSet,
+    shared: Shared,
+    broker: Broker,
+    reloads: Option<watch::Receiver<Arc<Config>>>,
+}
+
+/// What every source of the process shares, to build them again on a reload.
+struct Shared {
+    store: Store,
+    publisher: Publisher,
+    topology: Topology,
+    holder: String,
+    lease_ttl: Duration,
+}
+
+/// The sources of one configuration.
+struct SourceSet {
     pollers: Vec<Poller>,
     reconcilers: Vec<Reconciling>,
     syncers: Vec<Syncer>,
-    broker: Broker,
-    store: Store,
+}
+
+/// A started [`SourceSet`]: its tasks, the token that stops them, and the PhotoShelter
+/// clients whose login sessions are given back after.
+struct Running {
+    tasks: JoinSet<()>,
+    stop: CancellationToken,
+    clients: Vec<(String, Arc<assetrelay_photoshelter::client::Client>)>,
 }
 
 impl Sources {
@@ -72,8 +98,41 @@ impl Sources {
             config.broker.publisher_channels,
             Duration::from_millis(config.broker.confirm_timeout_ms),
         );
-        let holder = holder_name();
-        let lease_ttl = Duration::from_secs(config.sources.lease_secs.max(3));
+        let shared = Shared {
+            store,
+            publisher,
+            topology,
+            holder: holder_name(),
+            lease_ttl: Duration::from_secs(config.sources.lease_secs.max(3)),
+        };
+        Ok(Self {
+            set: SourceSet::build(config, &shared)?,
+            shared,
+            broker,
+            reloads: None,
+        })
+    }
+
+    /// Follow every configuration `reloads` brings (SIGHUP): when its `[connections]`
+    /// differ, the new sources are built, the running ones stop (leases released, as at
+    /// shutdown) and the new ones start; a set that cannot be built refuses the reload.
+    #[must_use]
+    pub fn with_reloads(mut self, reloads: watch::Receiver<Arc<Config>>) -> Self {
+        self.reloads = Some(reloads);
+        self
+    }
+}
+
+impl SourceSet {
+    fn build(config: &Config, shared: &Shared) -> Result<Self, BuildError> {
+        let Shared {
+            store,
+            publisher,
+            topology,
+            holder,
+            lease_ttl,
+        } = shared;
+        let lease_ttl = *lease_ttl;
         let mut pollers = Vec::new();
         let mut reconcilers = Vec::new();
         for (name, connection) in &config.connections {
@@ -86,7 +145,7 @@ impl Sources {
                 tracing::warn!(connection = %name, "photoshelter.poll or .reconcile is enabled but photoshelter.api is not configured; neither runs");
                 continue;
             };
-            let client = assetrelay_clients::photoshelter(api, name, &store).map_err(|source| {
+            let client = assetrelay_clients::photoshelter(api, name, store).map_err(|source| {
                 BuildError::Client {
                     connection: name.clone(),
                     source,
@@ -142,7 +201,7 @@ impl Sources {
                 tracing::warn!(connection = %name, "smintio.sync is enabled but smintio.api is not configured; not syncing");
                 continue;
             };
-            let client = assetrelay_clients::smintio(api, name, &store, RetryPolicy::default())
+            let client = assetrelay_clients::smintio(api, name, store, RetryPolicy::default())
                 .map_err(|source| BuildError::SmintioClient {
                     connection: name.clone(),
                     source,
@@ -182,34 +241,40 @@ impl Sources {
             pollers,
             reconcilers,
             syncers,
-            broker,
-            store,
         })
     }
+}
 
+impl Sources {
     /// How many PhotoShelter pollers run.
     pub fn poller_count(&self) -> usize {
-        self.pollers.len()
+        self.set.pollers.len()
     }
 
     /// How many PhotoShelter reconciliations run.
     pub fn reconciler_count(&self) -> usize {
-        self.reconcilers.len()
+        self.set.reconcilers.len()
     }
 
     /// How many Smint.io syncs run.
     pub fn syncer_count(&self) -> usize {
-        self.syncers.len()
+        self.set.syncers.len()
     }
 
     /// Run every source until `shutdown`, serving `/metrics`, `/healthz` and `/readyz`
     /// (ready while the broker and the store are) on `ops` if given; each source releases
     /// its lease, then the broker and the store are closed.
     pub async fn run(self, ops: Option<TcpListener>, shutdown: CancellationToken) {
+        let Self {
+            set,
+            shared,
+            broker,
+            reloads,
+        } = self;
         let ops_task = ops.map(|listener| {
             let checks = vec![
-                self.broker.readiness_check(),
-                assetrelay_store::readiness_probe(self.store.clone(), shutdown.clone()),
+                broker.readiness_check(),
+                assetrelay_store::readiness_probe(shared.store.clone(), shutdown.clone()),
             ];
             let router: axum::Router = assetrelay_telemetry::endpoints::router(checks);
             let token = shutdown.clone();
@@ -222,11 +287,69 @@ impl Sources {
                 }
             })
         });
-        if self.pollers.is_empty() && self.syncers.is_empty() {
+        let mut running = set.start(&shutdown);
+        if let Some(mut reloads) = reloads {
+            let mut config = Arc::clone(&reloads.borrow_and_update());
+            loop {
+                tokio::select! {
+                    () = shutdown.cancelled() => break,
+                    changed = reloads.changed() => {
+                        if changed.is_err() {
+                            shutdown.cancelled().await;
+                            break;
+                        }
+                        let new = Arc::clone(&reloads.borrow_and_update());
+                        if let Some(set) = reload(&config, &new, &shared) {
+                            running.stop().await;
+                            running = set.start(&shutdown);
+                            config = new;
+                        }
+                    }
+                }
+            }
+        }
+        shutdown.cancelled().await;
+        running.stop().await;
+        if let Some(task) = ops_task {
+            let _ = task.await;
+        }
+        broker.close().await;
+        shared.store.close().await;
+    }
+}
+
+/// The sources of `new`, when its connections differ from `running`'s and they can be
+/// built; counted and logged either way.
+fn reload(running: &Config, new: &Config, shared: &Shared) -> Option<SourceSet> {
+    let changes = ConnectionChanges::between(running, new);
+    if changes.is_empty() {
+        count_reload("unchanged");
+        tracing::info!("configuration reloaded: no connection changed");
+        return None;
+    }
+    match SourceSet::build(new, shared) {
+        Ok(set) => {
+            count_reload("applied");
+            tracing::info!(%changes, pollers = set.pollers.len(), syncs = set.syncers.len(), "connections reloaded: the sources restart; sections other than [connections] need a restart");
+            Some(set)
+        }
+        Err(e) => {
+            count_reload("refused");
+            tracing::error!(error.message = %error_chain(&e), "configuration reload refused; the running sources stay");
+            None
+        }
+    }
+}
+
+impl SourceSet {
+    /// Spawn every source under a token of its own (a child of `shutdown`).
+    fn start(self, shutdown: &CancellationToken) -> Running {
+        if self.pollers.is_empty() && self.syncers.is_empty() && self.reconcilers.is_empty() {
             tracing::warn!(
-                "no connection has photoshelter.poll or smintio.sync enabled with an api; idle until shutdown"
+                "no connection has photoshelter.poll, .reconcile or smintio.sync enabled with an api; idle"
             );
         }
+        let stop = shutdown.child_token();
         // One PhotoShelter client per connection (the poller's and reconciler's context
         // share it): its login session is given back at the end.
         let mut clients: Vec<(String, Arc<assetrelay_photoshelter::client::Client>)> = Vec::new();
@@ -244,10 +367,10 @@ impl Sources {
         }
         let mut tasks = JoinSet::new();
         for poller in self.pollers {
-            tasks.spawn(poller.run(shutdown.clone()));
+            tasks.spawn(poller.run(stop.clone()));
         }
         for syncer in self.syncers {
-            tasks.spawn(syncer.run(shutdown.clone()));
+            tasks.spawn(syncer.run(stop.clone()));
         }
         for r in self.reconcilers {
             let connection = r.reconciler.context.connection.clone();
@@ -260,25 +383,31 @@ impl Sources {
                 connection,
                 r.lease,
                 schedule,
-                shutdown.clone(),
+                stop.clone(),
             ));
         }
-        while let Some(joined) = tasks.join_next().await {
+        Running {
+            tasks,
+            stop,
+            clients,
+        }
+    }
+}
+
+impl Running {
+    /// Stop every source (each releases its lease) and give back the login sessions.
+    async fn stop(mut self) {
+        self.stop.cancel();
+        while let Some(joined) = self.tasks.join_next().await {
             if let Err(e) = joined {
                 tracing::error!(error.message = %e, "a source ended abnormally");
             }
         }
-        shutdown.cancelled().await;
-        for (connection, client) in clients {
+        for (connection, client) in self.clients {
             if let Err(e) = client.logout().await {
                 tracing::warn!(%connection, error.message = %e, "PhotoShelter logout failed; the session times out on its own");
             }
         }
-        if let Some(task) = ops_task {
-            let _ = task.await;
-        }
-        self.broker.close().await;
-        self.store.close().await;
     }
 }
 

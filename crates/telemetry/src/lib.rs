@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod endpoints;
+pub mod reload;
 
 use std::sync::OnceLock;
 

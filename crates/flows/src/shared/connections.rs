@@ -1,11 +1,12 @@
-//! The platform clients and rules of every configured connection, built once at start.
+//! The platform clients and rules of every configured connection: built at start, and
+//! again for the connections a configuration reload adds or changes ([`LiveConnections`]).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use assetrelay_broker::connection::error_chain;
-use assetrelay_config::{Config, ConnectionRules};
+use assetrelay_config::{Config, ConnectionChanges, ConnectionRules};
 use assetrelay_photoshelter::client as ps;
 use assetrelay_smintio::client::{self as smintio, RetryPolicy, SmintioClient};
 use assetrelay_store::Store;
@@ -65,20 +66,58 @@ impl Connections {
     /// Build the clients. A connection without API sections is kept as *unusable*: its
     /// events are parked with the reason instead of failing the whole process.
     pub fn from_config(config: &Config, store: &Store) -> Self {
-        let mut by_name = BTreeMap::new();
-        let mut unusable = BTreeMap::new();
+        Self::rebuilt(&Self::none(), config, store, &ConnectionChanges::default()).0
+    }
+
+    fn none() -> Self {
+        Self {
+            by_name: BTreeMap::new(),
+            unusable: BTreeMap::new(),
+        }
+    }
+
+    /// The connections of `config`, keeping those of `self` that `changes` leaves as they
+    /// were (their clients, sessions and caches go on); also the connections of `self`
+    /// that are replaced or gone, to be logged out once no delivery holds them.
+    fn rebuilt(
+        &self,
+        config: &Config,
+        store: &Store,
+        changes: &ConnectionChanges,
+    ) -> (Self, Vec<Arc<Connection>>) {
+        let mut next = Self::none();
         for name in config.connections.keys() {
+            if !changes.rebuilds(name) {
+                if let Some(kept) = self.by_name.get(name) {
+                    next.by_name.insert(name.clone(), Arc::clone(kept));
+                    continue;
+                }
+                if let Some(kept) = self.unusable.get(name) {
+                    next.unusable.insert(name.clone(), Arc::clone(kept));
+                    continue;
+                }
+            }
             match build(config, name, store) {
                 Ok(connection) => {
-                    by_name.insert(name.clone(), Arc::new(connection));
+                    next.by_name.insert(name.clone(), Arc::new(connection));
                 }
                 Err(e) => {
                     tracing::warn!(connection = %name, error.message = %error_chain(&e), "connection not usable by the flows");
-                    unusable.insert(name.clone(), Arc::new(e));
+                    next.unusable.insert(name.clone(), Arc::new(e));
                 }
             }
         }
-        Self { by_name, unusable }
+        let retired = self
+            .by_name
+            .iter()
+            .filter(|(name, old)| {
+                next.by_name
+                    .get(*name)
+                    .is_none_or(|new| !Arc::ptr_eq(old, new))
+            })
+            .map(|(_, old)| Arc::clone(old))
+            .collect();
+        (next, retired)
     }
 
     /// The connection, or why it cannot be used.
@@ -106,6 +145,63 @@ impl Connections {
                 tracing::warn!(connection = %name, error.message = %error_chain(&e), "PhotoShelter logout failed; the session times out on its own");
             }
         }
+    }
+}
+
+/// The connections the flows use now. A configuration reload replaces the set; a
+/// delivery that started before keeps the `Arc<Connection>` it took and finishes under
+/// the old one, whose PhotoShelter session is given back once the last such delivery is
+/// done.
+pub struct LiveConnections {
+    current: RwLock<Arc<Connections>>,
+}
+
+/// How often a replaced connection is checked for deliveries still holding it.
+const RETIRE_CHECK: Duration = Duration::from_millis(500);
+
+impl LiveConnections {
+    pub fn new(connections: Connections) -> Self {
+        Self {
+            current: RwLock::new(Arc::new(connections)),
+        }
+    }
+
+    pub fn current(&self) -> Arc<Connections> {
+        let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(&current)
+    }
+
+    /// The connection, or why it cannot be used.
+    pub fn get(&self, name: &str) -> Result<Arc<Connection>, Arc<ConnectionError>> {
+        self.current().get(name)
+    }
+
+    /// Apply `config`'s connections (`changes` against the running ones). A connection
+    /// that cannot be built is kept as unusable, as at start: its events are parked with
+    /// the reason, the others go on.
+    pub fn reload(&self, config: &Config, store: &Store, changes: &ConnectionChanges) {
+        let (next, retired) = self.current().rebuilt(config, store, changes);
+        {
+            let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
+            *current = Arc::new(next);
+        }
+        for connection in retired {
+            tokio::spawn(log_out_when_unused(connection));
+        }
+    }
+}
+
+/// A delivery is bounded by the handler timeout; past this a replaced connection's
+/// session is given back even if something still holds it.
+const RETIRE_AFTER: Duration = Duration::from_secs(600);
+
+async fn log_out_when_unused(connection: Arc<Connection>) {
+    let started = tokio::time::Instant::now();
+    while Arc::strong_count(&connection) > 1 && started.elapsed() < RETIRE_AFTER {
+        tokio::time::sleep(RETIRE_CHECK).await;
+    }
+    if let Err(e) = connection.photoshelter.logout().await {
+        tracing::warn!(connection = %connection.name, error.message = %error_chain(&e), "PhotoShelter logout of a replaced connection failed; the session times out on its own");
     }
 }
 
@@ -221,5 +317,58 @@ mod tests {
 
         assert_eq!(err.to_string(), "connection `nope` is not configured");
         assert!(connections.get("demo").is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_reload_keeps_unchanged_connections_and_rebuilds_changed_ones() {
+        let store = store().await;
+        let running = example();
+        let live = LiveConnections::new(Connections::from_config(&running, &store));
+        let before = live.get("demo").unwrap();
+
+        live.reload(
+            &running,
+            &store,
+            &ConnectionChanges::between(&running, &running),
+        );
+        assert!(
+            Arc::ptr_eq(&before, &live.get("demo").unwrap()),
+            "unchanged: kept"
+        );
+
+        let mut rotated = running.clone();
+        let demo = rotated.connections.get_mut("demo").unwrap();
+        let mut without_api = demo.clone();
+        demo.rules.distribution.allow_restrictive = !demo.rules.distribution.allow_restrictive;
+        without_api.photoshelter.api = None;
+        rotated.connections.insert("client_b".into(), without_api);
+        live.reload(
+            &rotated,
+            &store,
+            &ConnectionChanges::between(&running, &rotated),
+        );
+        let after = live.get("demo").unwrap();
+        assert!(!Arc::ptr_eq(&before, &after), "changed: built again");
+        assert_eq!(
+            after.rules.distribution.allow_restrictive,
+            !before.rules.distribution.allow_restrictive
+        );
+        assert!(
+            matches!(
+                *live.get("client_b").err().unwrap(),
+                ConnectionError::Missing { .. }
+            ),
+            "added without an API: unusable, with the reason"
+        );
+
+        live.reload(
+            &running,
+            &store,
+            &ConnectionChanges::between(&rotated, &running),
+        );
+        assert!(matches!(
+            *live.get("client_b").err().unwrap(),
+            ConnectionError::NotConfigured { .. }
+        ));
     }
 }

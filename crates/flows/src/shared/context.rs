@@ -8,13 +8,14 @@ use assetrelay_broker::consumer::HandlerError;
 use assetrelay_contract::CloudEvent;
 use assetrelay_store::Store;
 
-use crate::shared::connections::{Connection, Connections};
+use crate::shared::connections::{Connection, LiveConnections};
 use crate::shared::failure::FlowError;
 use crate::shared::scheduler::ExpiryScheduler;
 use crate::shared::turn::Turns;
 
 pub struct FlowContext {
-    pub connections: Arc<Connections>,
+    /// Swapped by a configuration reload; see [`LiveConnections`].
+    pub connections: Arc<LiveConnections>,
     pub scheduler: ExpiryScheduler,
     pub store: Store,
     /// This process's name in the store (leases, claims).
@@ -28,7 +29,7 @@ impl FlowContext {
     /// `lease_ttl`: how long a turn or claim of a process that died stays held (a live
     /// holder renews its turns).
     pub fn new(
-        connections: Arc<Connections>,
+        connections: Arc<LiveConnections>,
         scheduler: ExpiryScheduler,
         store: Store,
         holder: String,

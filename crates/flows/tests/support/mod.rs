@@ -27,7 +27,7 @@ use assetrelay_contract::{
     CloudEvent, EventType, Normalized, OutgoingMessage, Platform, header, new_traceparent,
 };
 use assetrelay_flows::lifecycle::Lifecycle;
-use assetrelay_flows::shared::connections::Connections;
+use assetrelay_flows::shared::connections::{Connections, LiveConnections};
 use assetrelay_flows::shared::context::FlowContext;
 use assetrelay_flows::shared::turn::holder_name;
 use assetrelay_flows::to_photoshelter::ToPhotoshelter;
@@ -160,7 +160,9 @@ impl Harness {
     /// What a flow process builds at start; each call is a new process (a new holder).
     pub fn context(&self, flow: &str) -> FlowContext {
         FlowContext::new(
-            self.connections(),
+            Arc::new(LiveConnections::new(
+                Arc::into_inner(self.connections()).unwrap(),
+            )),
             self.rabbit.scheduler(),
             self.store.clone(),
             holder_name(flow),

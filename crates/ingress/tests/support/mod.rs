@@ -4,6 +4,10 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
+
+use assetrelay_config::Config;
+use tokio::sync::watch;
 
 use assetrelay_broker::Topology;
 use assetrelay_broker::lapin::{Channel, Connection, ConnectionProperties};
@@ -41,6 +45,12 @@ pub fn test_env(prefix: &str, extra: &[(&str, &str)]) -> BTreeMap<String, String
     env
 }
 
+/// The example configuration with a topology of the test's own and `extra` overrides.
+pub fn test_config(extra: &[(&str, &str)]) -> Config {
+    let prefix = unique_prefix(LABEL);
+    assetrelay_config::load(Some(&example_config()), &test_env(&prefix, extra)).unwrap()
+}
+
 pub struct TestApp {
     pub base: String,
     pub topology: Topology,
@@ -64,12 +74,27 @@ impl TestApp {
     }
 
     pub async fn spawn_opts(extra: &[(&str, &str)], wait_ready: bool) -> Self {
-        let prefix = unique_prefix(LABEL);
-        let config =
-            assetrelay_config::load(Some(&example_config()), &test_env(&prefix, extra)).unwrap();
+        Self::spawn_config(test_config(extra), wait_ready, None).await
+    }
+
+    /// Start with `config`, applying every configuration sent on the returned channel
+    /// as a SIGHUP reload would.
+    pub async fn spawn_reloading(config: Config) -> (Self, watch::Sender<Arc<Config>>) {
+        let (tx, rx) = watch::channel(Arc::new(config.clone()));
+        (Self::spawn_config(config, true, Some(rx)).await, tx)
+    }
+
+    async fn spawn_config(
+        config: Config,
+        wait_ready: bool,
+        reloads: Option<watch::Receiver<Arc<Config>>>,
+    ) -> Self {
         let topology = Topology::from_config(&config.topology);
         let bed = TestBed::adopt(topology.clone()).await;
         let ingress = Ingress::build(&config).unwrap();
+        if let Some(reloads) = reloads {
+            ingress.follow_reloads(reloads);
+        }
         let broker = ingress.broker().clone();
         if wait_ready {
             assert!(
