@@ -65,6 +65,24 @@ async fn use_case_1_only_brand_approved_photoshelter_images_appear_in_smintio(mo
         hero.pointer("/asset_data_object/Name/x-default"),
         Some(&json!("Hero"))
     );
+    // What a designer sees: an image behind each rendition link, fetched as Smint.io
+    // would, without any PhotoShelter credential.
+    for (field, flag, side) in [
+        ("PreviewThumbnailUrl", "IsPreviewThumbnailAvailable", 300),
+        ("LargeThumbnailUrl", "IsLargeThumbnailAvailable", 1200),
+    ] {
+        let object = &hero["asset_data_object"];
+        assert_eq!(object[flag], json!(true), "{object}");
+        let link = object[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("no {field}: {object}"));
+        let image = reqwest::get(link).await.unwrap();
+        assert_eq!(image.status(), 200, "{link}");
+        assert_eq!(image.headers()["content-type"], "image/bmp");
+        let bytes = image.bytes().await.unwrap();
+        assert_eq!(&bytes[..2], b"BM", "{link} is no image");
+        assert_eq!(u32::from_le_bytes(bytes[18..22].try_into().unwrap()), side);
+    }
     stack.smint_asset_appears(&by_metadata).await;
     stack.settle(Duration::from_millis(500)).await;
     assert!(

@@ -191,6 +191,18 @@ fn validate(config: &mut Config, env: &BTreeMap<String, String>) -> Result<(), C
                 "name a gallery id (G0000…) or leave it out",
             ));
         }
+        let previews = &connection.rules.previews;
+        for (key, size) in [
+            ("thumbnail_size", &previews.thumbnail_size),
+            ("large_size", &previews.large_size),
+        ] {
+            if !crate::PreviewRules::is_size(size) {
+                return Err(invalid(
+                    format!("connections.{name}.rules.previews.{key}"),
+                    "write WxH in pixels, e.g. \"300x300\" (each side 1 to 10000)",
+                ));
+            }
+        }
     }
     Ok(())
 }

@@ -24,6 +24,44 @@ pub struct ConnectionRules {
     /// mapped into one of Smint.io's structured fields so a designer sees it before
     /// placement.
     pub restrictions: Vec<RestrictionField>,
+    /// The image renditions Smint.io shows (use case 1): links PhotoShelter gives for
+    /// each exposed item.
+    pub previews: PreviewRules,
+}
+
+/// Which renditions to-smint sends with an asset. Smint.io stores no originals and shows
+/// what these links serve; each is read from PhotoShelter's `/media/{id}/link` on every
+/// push (one round trip more per exposed item, both sizes at once).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PreviewRules {
+    /// Off: assets carry metadata only (designers see no image).
+    pub enabled: bool,
+    /// `PreviewThumbnailUrl`: fitted into this `WxH` (PhotoShelter's `image_size`).
+    pub thumbnail_size: String,
+    /// `LargeThumbnailUrl`: fitted into this `WxH`.
+    pub large_size: String,
+}
+
+impl Default for PreviewRules {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            thumbnail_size: "300x300".to_owned(),
+            large_size: "1200x1200".to_owned(),
+        }
+    }
+}
+
+impl PreviewRules {
+    /// Whether `size` is `WxH` with both sides 1 to 10 000.
+    pub fn is_size(size: &str) -> bool {
+        size.split_once('x').is_some_and(|(w, h)| {
+            [w, h]
+                .iter()
+                .all(|n| n.parse::<u32>().is_ok_and(|n| (1..=10_000).contains(&n)))
+        })
+    }
 }
 
 /// One custom metadata field whose values become a Smint.io structured field.

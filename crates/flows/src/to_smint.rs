@@ -1,6 +1,7 @@
 //! Flow `to-smint` (use cases 1, 3, 4, 8): a PhotoShelter media item changed → fetch its
 //! current state → decide by the connection's rules whether and for which markets it is
-//! exposed → push the mapped asset to the Smint.io data adapter, or its deletion.
+//! exposed → push the mapped asset, with its rendition links, to the Smint.io data
+//! adapter, or its deletion.
 
 use assetrelay_broker::consumer::{Delivery, Handled, Handler, HandlerError};
 use assetrelay_contract::Platform;
@@ -11,6 +12,7 @@ use assetrelay_mapping::to_smint::asset_for_media;
 use crate::shared::calls::{beside, timed};
 use crate::shared::context::FlowContext;
 use crate::shared::failure::{FlowError, from_photoshelter, missing_subject, parse_event};
+use crate::shared::previews::add_previews;
 use crate::shared::smint_push::Pushed;
 use crate::shared::source::{media_source, source_version};
 
@@ -119,8 +121,19 @@ impl ToSmint {
                     &connection.rules.restrictions,
                 );
                 let mut asset = asset_for_media(&media, &audience, &restrictions);
-                // Languages as the tenant's keys (its generic metadata, held per process).
-                let metadata = connection.metadata.get().await?;
+                // Languages as the tenant's keys (its generic metadata, held per process),
+                // read beside the rendition links.
+                let (metadata, previews) = futures::join!(
+                    connection.metadata.get(),
+                    add_previews(
+                        &connection.photoshelter,
+                        &connection.rules.previews,
+                        &media_id,
+                        &mut asset
+                    ),
+                );
+                previews?;
+                let metadata = metadata?;
                 assetrelay_mapping::use_tenant_languages(&mut asset, &metadata);
                 let Some(pending) = push.prepare(held.as_ref(), asset) else {
                     return Ok(Handled::Skipped("unchanged"));

@@ -263,17 +263,33 @@ async fn probe<C: sqlx::Connection>(options: &C::Options) -> std::result::Result
 impl Store {
     /// Close the pool: wait for connections in use to be returned, then close them all.
     pub async fn close(&self) {
-        match &self.backend {
-            crate::Backend::Postgres(backend) => {
-                backend.leases.close().await;
-                backend.pool.close().await;
+        let closing = async {
+            match &self.backend {
+                crate::Backend::Postgres(backend) => {
+                    backend.leases.close().await;
+                    backend.pool.close().await;
+                }
+                crate::Backend::Sqlite(lite) => {
+                    lite.pool.close().await;
+                }
             }
-            crate::Backend::Sqlite(lite) => {
-                lite.pool.close().await;
-            }
+        };
+        // sqlx's close waits until every connection is back in the pool; a connection
+        // whose return raced the close (transact-rs/sqlx#3217) never comes back, and a
+        // CLI command hung in its exit (seen once in CI). Everything written is
+        // committed by then: past the bound the process goes on and the connections
+        // close with it.
+        if tokio::time::timeout(CLOSE_WAIT, closing).await.is_err() {
+            tracing::warn!(
+                wait_secs = CLOSE_WAIT.as_secs(),
+                "store connections still checked out at close; not waiting for them"
+            );
         }
     }
 }
+
+/// How long [`Store::close`] waits for the pool's connections.
+const CLOSE_WAIT: Duration = Duration::from_secs(5);
 
 #[cfg(test)]
 mod tests {

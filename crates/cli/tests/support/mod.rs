@@ -86,7 +86,7 @@ impl Setup {
     pub async fn assetrelay(&self, args: &[&str]) -> Output {
         let example = example_config();
         let base = &self.sandbox.base_url;
-        tokio::process::Command::new(env!("CARGO_BIN_EXE_assetrelay"))
+        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_assetrelay"))
             .arg("--config")
             .arg(&example)
             .args(args)
@@ -115,8 +115,11 @@ impl Setup {
             )
             .env("RUST_LOG", "warn")
             .kill_on_drop(true)
-            .output()
+            .output();
+        // A command that does not exit is a failure, not a CI run that never ends.
+        tokio::time::timeout(std::time::Duration::from_secs(120), output)
             .await
+            .unwrap_or_else(|_| panic!("assetrelay {args:?} did not exit within 120 s"))
             .unwrap()
     }
 

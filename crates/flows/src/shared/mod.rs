@@ -9,6 +9,7 @@ pub mod context;
 pub mod failure;
 pub mod history;
 pub mod license_feed;
+pub mod previews;
 pub mod ps_copies;
 pub mod scheduler;
 pub mod serial;

@@ -65,11 +65,19 @@ impl MediaItem {
         self
     }
 
-    /// Answer every read of this item; the organization has no custom metadata (404).
+    /// Answer every read of this item, and its rendition links in every size; the
+    /// organization has no custom metadata (404).
     pub async fn serve(&self, server: &MockServer) {
         for mock in self.reads() {
             mock.mount(server).await;
         }
+        // A test about renditions mounts its own at a higher priority.
+        let id = &self.id;
+        get(&format!("/psapi/v4.0/media/{id}/link"))
+            .respond_with(v4(json!({"id": id, "type": "link",
+                "attributes": {"link": format!("https://cdn.example/{id}.jpg")}})))
+            .mount(server)
+            .await;
     }
 
     /// The reads as mocks, for a test that mounts them scoped to one phase.

@@ -16,6 +16,7 @@ mod auth;
 pub mod config;
 mod envelope;
 mod error;
+mod links;
 pub mod model;
 mod oauth;
 mod parse;

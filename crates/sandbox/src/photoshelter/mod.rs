@@ -9,6 +9,7 @@
 //!   expiring access tokens).
 //! - `multipart`: reads uploads with axum's streaming `Multipart` (bytes counted and
 //!   hashed, never kept).
+//! - `renditions`: the media link endpoint and the images its links serve.
 //! - `apply`: media changes shared by API and control; `events`: outgoing webhooks.
 //! - `control` (+ `control_patch`): `/_sandbox/photoshelter/...` routes (table in the
 //!   `control` module doc).
@@ -23,6 +24,7 @@ mod events;
 mod model;
 mod multipart;
 mod oauth;
+mod renditions;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -78,6 +80,14 @@ pub fn api_router() -> Router<AppState> {
         .route(
             "/psapi/v4.0/media/{media_id}/custom-metadata",
             get(api_v4::get_custom_metadata),
+        )
+        .route(
+            "/psapi/v4.0/media/{media_id}/link",
+            get(renditions::get_link),
+        )
+        .route(
+            "/img-get/{media_id}/{version}/s/{size}/{file}",
+            get(renditions::get_image),
         )
         .route(
             "/psapi/v4.0/galleries/{gallery_id}/children",

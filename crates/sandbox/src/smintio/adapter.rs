@@ -174,6 +174,14 @@ fn validate_asset(asset: &serde_json::Map<String, Value>) -> Result<(), String> 
             }
             "ExternalId" | "Version" | "ETag" => value.is_string(),
             "RawData" => value.is_object() || value.is_array(),
+            // Smint.io fetches these itself: an absolute http(s) URL.
+            "PreviewThumbnailUrl"
+            | "LargeThumbnailUrl"
+            | "MediumThumbnailUrl"
+            | "SmallThumbnailUrl" => value.as_str().is_some_and(|u| {
+                reqwest::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+            }),
+            n if n.starts_with("Is") && n.ends_with("Available") => value.is_boolean(),
             _ => true,
         };
         if !ok {

@@ -109,8 +109,18 @@ pub struct AssetDataObject {
     pub created_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified_at: Option<DateTime<Utc>>,
+    /// Rendition URLs Smint.io uses verbatim (it stores no originals): the small
+    /// thumbnail of lists and the large one of the detail view.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_thumbnail_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub large_thumbnail_url: Option<String>,
+    /// The `Is*Available` rendition flags (names ASSUMED from the model's
+    /// `Is*Available` pattern, docs/platforms.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_preview_thumbnail_available: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_large_thumbnail_available: Option<bool>,
     /// The Portals permission groups that may see the asset (absent: the adapter's
     /// default); filled only from a connection's configured restriction fields.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,6 +146,9 @@ impl AssetDataObject {
             created_at: None,
             modified_at: None,
             preview_thumbnail_url: None,
+            large_thumbnail_url: None,
+            is_preview_thumbnail_available: None,
+            is_large_thumbnail_available: None,
             permission_uuids: None,
             raw_data: None,
         }
