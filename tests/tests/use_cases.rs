@@ -26,6 +26,7 @@ macro_rules! both_ways {
 
 both_ways!(
     use_case_1_only_brand_approved_photoshelter_images_appear_in_smintio,
+    use_case_1_a_collection_approves_the_galleries_inside_it,
     use_case_2_rights_cleared_licenses_are_published_into_the_distribution_gallery,
     use_case_3_photoshelter_rights_become_smintio_license_terms,
     use_case_4_photoshelter_stays_primary_and_its_changes_reach_smintio,
@@ -37,6 +38,60 @@ both_ways!(
     use_case_6_each_connection_keeps_its_own_credentials_galleries_and_rules,
     use_case_6_a_shared_smintio_tenant_gives_each_client_only_its_own_licenses,
 );
+
+/// Approval by collection: the rules name a collection, not its galleries.
+async fn use_case_1_a_collection_approves_the_galleries_inside_it(mode: Options) {
+    let polling = mode.sources;
+    let stack = Stack::start(Options {
+        rules: |rules, galleries| {
+            assetrelay_e2e::default_rules(rules, galleries);
+            rules.approval.collections = vec![galleries.collection.clone()];
+        },
+        // The flows and the sources read the collection again after a second.
+        env: vec![(
+            "ASSETRELAY_CONNECTIONS__DEMO__PHOTOSHELTER__API__COLLECTIONS_REFRESH_SECS",
+            "1",
+        )],
+        ..mode
+    })
+    .await;
+    let c = &stack.control;
+    let selected = c
+        .create_media(json!({"file_name": "select.jpg", "galleries": [stack.galleries.in_collection], "iptc": {"title": "Campaign select"}}))
+        .await
+        .unwrap();
+    let asset = stack.smint_asset_appears(&selected).await;
+    assert_eq!(
+        asset.pointer("/asset_data_object/Name/x-default"),
+        Some(&json!("Campaign select"))
+    );
+    if !polling {
+        stack.stop().await;
+        return;
+    }
+    // Moving a gallery into the collection changes no media item (so no modified-since
+    // poll sees it): the sources watch the collection's galleries and the item appears.
+    let later = c.create_gallery("Late additions").await.unwrap();
+    let outside = c
+        .create_media(
+            json!({"file_name": "late.jpg", "galleries": [later], "iptc": {"title": "Late"}}),
+        )
+        .await
+        .unwrap();
+    stack.settle(Duration::from_millis(2_500)).await;
+    assert!(
+        c.smint_asset(&outside).await.unwrap().is_none(),
+        "a gallery outside the collection approves nothing"
+    );
+    c.set_collection_children(
+        &stack.galleries.collection,
+        &[&stack.galleries.in_collection, &later],
+    )
+    .await
+    .unwrap();
+    stack.smint_asset_appears(&outside).await;
+    stack.stop().await;
+}
 
 fn raw<'a>(asset: &'a Value, pointer: &str) -> Option<&'a Value> {
     asset.pointer(&format!("/asset_data_object/RawData{pointer}"))

@@ -61,6 +61,30 @@ impl SandboxControl {
         id_of(&gallery, "id")
     }
 
+    /// Create a PhotoShelter collection holding `children` (gallery or collection ids);
+    /// its id.
+    pub async fn create_collection(&self, name: &str, children: &[&str]) -> anyhow::Result<String> {
+        let collection = self
+            .call(
+                reqwest::Method::POST,
+                "/_sandbox/photoshelter/collections",
+                Some(json!({"name": name, "children": children})),
+            )
+            .await?;
+        id_of(&collection, "id")
+    }
+
+    /// Set what collection `id` holds.
+    pub async fn set_collection_children(&self, id: &str, children: &[&str]) -> anyhow::Result<()> {
+        self.call(
+            reqwest::Method::PUT,
+            &format!("/_sandbox/photoshelter/collections/{id}/children"),
+            Some(json!({"children": children})),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Create a PhotoShelter media item (body as in docs/sandbox.md); its id.
     pub async fn create_media(&self, body: Value) -> anyhow::Result<String> {
         let media = self

@@ -240,7 +240,8 @@ async fn first_exit(parts: &[Part]) -> String {
     }
 }
 
-/// The demo's rules: approved by gallery, a DACH region rule, one distribution gallery.
+/// The demo's rules: approved by gallery or by collection, a DACH region rule, one
+/// distribution gallery.
 fn apply_demo_rules(config: &mut Config, connection: &str, galleries: &seed::Galleries) {
     let Some(c) = config.connections.get_mut(connection) else {
         return;
@@ -249,6 +250,7 @@ fn apply_demo_rules(config: &mut Config, connection: &str, galleries: &seed::Gal
     if rules.approval.is_empty() {
         rules.approval = MediaMatch {
             galleries: vec![galleries.approved.clone()],
+            collections: vec![galleries.collection.clone()],
             ..MediaMatch::default()
         };
     }

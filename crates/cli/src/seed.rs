@@ -15,13 +15,27 @@ pub struct Galleries {
     pub dach: String,
     /// Where rights-cleared Smint.io licenses are published.
     pub distribution: String,
+    /// A collection ("Brand library") holding `in_collection`: rules naming it in
+    /// `approval.collections` approve what its galleries hold.
+    pub collection: String,
+    /// A gallery inside `collection` ("Campaign selects").
+    pub in_collection: String,
 }
 
 pub async fn galleries(control: &SandboxControl) -> anyhow::Result<Galleries> {
+    let approved = control.create_gallery("Brand approved").await?;
+    let dach = control.create_gallery("DACH winter campaign").await?;
+    let distribution = control.create_gallery("Licensed via Smint.io").await?;
+    let in_collection = control.create_gallery("Campaign selects").await?;
+    let collection = control
+        .create_collection("Brand library", &[&in_collection])
+        .await?;
     Ok(Galleries {
-        approved: control.create_gallery("Brand approved").await?,
-        dach: control.create_gallery("DACH winter campaign").await?,
-        distribution: control.create_gallery("Licensed via Smint.io").await?,
+        approved,
+        dach,
+        distribution,
+        collection,
+        in_collection,
     })
 }
 

@@ -35,6 +35,15 @@ pub struct PhotoShelterApi {
     pub auth: PhotoShelterAuth,
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
+    /// How long the flows and the sources keep the galleries of the collections the
+    /// rules name (`rules.approval.collections`) before reading them again; a failed
+    /// read keeps the old list.
+    #[serde(default = "default_collections_refresh_secs")]
+    pub collections_refresh_secs: u64,
+}
+
+fn default_collections_refresh_secs() -> u64 {
+    60
 }
 
 /// `mode = "token"` (v3 login as a user, then into the organization) or `mode = "oauth"`.

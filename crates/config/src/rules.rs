@@ -130,6 +130,10 @@ impl TermField {
 pub struct MediaMatch {
     /// Gallery ids (`G0000…`) or gallery names.
     pub galleries: Vec<String>,
+    /// Collection ids (`C0000…`): every gallery inside one, at any depth, counts as
+    /// listed in `galleries` (read from PhotoShelter, refreshed every
+    /// `photoshelter.api.collections_refresh_secs`).
+    pub collections: Vec<String>,
     /// IPTC keywords (compared case-insensitively).
     pub keywords: Vec<String>,
     /// Custom metadata field → accepted values (compared case-insensitively).
@@ -139,7 +143,48 @@ pub struct MediaMatch {
 impl MediaMatch {
     /// Whether nothing is listed.
     pub fn is_empty(&self) -> bool {
-        self.galleries.is_empty() && self.keywords.is_empty() && self.custom_metadata.is_empty()
+        self.galleries.is_empty()
+            && self.collections.is_empty()
+            && self.keywords.is_empty()
+            && self.custom_metadata.is_empty()
+    }
+
+    /// This match with the galleries of its collections added (`galleries_of`: each
+    /// collection id's galleries; one not in it adds none).
+    fn with_collection_galleries(&self, galleries_of: &CollectionGalleries) -> Self {
+        let mut expanded = self.clone();
+        for collection in &self.collections {
+            if let Some(galleries) = galleries_of.get(collection.trim()) {
+                expanded.galleries.extend(galleries.iter().cloned());
+            }
+        }
+        expanded
+    }
+}
+
+/// The galleries inside each collection, by collection id.
+pub type CollectionGalleries = BTreeMap<String, std::collections::BTreeSet<String>>;
+
+impl ConnectionRules {
+    /// Every collection id the approval and region rules name.
+    pub fn collections(&self) -> std::collections::BTreeSet<String> {
+        let whens = std::iter::once(&self.approval).chain(self.regions.iter().map(|r| &r.when));
+        whens
+            .flat_map(|m| m.collections.iter())
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty())
+            .collect()
+    }
+
+    /// These rules with every collection's galleries listed beside the galleries, as the
+    /// flows and the sources judge media by them.
+    pub fn with_collection_galleries(&self, galleries_of: &CollectionGalleries) -> Self {
+        let mut rules = self.clone();
+        rules.approval = self.approval.with_collection_galleries(galleries_of);
+        for region in &mut rules.regions {
+            region.when = region.when.with_collection_galleries(galleries_of);
+        }
+        rules
     }
 }
 

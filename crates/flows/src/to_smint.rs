@@ -90,7 +90,8 @@ impl ToSmint {
             return Ok(Handled::Skipped("stale"));
         }
         let now = chrono::Utc::now();
-        match exposure(&connection.rules, &media, now) {
+        let rules = connection.collections.expand(&connection.rules).await?;
+        match exposure(&rules, &media, now) {
             Exposure::Withhold(Withheld::FromSmintio) => {
                 // Our own copy of a Smint.io license: sending it back would be an echo.
                 tracing::debug!(%media_id, "copy of a Smint.io license: not sent back");

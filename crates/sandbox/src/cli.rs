@@ -31,6 +31,10 @@ pub struct Cli {
     /// Seed of the fault-injection RNG, so runs reproduce [default: 0].
     #[arg(long, env = "ASSETRELAY_SANDBOX_SEED")]
     pub seed: Option<u64>,
+    /// Concurrent PhotoShelter sessions per user; a login beyond it ends the oldest
+    /// [default: 25].
+    #[arg(long, env = "ASSETRELAY_SANDBOX_MAX_SESSIONS_PER_USER")]
+    pub max_sessions_per_user: Option<usize>,
     /// Id space: sandboxes with different values never generate the same ids [default: 0].
     #[arg(long, env = "ASSETRELAY_SANDBOX_ID_SEED")]
     pub id_seed: Option<u16>,
@@ -176,6 +180,7 @@ impl Cli {
         set(&mut c.ingress_url, self.ingress_url.clone().map(Some));
         set(&mut c.connection, self.connection.clone());
         set(&mut c.seed, self.seed);
+        set(&mut c.max_sessions_per_user, self.max_sessions_per_user);
         set(&mut c.id_seed, self.id_seed);
         set(&mut c.state_file, self.state_file.clone().map(Some));
         set(

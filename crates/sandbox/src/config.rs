@@ -62,6 +62,11 @@ pub struct SandboxConfig {
     pub webhooks_enabled: bool,
     /// The Pusher Channels app of the simulated Smint.io (research/smintio.md §3.1).
     pub pusher: PusherSettings,
+    /// Concurrent PhotoShelter sessions per user: a login beyond it ends the user's
+    /// oldest session (PhotoShelter "enforces a maximum number of concurrent sessions
+    /// for any given user"; the number and what happens at it are undocumented, both
+    /// ASSUMED).
+    pub max_sessions_per_user: usize,
 }
 
 impl Default for SandboxConfig {
@@ -84,6 +89,7 @@ impl Default for SandboxConfig {
             token_lifetime_secs: 3_600,
             webhooks_enabled: true,
             pusher: PusherSettings::default(),
+            max_sessions_per_user: 25,
         }
     }
 }

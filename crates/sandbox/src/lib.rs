@@ -101,6 +101,9 @@ pub fn router(state: AppState) -> Router {
         .merge(photoshelter::control_router())
         .merge(smintio::control_router())
         .merge(control::router())
+        // An unknown path (404) or method (405) in the platform's own error shape.
+        .fallback(faults::middleware::unserved)
+        .method_not_allowed_fallback(faults::middleware::unserved_method)
         .layer(faults)
         .layer(axum::middleware::from_fn(log::with_traceparent))
         .with_state(state)

@@ -12,5 +12,7 @@ mod support;
 mod api;
 #[path = "photoshelter/control.rs"]
 mod control;
+#[path = "photoshelter/fidelity.rs"]
+mod fidelity;
 #[path = "photoshelter/upload.rs"]
 mod upload;

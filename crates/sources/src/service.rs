@@ -164,6 +164,7 @@ impl SourceSet {
                 ),
                 page_size: poll.page_size,
                 watched_galleries: watched_galleries(name, &connection.rules),
+                watched_collections: connection.rules.collections().into_iter().collect(),
             };
             let lease = SourceLease::new(
                 store.clone(),

@@ -223,6 +223,7 @@ pub fn poll_context(
         page_size: poll.page_size,
         // A walk publishes the listed media; gallery membership is the poller's to watch.
         watched_galleries: Vec::new(),
+        watched_collections: Vec::new(),
     })
 }
 

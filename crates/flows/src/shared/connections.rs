@@ -11,6 +11,7 @@ use assetrelay_photoshelter::client as ps;
 use assetrelay_smintio::client::{self as smintio, RetryPolicy, SmintioClient};
 use assetrelay_store::Store;
 
+use crate::shared::collections::Collections;
 use crate::shared::license_feed::LicenseFeed;
 use crate::shared::smint_push::SmintPusher;
 use crate::shared::tenant_metadata::TenantMetadata;
@@ -27,6 +28,8 @@ pub struct Connection {
     pub licenses: LicenseFeed,
     /// The names of the keys in licenses (rights text).
     pub metadata: TenantMetadata,
+    /// The galleries of the collections the rules name.
+    pub collections: Collections,
 }
 
 /// Why a connection cannot be used by the flows.
@@ -240,10 +243,15 @@ fn build(config: &Config, name: &str, store: &Store) -> Result<Connection, Conne
         )?,
     );
 
+    let photoshelter = Arc::new(photoshelter);
     Ok(Connection {
         name: name.to_owned(),
         rules: connection.rules.clone(),
-        photoshelter: Arc::new(photoshelter),
+        collections: Collections::new(
+            Arc::clone(&photoshelter),
+            Duration::from_secs(ps_api.collections_refresh_secs.max(1)),
+        ),
+        photoshelter,
         smint_push: SmintPusher::new(name, Arc::clone(&smintio), store.clone()),
         licenses: LicenseFeed::new(name, Arc::clone(&smintio)),
         metadata: TenantMetadata::new(

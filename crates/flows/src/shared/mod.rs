@@ -4,6 +4,7 @@
 //! per-asset turn across replicas and the outcome history.
 
 pub mod calls;
+pub mod collections;
 pub mod connections;
 pub mod context;
 pub mod failure;

@@ -131,6 +131,7 @@ fn media_match_rows() {
 fn any_listed_value_is_enough() {
     let rule = MediaMatch {
         galleries: vec!["Nope".into()],
+        collections: vec![],
         keywords: vec!["nope".into()],
         custom_metadata: BTreeMap::from([(
             "Market".to_owned(),
@@ -295,4 +296,36 @@ fn regions_required_withholds_items_no_region_rule_matches() {
         );
     }
     assert_eq!(Withheld::NoRegion.as_str(), "no_region");
+}
+
+#[test]
+fn a_collection_approves_the_galleries_inside_it_once_they_are_known() {
+    let media = full_media();
+    let gallery = media.galleries.as_ref().unwrap()[0].id.clone();
+    let mut rules = assetrelay_config::ConnectionRules::default();
+    rules.approval.collections = vec![" C0000COLLECTION1 ".into()];
+    assert_eq!(
+        rules.collections().into_iter().collect::<Vec<_>>(),
+        ["C0000COLLECTION1"]
+    );
+    // Not yet read: the collection names no gallery, so nothing matches through it.
+    assert!(!media_matches(&rules.approval, &media));
+
+    let inside = BTreeMap::from([(
+        "C0000COLLECTION1".to_owned(),
+        std::collections::BTreeSet::from([gallery]),
+    )]);
+    let other = BTreeMap::from([(
+        "C0000COLLECTION1".to_owned(),
+        std::collections::BTreeSet::from(["G0000ELSEWHERE01".to_owned()]),
+    )]);
+
+    assert!(media_matches(
+        &rules.with_collection_galleries(&inside).approval,
+        &media
+    ));
+    assert!(!media_matches(
+        &rules.with_collection_galleries(&other).approval,
+        &media
+    ));
 }

@@ -13,6 +13,7 @@
 //! - `envelope` / `parse`: lenient decoding of the v3 and v4 envelopes.
 
 mod auth;
+mod collections;
 pub mod config;
 mod envelope;
 mod error;

@@ -16,7 +16,7 @@ fn attributes(resource: &Value) -> &Value {
     resource.get("attributes").unwrap_or(resource)
 }
 
-fn id(resource: &Value) -> Option<String> {
+pub(crate) fn id(resource: &Value) -> Option<String> {
     ["id", "media_id", "image_id", "gallery_id"]
         .iter()
         .find_map(|k| resource.get(*k).and_then(Value::as_str))

@@ -152,7 +152,7 @@ impl Client {
     }
 
     /// Every resource of a paged v4 list.
-    async fn paged(
+    pub(super) async fn paged(
         &self,
         endpoint: &'static str,
         path: &str,

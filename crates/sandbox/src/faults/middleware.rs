@@ -75,8 +75,37 @@ pub async fn apply(State(faults): State<Faults>, request: Request, next: Next) -
 
 /// An error in the surface's own error shape.
 fn error_response(surface: Platform, path: &str, status: StatusCode) -> Response {
+    platform_error(
+        surface,
+        path,
+        status,
+        "Injected by the assetrelay sandbox (fault injection).",
+    )
+}
+
+/// A route the sandbox does not serve (an unknown path, or a known one with another
+/// method), answered as the platform whose path it is would: v3 envelope, v4 `errors[]`
+/// or Smint.io's `error_code`; control and other paths get `{"error": ..}`.
+pub async fn unserved(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    unserved_as(StatusCode::NOT_FOUND, &method, &uri)
+}
+
+/// [`unserved`] for a path served with other methods: 405.
+pub async fn unserved_method(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    unserved_as(StatusCode::METHOD_NOT_ALLOWED, &method, &uri)
+}
+
+fn unserved_as(status: StatusCode, method: &axum::http::Method, uri: &axum::http::Uri) -> Response {
+    let path = uri.path();
+    let detail = format!("{method} {path} is not an endpoint of this API.");
+    match surface_of(path) {
+        Some(surface) => platform_error(surface, path, status, &detail),
+        None => (status, Json(serde_json::json!({"error": detail}))).into_response(),
+    }
+}
+
+fn platform_error(surface: Platform, path: &str, status: StatusCode, detail: &str) -> Response {
     let title = status.canonical_reason().unwrap_or("Error");
-    let detail = "Injected by the assetrelay sandbox (fault injection).";
     let body = match surface {
         // DOC (v4 draft schemas.yaml#/Error): JSON:API-style error list; the 429 id is
         // documented, the 5xx ids are ASSUMED (the draft names none).
@@ -85,8 +114,11 @@ fn error_response(surface: Platform, path: &str, status: StatusCode) -> Response
                          "title": title, "detail": detail }]
         }),
         // ASSUMED: the v3 JSON error body was never captured; clients only check
-        // `status != "ok"`, so this mirrors the success envelope.
-        Platform::PhotoShelter => serde_json::json!({ "status": "error", "message": detail }),
+        // `status != "ok"`, so this mirrors the success envelope, with the exception
+        // name as `code` as the sandbox's own v3 errors carry it.
+        Platform::PhotoShelter => serde_json::json!({
+            "status": "error", "code": photoshelter_error_id(status), "message": detail
+        }),
         // DOC (Portals Frontend API error body): error_code / error_message.
         Platform::Smintio => serde_json::json!({
             "error_code": title.to_ascii_lowercase().replace(' ', "_"), "error_message": detail

@@ -10,7 +10,7 @@
 //! Files: this one holds the rules and the decision; `middleware` applies them to
 //! requests (in each platform's error shape); `routes` is `/_sandbox/faults`.
 
-mod middleware;
+pub(crate) mod middleware;
 mod routes;
 
 use std::sync::{Arc, Mutex, PoisonError};

@@ -1,7 +1,8 @@
 //! v3 endpoints of the simulated surface:
-//! - `POST /psapi/v3/mem/authenticate` (form `email`, `password`, `mode=token`) \[DOC\];
-//!   answer `{"status":"ok","data":{"token":..,"org":[..]}}` \[CLIENT\]. Wrong credentials →
-//!   401 (status ASSUMED). Cookie mode is not simulated (400).
+//! - `POST /psapi/v3/mem/authenticate` (form `email`, `password`, `mode=cookie|token`,
+//!   cookie the default) \[DOC\]; answer `{"status":"ok","data":{"token":..,"org":[..]}}`
+//!   \[CLIENT\], in cookie mode without `token` and with the session cookie (`sessions`).
+//!   Wrong credentials → 401 (status ASSUMED).
 //! - `GET|POST /psapi/v3/mem/organization/{org_id}/authenticate` [DOC; clients use both].
 //! - `GET /psapi/v3/mem/user/session` \[CLIENT\]: `data.Session` (the user and `tz`).
 //! - `POST /psapi/v3/mem/image/upload` multipart `file` + `gallery_id` \[DOC\]; answer
@@ -17,14 +18,14 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
-use chrono::{Duration, Utc};
-use secrecy::ExposeSecret;
+use chrono::Utc;
 use serde_json::json;
 
 use super::auth::{self, PsError, Shape};
 use super::events::{self, Event};
-use super::model::{MODES, MediaRecord, Session, Version};
+use super::model::{MODES, MediaRecord, Version};
 use super::multipart;
+use super::sessions;
 use crate::state::AppState;
 
 const SURFACE: &str = "photoshelter";
@@ -41,41 +42,40 @@ pub async fn authenticate(
 ) -> Result<Response, PsError> {
     auth::api_key(&state, &headers, &uri, Shape::V3)?;
     let creds = &state.config.photoshelter;
-    let field = |k: &str| form.get(k).map(String::as_str);
-    if field("email") != Some(creds.email.as_str())
-        || field("password") != Some(creds.password.expose_secret())
-    {
+    if !sessions::credentials_match(&state, &form) {
         return Err(PsError::unauthorized(
             Shape::V3,
             "Invalid email or password.",
         ));
     }
-    if field("mode") != Some("token") {
-        return Err(PsError::bad_request(
-            Shape::V3,
-            "The sandbox simulates mode=token only.",
-        ));
-    }
-    let token = format!("pst_{}", uuid::Uuid::new_v4().simple());
-    let expires_at = Utc::now() + Duration::seconds(state.config.token_lifetime_secs as i64);
-    {
+    // Cookie mode is the documented default; token mode is recommended outside browsers.
+    let cookie = match form.get("mode").map(String::as_str) {
+        None | Some("cookie") => true,
+        Some("token") => false,
+        Some(_) => {
+            return Err(PsError::bad_request(
+                Shape::V3,
+                "mode must be cookie or token.",
+            ));
+        }
+    };
+    let token = {
         let mut ps = state.photoshelter.lock().await;
-        ps.sessions.insert(
-            token.clone(),
-            Session {
-                expires_at,
-                org_id: None,
-            },
-        );
-        ps.logins += 1;
-    }
+        sessions::start(
+            &mut ps,
+            state.config.token_lifetime_secs,
+            state.config.max_sessions_per_user,
+        )
+    };
     state
         .log
         .record(SURFACE, "POST", uri.path(), json!({"email": creds.email}));
-    Ok(ok(json!({
-        "token": token,
-        "org": [{"member": "t", "id": creds.org_id, "name": "Sandbox Organization"}],
-    })))
+    let org = json!([{"member": "t", "id": creds.org_id, "name": "Sandbox Organization"}]);
+    Ok(if cookie {
+        ([sessions::set_cookie(&token)], ok(json!({"org": org}))).into_response()
+    } else {
+        ok(json!({"token": token, "org": org}))
+    })
 }
 
 pub async fn org_authenticate(

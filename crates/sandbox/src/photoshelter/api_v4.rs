@@ -33,18 +33,37 @@ fn data(value: Value) -> Response {
     Json(json!({"data": value, "meta": model::meta(None)})).into_response()
 }
 
-/// `page` (1-based) and `per_page` (1..=1000; the draft says 50..500, clients send 1000).
-fn paging(q: &BTreeMap<String, String>) -> Result<(usize, usize), PsError> {
+/// `page` and `per_page`. The draft bounds `page` to 0..999 (default 0) and `per_page` to
+/// 50..500 (default 50); real clients send `page=1..N` and `per_page` of 10 to 1000
+/// (research §1.4). ASSUMED, between the two: `page` 1-based with `0` the first page as
+/// well (the draft's default), at most 999; `per_page` 1..=1000. Outside: 400, never a
+/// silent clamp (a client asking 1500 a page must not count on 1000).
+pub(super) fn paging(q: &BTreeMap<String, String>) -> Result<(usize, usize), PsError> {
     let number = |k: &str, default: usize| match q.get(k) {
         None => Ok(default),
         Some(v) => v
             .parse::<usize>()
             .map_err(|_| PsError::bad_request(V4, format!("{k} must be a number"))),
     };
-    let page = number("page", 1)?.max(1);
-    let per_page = number("per_page", 50)?.clamp(1, 1000);
-    Ok((page, per_page))
+    let page = number("page", 1)?;
+    if page > MAX_PAGE {
+        return Err(PsError::bad_request(
+            V4,
+            format!("page must be at most {MAX_PAGE}"),
+        ));
+    }
+    let per_page = number("per_page", 50)?;
+    if !(1..=MAX_PER_PAGE).contains(&per_page) {
+        return Err(PsError::bad_request(
+            V4,
+            format!("per_page must be 1 to {MAX_PER_PAGE}"),
+        ));
+    }
+    Ok((page.max(1), per_page))
 }
+
+const MAX_PAGE: usize = 999;
+const MAX_PER_PAGE: usize = 1_000;
 
 /// The `data.attributes` object of a JSON:API request body.
 fn attributes(body: &[u8]) -> Result<Map<String, Value>, PsError> {

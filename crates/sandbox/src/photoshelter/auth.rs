@@ -4,7 +4,8 @@
 //!   wrong → 403 `ApiKeyInvalidException` [SPEC-DRAFT].
 //! - User: `X-PS-Auth-Token` (a session from `/psapi/v3/mem/authenticate`, authenticated to
 //!   the organization) or `Authorization: Bearer` (the configured OAuth token, or a session
-//!   token as the importer sends both) \[CLIENT\]; otherwise 401 `AcsPermissionException` with
+//!   token as the importer sends both) \[CLIENT\], or the session cookie of cookie mode
+//!   (`sessions`); otherwise 401 `AcsPermissionException` with
 //!   `WWW-Authenticate: Bearer` [SPEC-DRAFT].
 //! - Errors on v4 paths use the draft's `{"errors":[...]}` list; v3 paths answer
 //!   `{"status":"error","message":..,"code":..}` (ASSUMED: the v3 JSON error body is
@@ -141,6 +142,7 @@ pub async fn member(
     let token = header_str(headers, "x-ps-auth-token")
         .or(bearer)
         .or_else(|| query_param(uri, "auth_token"))
+        .or_else(|| super::sessions::cookie_token(headers))
         .ok_or_else(|| PsError::unauthorized(shape, "No auth token was sent."))?;
     let ps = state.photoshelter.lock().await;
     match ps.sessions.get(token) {
@@ -161,4 +163,5 @@ pub fn session_token<'a>(headers: &'a HeaderMap, uri: &'a Uri) -> Option<&'a str
     header_str(headers, "x-ps-auth-token")
         .or_else(|| header_str(headers, "authorization").and_then(|v| v.strip_prefix("Bearer ")))
         .or_else(|| query_param(uri, "auth_token"))
+        .or_else(|| super::sessions::cookie_token(headers))
 }

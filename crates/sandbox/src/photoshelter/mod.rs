@@ -9,7 +9,9 @@
 //!   expiring access tokens).
 //! - `multipart`: reads uploads with axum's streaming `Multipart` (bytes counted and
 //!   hashed, never kept).
+//! - `collections`: collections of galleries (API children and control routes).
 //! - `renditions`: the media link endpoint and the images its links serve.
+//! - `sessions`: cookie mode, v4 authenticate and logout, the concurrent-session cap.
 //! - `apply`: media changes shared by API and control; `events`: outgoing webhooks.
 //! - `control` (+ `control_patch`): `/_sandbox/photoshelter/...` routes (table in the
 //!   `control` module doc).
@@ -18,6 +20,7 @@ mod api_v3;
 mod api_v4;
 mod apply;
 mod auth;
+mod collections;
 mod control;
 mod control_patch;
 mod events;
@@ -25,6 +28,7 @@ mod model;
 mod multipart;
 mod oauth;
 mod renditions;
+mod sessions;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -62,6 +66,13 @@ pub fn api_router() -> Router<AppState> {
             post(api_v3::gallery_visibility),
         )
         .route("/psapi/v4.0/oauth/token", post(oauth::token))
+        .route("/psapi/v4.0/authenticate", post(sessions::v4_authenticate))
+        .route(
+            "/psapi/v4.0/organization/authenticate",
+            post(sessions::v4_org_authenticate),
+        )
+        .route("/psapi/v4.0/authenticate/logout", post(sessions::v4_logout))
+        .route("/psapi/v4.0/organization/logout", post(sessions::v4_logout))
         .route("/psapi/v4.0/media", get(api_v4::list_media))
         .route(
             "/psapi/v4.0/media/{media_id}",
@@ -94,6 +105,10 @@ pub fn api_router() -> Router<AppState> {
             get(api_v4::gallery_children).post(api_v4::add_child),
         )
         .route(
+            "/psapi/v4.0/collections/{collection_id}/children",
+            get(collections::children),
+        )
+        .route(
             "/psapi/v4.0/galleries/{gallery_id}/children/{media_id}",
             axum::routing::delete(api_v4::remove_child),
         )
@@ -102,4 +117,12 @@ pub fn api_router() -> Router<AppState> {
 /// The platform's `/_sandbox/photoshelter/...` control routes.
 pub fn control_router() -> Router<AppState> {
     control::router()
+        .route(
+            "/_sandbox/photoshelter/collections",
+            post(collections::create),
+        )
+        .route(
+            "/_sandbox/photoshelter/collections/{id}/children",
+            axum::routing::put(collections::set_children),
+        )
 }

@@ -61,6 +61,9 @@ pub struct State {
     pub media: BTreeMap<String, MediaRecord>,
     /// Galleries by id.
     pub galleries: BTreeMap<String, GalleryRecord>,
+    /// Collections by id (`collections` module).
+    #[serde(default)]
+    pub collections: BTreeMap<String, super::collections::CollectionRecord>,
     /// Live auth tokens.
     #[serde(default)]
     pub sessions: BTreeMap<String, Session>,
@@ -231,11 +234,38 @@ impl GalleryRecord {
     }
 }
 
+/// `meta.rate_limit` window and its advertised limit. The draft shows
+/// `{"limit":10,"current":1,"expires":40}` and names neither the unit nor the window;
+/// ASSUMED: calls allowed per 60 s window, calls made in it, seconds until it resets. The
+/// sandbox counts every v4 answer of the process in one window and refuses nothing for
+/// it: 429s come from fault injection (`/_sandbox/faults`) only.
+const RATE_WINDOW_SECS: u64 = 60;
+const RATE_LIMIT: u64 = 6_000;
+static RATE_WINDOW: std::sync::Mutex<Option<(std::time::Instant, u64)>> =
+    std::sync::Mutex::new(None);
+
+fn rate_limit() -> Value {
+    let now = std::time::Instant::now();
+    let mut window = RATE_WINDOW
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (started, calls) = match *window {
+        Some((started, calls)) if now.duration_since(started).as_secs() < RATE_WINDOW_SECS => {
+            (started, calls + 1)
+        }
+        _ => (now, 1),
+    };
+    *window = Some((started, calls));
+    let expires = RATE_WINDOW_SECS.saturating_sub(now.duration_since(started).as_secs());
+    json!({"limit": RATE_LIMIT, "current": calls, "expires": expires})
+}
+
 /// `meta` of v4 answers [SPEC-DRAFT]; `paging` for lists.
 pub fn meta(paging: Option<Value>) -> Value {
     let mut meta = json!({
         "copyright": "PhotoShelter sandbox",
         "version": "2019-05-01",
+        "rate_limit": rate_limit(),
     });
     if let (Some(p), Some(obj)) = (paging, meta.as_object_mut()) {
         obj.insert("paging".into(), p);

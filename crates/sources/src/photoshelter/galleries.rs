@@ -5,8 +5,9 @@
 //! gallery and compares them with the membership it stored: each item that joined or left
 //! becomes an `asset.updated` (the flows read its current galleries and decide again).
 //!
-//! Only gallery ids (`G…`) are watched; a rule naming a gallery by its name is matched by
-//! the flows but not watched (a warning at start says so). The first poll stores the
+//! Only gallery ids (`G…`) are watched, and the galleries inside the collections the rules
+//! name (read again each poll); a rule naming a gallery by its name is matched by the
+//! flows but not watched (a warning at start says so). The first poll stores the
 //! membership without publishing (earlier history is the initial sync's).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -56,16 +57,24 @@ fn looks_like_gallery_id(text: &str) -> bool {
     text.len() == 16 && text.starts_with('G') && text.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
-/// Who joined or left, gallery by gallery (galleries not stored before: nothing).
+/// Who joined or left, gallery by gallery. A gallery watched now and not before (a rule
+/// or a collection took it in) counts as every member joining, one no longer watched as
+/// every member leaving: either way each member may be judged differently now. Nothing
+/// before the first stored membership (`version` 0): earlier history is the initial
+/// sync's.
 pub fn diff(
     before: &Membership,
     now: &BTreeMap<String, BTreeSet<String>>,
 ) -> Vec<MembershipChange> {
     let mut changes = Vec::new();
-    for (gallery, members) in now {
-        let Some(old) = before.members.get(gallery) else {
-            continue;
-        };
+    if before.version == 0 {
+        return changes;
+    }
+    let empty = BTreeSet::new();
+    let galleries: BTreeSet<&String> = now.keys().chain(before.members.keys()).collect();
+    for gallery in galleries {
+        let members = now.get(gallery).unwrap_or(&empty);
+        let old = before.members.get(gallery).unwrap_or(&empty);
         for (set, other, joined) in [(members, old, true), (old, members, false)] {
             changes.extend(set.difference(other).map(|media_id| MembershipChange {
                 gallery: gallery.clone(),
@@ -79,11 +88,33 @@ pub fn diff(
 }
 
 impl PollContext {
+    /// The galleries inside each of `collections`, at any depth.
+    pub async fn collection_galleries(
+        &self,
+        collections: &BTreeSet<String>,
+    ) -> Result<assetrelay_config::CollectionGalleries, PollError> {
+        let mut galleries = assetrelay_config::CollectionGalleries::new();
+        for collection in collections {
+            let inside = self
+                .client
+                .collection_galleries(collection)
+                .await
+                .map_err(PollError::List)?;
+            galleries.insert(collection.clone(), inside);
+        }
+        Ok(galleries)
+    }
+
     /// List the watched galleries, publish who joined or left since the stored
     /// membership, then store the new one. Events published: their count.
     pub async fn watch_galleries(&self) -> Result<usize, PollError> {
-        if self.watched_galleries.is_empty() {
+        if self.watched_galleries.is_empty() && self.watched_collections.is_empty() {
             return Ok(0);
+        }
+        let wanted: BTreeSet<String> = self.watched_collections.iter().cloned().collect();
+        let mut watched: BTreeSet<String> = self.watched_galleries.iter().cloned().collect();
+        for inside in self.collection_galleries(&wanted).await?.into_values() {
+            watched.extend(inside);
         }
         let before: Option<Membership> =
             match self.store.cursor(&self.connection, MEMBERSHIP).await? {
@@ -98,7 +129,7 @@ impl PollContext {
                 }
             };
         let mut now = BTreeMap::new();
-        for gallery in &self.watched_galleries {
+        for gallery in &watched {
             let children = self
                 .client
                 .gallery_children(gallery)
@@ -192,10 +223,14 @@ mod tests {
     }
 
     #[test]
-    fn joins_and_leaves_are_found_per_gallery_and_a_new_gallery_is_only_stored() {
+    fn joins_and_leaves_are_found_per_gallery_and_a_gallery_watched_anew_brings_its_members() {
         let before = Membership {
             version: 3,
-            members: [("G1".to_owned(), set(&["a", "b"]))].into(),
+            members: [
+                ("G1".to_owned(), set(&["a", "b"])),
+                ("G3".to_owned(), set(&["y"])),
+            ]
+            .into(),
         };
         let now = [
             ("G1".to_owned(), set(&["b", "c"])),
@@ -207,7 +242,21 @@ mod tests {
             .iter()
             .map(|c| (c.media_id.clone(), c.joined))
             .collect();
-        assert_eq!(described, [("a".into(), false), ("c".into(), true)]);
+        assert_eq!(
+            described,
+            [
+                ("a".into(), false),
+                ("c".into(), true),
+                ("x".into(), true),
+                ("y".into(), false)
+            ]
+        );
+    }
+
+    #[test]
+    fn the_first_stored_membership_publishes_nothing() {
+        let now = [("G1".to_owned(), set(&["a"]))].into();
+        assert!(diff(&Membership::default(), &now).is_empty());
     }
 
     #[test]

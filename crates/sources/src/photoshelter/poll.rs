@@ -35,6 +35,9 @@ pub struct PollContext {
     /// Gallery ids whose membership each poll compares (`galleries`): the approval and
     /// region galleries of the connection's rules.
     pub watched_galleries: Vec<String>,
+    /// Collection ids the rules name: the galleries inside them are watched too, read
+    /// again on every poll (a gallery moved into one counts from the next poll).
+    pub watched_collections: Vec<String>,
 }
 
 /// What a poll did.

@@ -112,6 +112,7 @@ pub async fn context(
         overlap: chrono::Duration::seconds(OVERLAP_SECS),
         page_size,
         watched_galleries: Vec::new(),
+        watched_collections: Vec::new(),
     }
 }
 

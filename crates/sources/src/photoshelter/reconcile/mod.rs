@@ -119,6 +119,9 @@ impl Reconciler {
             .map_err(PollError::List)?;
         let listed: BTreeSet<String> = library.into_iter().map(|m| m.id).collect();
         let now = Utc::now();
+        // Judged as the flows judge: the rules' collections stand for their galleries.
+        let collections = ctx.collection_galleries(&self.rules.collections()).await?;
+        let rules = self.rules.with_collection_galleries(&collections);
         let mut found: Vec<(String, Drift)> = Vec::new();
         let mut still_listed = Vec::new();
         for (id, recorded_ms) in &exposed {
@@ -134,9 +137,12 @@ impl Reconciler {
             }
         }
         let mut reads = futures::stream::iter(still_listed)
-            .map(|(id, recorded_ms)| async move {
-                let drift = self.read_drift(&id, recorded_ms, now).await;
-                (id, drift)
+            .map(|(id, recorded_ms)| {
+                let rules = &rules;
+                async move {
+                    let drift = self.read_drift(rules, &id, recorded_ms, now).await;
+                    (id, drift)
+                }
             })
             .buffer_unordered(READ_CONCURRENCY);
         while let Some((id, drift)) = reads.next().await {
@@ -170,12 +176,13 @@ impl Reconciler {
     /// An exposed item PhotoShelter still lists, read now and judged by the rules.
     async fn read_drift(
         &self,
+        rules: &assetrelay_config::ConnectionRules,
         media_id: &str,
         recorded_ms: i64,
         now: DateTime<Utc>,
     ) -> Result<Option<Drift>, PollError> {
         match self.context.client.media_snapshot(media_id).await {
-            Ok(snapshot) => Ok(judge(&self.rules, &snapshot.media, now)),
+            Ok(snapshot) => Ok(judge(rules, &snapshot.media, now)),
             // Deleted between the listing and the read.
             Err(e) if e.status().is_some_and(|s| s.as_u16() == 404) => {
                 Ok(Some(Drift::Deleted { recorded_ms }))
