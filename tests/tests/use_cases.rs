@@ -33,6 +33,7 @@ both_ways!(
     use_case_5_a_new_license_version_replaces_the_older_file,
     use_case_7_an_expiring_license_leaves_active_use_on_time_without_a_webhook,
     use_case_7_an_expired_photoshelter_image_leaves_both_sides,
+    use_case_7_a_replaced_image_leaves_both_sides_and_its_successor_names_it,
     use_case_8_regional_variants_are_exposed_only_to_their_markets,
     use_case_8_with_regions_required_an_image_no_rule_names_is_not_exposed,
     use_case_6_each_connection_keeps_its_own_credentials_galleries_and_rules,
@@ -90,6 +91,60 @@ async fn use_case_1_a_collection_approves_the_galleries_inside_it(mode: Options)
     .await
     .unwrap();
     stack.smint_asset_appears(&outside).await;
+    stack.stop().await;
+}
+
+/// "Replaced": a new item says (IPTC keyword `replaces:<id>`) which one it replaces; the old
+/// one is made private in PhotoShelter and leaves Smint.io, the new one names it, and a
+/// regional variant names its master.
+async fn use_case_7_a_replaced_image_leaves_both_sides_and_its_successor_names_it(mode: Options) {
+    let stack = Stack::start(mode).await;
+    let c = &stack.control;
+    let approved = &stack.galleries.approved;
+    let old = c
+        .create_media(json!({"file_name": "hero-2025.jpg", "galleries": [approved], "iptc": {"title": "Hero 2025"}}))
+        .await
+        .unwrap();
+    stack.smint_asset_appears(&old).await;
+
+    let new = c
+        .create_media(
+            json!({"file_name": "hero-2026.jpg", "galleries": [approved],
+            "iptc": {"title": "Hero 2026", "keywords": ["hero", format!("replaces:{old}")]}}),
+        )
+        .await
+        .unwrap();
+    let successor = stack.smint_asset_appears(&new).await;
+    assert_eq!(raw(&successor, "/relations/replaces"), Some(&json!([old])));
+    assert_eq!(
+        successor.pointer("/asset_data_object/LocalizedTags/x-default"),
+        Some(&json!(["hero"])),
+        "the relation keyword is no tag"
+    );
+    stack
+        .wait_for(
+            "the replaced image out of Smint.io and private in PhotoShelter",
+            Duration::from_secs(30),
+            || async {
+                let gone = c.smint_asset(&old).await.unwrap().is_none();
+                let private = c.media(&old).await.unwrap()?["mode"] == json!("private");
+                (gone && private).then_some(())
+            },
+        )
+        .await;
+
+    let variant = c
+        .create_media(
+            json!({"file_name": "hero-2026-fr.jpg", "galleries": [approved],
+            "iptc": {"title": "Héros 2026", "keywords": [format!("variant-of:{new}")]}}),
+        )
+        .await
+        .unwrap();
+    let variant = stack.smint_asset_appears(&variant).await;
+    assert_eq!(raw(&variant, "/relations/variant_of"), Some(&json!([new])));
+    // A variant retires nothing.
+    stack.settle(Duration::from_millis(500)).await;
+    assert!(c.smint_asset(&new).await.unwrap().is_some());
     stack.stop().await;
 }
 

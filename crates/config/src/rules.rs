@@ -27,6 +27,31 @@ pub struct ConnectionRules {
     /// The image renditions Smint.io shows (use case 1): links PhotoShelter gives for
     /// each exposed item.
     pub previews: PreviewRules,
+    /// How media name the media they replace or are a variant of (use cases 7, 8).
+    pub relations: RelationRules,
+}
+
+/// PhotoShelter has no "replaces" or "variant of" relation, so an organization writes it
+/// as an IPTC keyword: `<prefix><media id>` (e.g. `replaces:I0000abcdEFGH123`). An empty
+/// prefix turns that relation off. The keywords are not shown as tags in Smint.io.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RelationRules {
+    /// The item replaces the named one: the old one is made private in PhotoShelter and
+    /// leaves Smint.io (flow lifecycle), the new one carries `RawData.relations.replaces`.
+    pub replaces_prefix: String,
+    /// The item is a (regional) variant of the named one: it carries
+    /// `RawData.relations.variant_of`.
+    pub variant_of_prefix: String,
+}
+
+impl Default for RelationRules {
+    fn default() -> Self {
+        Self {
+            replaces_prefix: "replaces:".to_owned(),
+            variant_of_prefix: "variant-of:".to_owned(),
+        }
+    }
 }
 
 /// Which renditions to-smint sends with an asset. Smint.io stores no originals and shows

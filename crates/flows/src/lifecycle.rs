@@ -3,8 +3,9 @@
 //! platforms and from the expiry scheduler, which delivers them when rights end even if no
 //! platform says anything.
 //!
-//! - PhotoShelter media no longer in active use (gone, archived, restricted, expired) is
-//!   deleted from Smint.io; an expired one is also made private in PhotoShelter.
+//! - PhotoShelter media no longer in active use (gone, archived, restricted, expired, or
+//!   replaced by another item that says so) is deleted from Smint.io; an expired or
+//!   replaced one is also made private in PhotoShelter.
 //! - A Smint.io license that expired or was cancelled has its PhotoShelter copies retired.
 //!
 //! Each decision is made on the state read now, so an expiry that was postponed meanwhile
@@ -14,6 +15,7 @@ use assetrelay_broker::consumer::{Delivery, Handled, Handler, HandlerError};
 use assetrelay_contract::{EventType, Platform};
 use assetrelay_mapping::expiry::{is_expired, license_expires_at, media_expires_at};
 use assetrelay_mapping::origin::smintio_origin;
+use assetrelay_mapping::relations;
 use assetrelay_photoshelter::client::Visibility;
 
 use crate::shared::calls::timed;
@@ -21,7 +23,7 @@ use crate::shared::connections::Connection;
 use crate::shared::context::FlowContext;
 use crate::shared::failure::{FlowError, from_photoshelter, missing_subject, parse_event};
 use crate::shared::ps_copies::{license_key, record_copies, recorded_copies, retire};
-use crate::shared::scheduler::due_at;
+use crate::shared::scheduler::{REPLACED_BY, due_at};
 use crate::shared::smint_push::Pushed;
 use crate::shared::source::{license_source, media_source, source_version};
 use assetrelay_store::Store;
@@ -54,8 +56,16 @@ impl Lifecycle {
             .turns
             .take(&connection.name, event.data.platform, &asset_id)
             .await?;
+        let replaced_by = event
+            .data
+            .hint
+            .get(REPLACED_BY)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
         match (event.data.platform, event.event_type) {
-            (Platform::PhotoShelter, _) => photoshelter_media(&connection, &asset_id, now).await,
+            (Platform::PhotoShelter, _) => {
+                photoshelter_media(&connection, &asset_id, replaced_by.as_deref(), now).await
+            }
             (Platform::Smintio, EventType::LicenseExpired) => {
                 smintio_license(&self.ctx.store, &connection, &asset_id, now).await
             }
@@ -69,12 +79,35 @@ impl Lifecycle {
     }
 }
 
+/// Whether media `by` (still) says it replaces `media_id`: read now, so a relation taken
+/// back before lifecycle got to it retires nothing.
+async fn still_replaced(
+    connection: &Connection,
+    media_id: &str,
+    by: &str,
+) -> Result<bool, FlowError> {
+    let ps = &connection.photoshelter;
+    match timed("photoshelter", "media", ps.media_snapshot(by)).await {
+        Ok(snapshot) => {
+            let relations = relations(&snapshot.media, &connection.rules.relations);
+            Ok(relations.replaces.iter().any(|old| old == media_id))
+        }
+        Err(e) if e.status().is_some_and(|s| s.as_u16() == 404) => Ok(false),
+        Err(e) => Err(from_photoshelter(&e)),
+    }
+}
+
 async fn photoshelter_media(
     connection: &Connection,
     media_id: &str,
+    replaced_by: Option<&str>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Handled, FlowError> {
     let ps = &connection.photoshelter;
+    let replaced = match replaced_by {
+        Some(by) => still_replaced(connection, media_id, by).await?,
+        None => false,
+    };
     let held = connection.smint_push.held(media_id).await?;
     let snapshot = match timed("photoshelter", "media", ps.media_snapshot(media_id)).await {
         Ok(snapshot) => Some(snapshot),
@@ -101,6 +134,7 @@ async fn photoshelter_media(
         None => true,
         Some(m) => {
             expired
+                || replaced
                 || m.archived == Some(true)
                 || matches!(
                     m.visibility,
@@ -117,7 +151,8 @@ async fn photoshelter_media(
         .delete(held.as_ref(), media_id, source)
         .await?
         == Pushed::Written;
-    if expired
+    // Expired rights and a replaced item also leave PhotoShelter's active library.
+    if (expired || replaced)
         && let Some(m) = &media
         && m.visibility != Some(Visibility::Private)
     {
@@ -130,7 +165,7 @@ async fn photoshelter_media(
         .map_err(|e| from_photoshelter(&e))?;
         changed = true;
     }
-    tracing::info!(%media_id, expired, changed, "out of active use");
+    tracing::info!(%media_id, expired, replaced_by = replaced.then_some(replaced_by).flatten(), changed, "out of active use");
     Ok(if changed {
         Handled::Ok
     } else {

@@ -122,6 +122,16 @@ impl ToSmint {
                     &connection.rules.restrictions,
                 );
                 let mut asset = asset_for_media(&media, &audience, &restrictions);
+                let relations = assetrelay_mapping::relations(&media, &connection.rules.relations);
+                relations.apply(&connection.rules.relations, &mut asset);
+                // What this item replaces leaves active use (lifecycle), handed over
+                // before the push is recorded so a failure between retries both.
+                for old in &relations.replaces {
+                    self.ctx
+                        .scheduler
+                        .replaced(&connection.name, old, &media_id, now)
+                        .await?;
+                }
                 // Languages as the tenant's keys (its generic metadata, held per process),
                 // read beside the rendition links.
                 let (metadata, previews) = futures::join!(

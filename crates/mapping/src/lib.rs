@@ -12,6 +12,7 @@ pub mod fingerprint;
 pub mod labels;
 pub mod languages;
 pub mod origin;
+pub mod relations;
 pub mod restrictions;
 mod rights;
 mod text;
@@ -26,6 +27,7 @@ pub use languages::use_tenant_languages;
 pub use origin::{
     SMINTIO_TRANS_REF_PREFIX, UploadName, parse_upload_file_name, smintio_origin, upload_file_name,
 };
+pub use relations::{Relations, relations};
 pub use restrictions::{Restrictions, restrictions};
 pub use to_photoshelter::{
     Distribution, MAIN_BINARY_TYPE, Withholding, belongs, binary_version, copied_binaries,

@@ -42,6 +42,37 @@ impl ExpiryScheduler {
         self.hop(&event, due, now).await
     }
 
+    /// Hand lifecycle media `old`, which media `by` replaces (use case 7): lifecycle reads
+    /// both, and when `by` still names `old`, takes `old` out of active use on both
+    /// sides. Published straight to lifecycle's work queue (not through the events
+    /// exchange: to-smint must not expose `old` again meanwhile); confirmed before it
+    /// returns. One id per (connection, old, by): sent again, it is the same event.
+    pub async fn replaced(
+        &self,
+        connection: &str,
+        old: &str,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), FlowError> {
+        let mut event = expiry_event(connection, Platform::PhotoShelter, old, now, now);
+        event.id = uuid::Uuid::new_v5(
+            &uuid::Uuid::NAMESPACE_URL,
+            format!("assetrelay:replaced\n{connection}\n{old}\n{by}").as_bytes(),
+        )
+        .to_string();
+        event.event_type = EventType::AssetArchived;
+        event
+            .data
+            .change
+            .insert("platform_event".into(), "replaced".into());
+        event.data.change.remove("due_at");
+        event
+            .data
+            .hint
+            .insert(REPLACED_BY.into(), by.to_owned().into());
+        self.hop(&event, now, now).await
+    }
+
     /// Send `event` (already carrying its due time) one hop closer to `due`.
     pub async fn hop(
         &self,
@@ -94,6 +125,9 @@ fn tier_for(topology: &Topology, remaining: i64) -> Option<u64> {
         .max()
         .or_else(|| tiers.iter().copied().min())
 }
+
+/// The hint of a lifecycle event naming the media that replaces its subject.
+pub const REPLACED_BY: &str = "replaced_by";
 
 /// The due time of a scheduled delivery, if it is one.
 pub fn due_at(headers: &std::collections::BTreeMap<String, String>) -> Option<DateTime<Utc>> {

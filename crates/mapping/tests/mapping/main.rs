@@ -9,6 +9,7 @@ mod expiry;
 mod fingerprint;
 mod iptc;
 mod origin;
+mod relations;
 mod restrictions;
 mod to_photoshelter;
 mod to_smint;
