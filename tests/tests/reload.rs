@@ -159,3 +159,76 @@ async fn a_connection_added_to_the_file_is_served_after_sighup_without_a_restart
     let _ = std::fs::remove_file(&file);
     stack.stop().await;
 }
+
+/// Issue 12 item 9: a rule change re-evaluates the assets that already exist, through
+/// a reload and one command, without waiting for each item's next event.
+#[tokio::test]
+async fn after_a_rule_reload_a_full_sync_brings_existing_media_under_the_new_rules() {
+    let stack = Stack::start(Options {
+        flows: Vec::new(),
+        sandbox_webhooks: false,
+        webhooks_off: true,
+        ..Options::default()
+    })
+    .await;
+    let file = std::env::temp_dir().join(format!(
+        "assetrelay-rules-{}.toml",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::copy(assetrelay_e2e::example_config(), &file).unwrap();
+    let flow = stack.spawn_flow_binary_with(Flow::ToSmint, &file).await;
+    let c = &stack.control;
+    let campaign = c
+        .create_media(json!({"file_name": "campaign.jpg", "iptc": {"title": "Campaign", "keywords": ["spring-campaign"]}}))
+        .await
+        .unwrap();
+    let sync = || async {
+        let (ok, out) = stack
+            .run_cli(&[
+                "sync",
+                "--connection",
+                "demo",
+                "--source",
+                "photoshelter",
+                "--full",
+                "--json",
+            ])
+            .await;
+        assert!(ok, "sync: {out}");
+    };
+    sync().await;
+    stack.settle(Duration::from_millis(1_500)).await;
+    assert!(
+        c.smint_asset(&campaign).await.unwrap().is_none(),
+        "not approved by the rules yet"
+    );
+
+    // The approval keywords live in the file (the stack's overrides set only galleries).
+    let text = std::fs::read_to_string(&file).unwrap();
+    let approved = text.replacen(
+        "keywords = []                       # IPTC keywords, any case",
+        "keywords = [\"spring-campaign\"]",
+        1,
+    );
+    assert_ne!(
+        text, approved,
+        "the example file's approval keywords line moved"
+    );
+    std::fs::write(&file, approved).unwrap();
+    hang_up_and_wait(&stack, &flow, "to-smint").await;
+    sync().await;
+
+    let asset = stack
+        .wait_for(
+            "the existing media exposed under the new rule",
+            Duration::from_secs(30),
+            || async { c.smint_asset(&campaign).await.unwrap() },
+        )
+        .await;
+    assert_eq!(
+        asset.pointer("/asset_data_object/Name/x-default"),
+        Some(&json!("Campaign"))
+    );
+    let _ = std::fs::remove_file(&file);
+    stack.stop().await;
+}

@@ -66,6 +66,11 @@ pub struct PreviewRules {
     pub thumbnail_size: String,
     /// `LargeThumbnailUrl`: fitted into this `WxH`.
     pub large_size: String,
+    /// For an organization whose links expire: an asset pushed longer ago than this is
+    /// pushed again with fresh links, by its next event or by the reconciliation
+    /// (`photoshelter.reconcile`, which publishes one for each such asset). 0: links are
+    /// taken as stable (no source documents an expiry).
+    pub refresh_secs: u64,
 }
 
 impl Default for PreviewRules {
@@ -74,6 +79,7 @@ impl Default for PreviewRules {
             enabled: true,
             thumbnail_size: "300x300".to_owned(),
             large_size: "1200x1200".to_owned(),
+            refresh_secs: 0,
         }
     }
 }

@@ -146,7 +146,10 @@ impl ToSmint {
                 previews?;
                 let metadata = metadata?;
                 assetrelay_mapping::use_tenant_languages(&mut asset, &metadata);
-                let Some(pending) = push.prepare(held.as_ref(), asset) else {
+                let previews = &connection.rules.previews;
+                let max_age = (previews.enabled && previews.refresh_secs > 0)
+                    .then(|| std::time::Duration::from_secs(previews.refresh_secs));
+                let Some(pending) = push.prepare_refreshing(held.as_ref(), asset, max_age) else {
                     return Ok(Handled::Skipped("unchanged"));
                 };
                 // Scheduled before the push is recorded, so a failure between the two is

@@ -164,3 +164,24 @@ async fn with_previews_off_photoshelter_is_not_asked_for_links() {
 
     assert_eq!(outcome, Ok(Handled::Ok));
 }
+
+#[tokio::test]
+async fn with_a_refresh_interval_an_unchanged_asset_is_pushed_again_once_its_links_are_old() {
+    let h = Harness::with_rules(|rules| rules.previews.refresh_secs = 1).await;
+    let id = "I0000PREVIEW0005";
+    MediaItem::image(id)
+        .in_gallery(APPROVED_GALLERY)
+        .serve(&h.photoshelter)
+        .await;
+    push("AssetUpdate", id).expect(2).mount(&h.smintio).await;
+    let handler = h.to_smint();
+
+    let first = handler.handle(&delivery(&media_event(id))).await;
+    let at_once = handler.handle(&delivery(&media_event(id))).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let later = handler.handle(&delivery(&media_event(id))).await;
+
+    assert_eq!(first, Ok(Handled::Ok));
+    assert_eq!(at_once, Ok(Handled::Skipped("unchanged")));
+    assert_eq!(later, Ok(Handled::Ok), "pushed again with fresh links");
+}

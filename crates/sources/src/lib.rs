@@ -10,6 +10,7 @@ pub mod error;
 pub mod lease;
 pub mod photoshelter;
 pub mod runner;
+mod running;
 pub mod service;
 pub mod smintio;
 pub mod telemetry_names;

@@ -10,7 +10,6 @@ use assetrelay_store::{Store, StoreError};
 use assetrelay_telemetry::reload::count_reload;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use assetrelay_smintio::client::RetryPolicy;
@@ -18,7 +17,7 @@ use assetrelay_smintio::client::RetryPolicy;
 use crate::lease::{SourceLease, holder_name, lease_name};
 use crate::photoshelter::reconcile::Reconciler;
 use crate::photoshelter::{PollContext, Poller, SOURCE};
-use crate::runner::{self, Schedule};
+use crate::runner::Schedule;
 use crate::smintio::{self, PusherSubscription, SyncContext, Syncer};
 use assetrelay_contract::source::PHOTOSHELTER_RECONCILE;
 
@@ -41,10 +40,10 @@ pub enum BuildError {
 }
 
 /// A connection's reconciliation and when it runs.
-struct Reconciling {
-    reconciler: Reconciler,
-    lease: SourceLease,
-    interval: Duration,
+pub(crate) struct Reconciling {
+    pub(crate) reconciler: Reconciler,
+    pub(crate) lease: SourceLease,
+    pub(crate) interval: Duration,
 }
 
 /// Every enabled source of every connection, on one broker connection and one store.
@@ -65,18 +64,10 @@ struct Shared {
 }
 
 /// The sources of one configuration.
-struct SourceSet {
-    pollers: Vec<Poller>,
-    reconcilers: Vec<Reconciling>,
-    syncers: Vec<Syncer>,
-}
-
-/// A started [`SourceSet`]: its tasks, the token that stops them, and the PhotoShelter
-/// clients whose login sessions are given back after.
-struct Running {
-    tasks: JoinSet<()>,
-    stop: CancellationToken,
-    clients: Vec<(String, Arc<assetrelay_photoshelter::client::Client>)>,
+pub(crate) struct SourceSet {
+    pub(crate) pollers: Vec<Poller>,
+    pub(crate) reconcilers: Vec<Reconciling>,
+    pub(crate) syncers: Vec<Syncer>,
 }
 
 impl Sources {
@@ -338,76 +329,6 @@ fn reload(running: &Config, new: &Config, shared: &Shared) -> Option<SourceSet> 
             count_reload("refused");
             tracing::error!(error.message = %error_chain(&e), "configuration reload refused; the running sources stay");
             None
-        }
-    }
-}
-
-impl SourceSet {
-    /// Spawn every source under a token of its own (a child of `shutdown`).
-    fn start(self, shutdown: &CancellationToken) -> Running {
-        if self.pollers.is_empty() && self.syncers.is_empty() && self.reconcilers.is_empty() {
-            tracing::warn!(
-                "no connection has photoshelter.poll, .reconcile or smintio.sync enabled with an api; idle"
-            );
-        }
-        let stop = shutdown.child_token();
-        // One PhotoShelter client per connection (the poller's and reconciler's context
-        // share it): its login session is given back at the end.
-        let mut clients: Vec<(String, Arc<assetrelay_photoshelter::client::Client>)> = Vec::new();
-        for poller in &self.pollers {
-            clients.push((
-                poller.context.connection.clone(),
-                Arc::clone(&poller.context.client),
-            ));
-        }
-        for r in &self.reconcilers {
-            let context = &r.reconciler.context;
-            if !clients.iter().any(|(_, c)| Arc::ptr_eq(c, &context.client)) {
-                clients.push((context.connection.clone(), Arc::clone(&context.client)));
-            }
-        }
-        let mut tasks = JoinSet::new();
-        for poller in self.pollers {
-            tasks.spawn(poller.run(stop.clone()));
-        }
-        for syncer in self.syncers {
-            tasks.spawn(syncer.run(stop.clone()));
-        }
-        for r in self.reconcilers {
-            let connection = r.reconciler.context.connection.clone();
-            let schedule = Schedule {
-                at_start: false,
-                ..Schedule::every(r.interval)
-            };
-            tasks.spawn(runner::run(
-                r.reconciler,
-                connection,
-                r.lease,
-                schedule,
-                stop.clone(),
-            ));
-        }
-        Running {
-            tasks,
-            stop,
-            clients,
-        }
-    }
-}
-
-impl Running {
-    /// Stop every source (each releases its lease) and give back the login sessions.
-    async fn stop(mut self) {
-        self.stop.cancel();
-        while let Some(joined) = self.tasks.join_next().await {
-            if let Err(e) = joined {
-                tracing::error!(error.message = %e, "a source ended abnormally");
-            }
-        }
-        for (connection, client) in self.clients {
-            if let Err(e) = client.logout().await {
-                tracing::warn!(%connection, error.message = %e, "PhotoShelter logout failed; the session times out on its own");
-            }
         }
     }
 }

@@ -192,3 +192,47 @@ async fn an_exposed_item_expired_or_no_longer_approved_becomes_one_event_for_its
     place.remove().await;
     sandbox.stop().await;
 }
+
+#[tokio::test]
+async fn with_a_preview_refresh_interval_an_old_push_gets_an_updated_event() {
+    let sandbox = sandbox().await;
+    let bed = TestBed::declare(topology("sources-reconcile")).await;
+    let (store, place) = sqlite_store().await;
+    let exposed = create_media(&sandbox).await;
+    patch_media(
+        &sandbox,
+        &exposed,
+        json!({"iptc": {"keywords": ["approved"]}}),
+    )
+    .await;
+    recorded_in_smintio(&store, &exposed, false).await;
+    let mut rules = approving("approved");
+    let reconciler = |rules: ConnectionRules| {
+        let (sandbox, bed, store) = (&sandbox, &bed, &store);
+        async move { Reconciler::new(context(sandbox, &bed.topology, store, 2).await, rules) }
+    };
+
+    // Without an interval the links are stable: nothing to do.
+    let stable = reconciler(rules.clone())
+        .await
+        .reconcile_once(false)
+        .await
+        .unwrap();
+    assert!(stable.previews_due.is_empty(), "{stable:?}");
+    rules.previews.refresh_secs = 1;
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let due = reconciler(rules).await.reconcile_once(false).await.unwrap();
+
+    assert_eq!(due.previews_due, std::slice::from_ref(&exposed));
+    assert_eq!(due.drift(), 0, "not drift");
+    let published = events(&bed).await;
+    assert_eq!(published.len(), 1);
+    assert_eq!(published[0].event_type, EventType::AssetUpdated);
+    assert_eq!(
+        published[0].data.change["platform_event"],
+        "media.previews_due"
+    );
+    bed.finish().await;
+    place.remove().await;
+    sandbox.stop().await;
+}

@@ -113,6 +113,13 @@ fn render(args: &Args, report: &ReconcileReport) -> String {
     for revoked in &report.revoked {
         out += &format!("  {} ({})\n", revoked.media_id, revoked.reason);
     }
+    // Only with rules.previews.refresh_secs set.
+    if !report.previews_due.is_empty() {
+        out += &format!(
+            "rendition links to refresh     {:>8}\n",
+            report.previews_due.len()
+        );
+    }
     out += &if args.dry_run {
         "nothing published (--dry-run)\n".to_owned()
     } else {

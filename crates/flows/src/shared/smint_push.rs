@@ -66,8 +66,25 @@ impl SmintPusher {
         held: Option<&LedgerEntry>,
         asset: AssetDataObject,
     ) -> Option<PendingUpdate> {
+        self.prepare_refreshing(held, asset, None)
+    }
+
+    /// [`Self::prepare`], but an unchanged asset pushed longer than `max_age` ago is pushed
+    /// again (its rendition links may have expired).
+    pub fn prepare_refreshing(
+        &self,
+        held: Option<&LedgerEntry>,
+        asset: AssetDataObject,
+        max_age: Option<std::time::Duration>,
+    ) -> Option<PendingUpdate> {
         let print = fingerprint(&asset);
-        if held.is_some_and(|h| h.fingerprint == print) {
+        let fresh = |h: &LedgerEntry| {
+            max_age.is_none_or(|age| {
+                let age_ms = i64::try_from(age.as_millis()).unwrap_or(i64::MAX);
+                chrono::Utc::now().timestamp_millis() - h.updated_at_ms < age_ms
+            })
+        };
+        if held.is_some_and(|h| h.fingerprint == print && fresh(h)) {
             return None;
         }
         Some(PendingUpdate { asset, print })

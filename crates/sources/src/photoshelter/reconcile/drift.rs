@@ -24,6 +24,9 @@ pub enum Drift {
     /// The connection's rules no longer expose it (approval gallery or keyword removed,
     /// archived, made private, no region) and no event said so.
     Revoked { reason: Withheld, modified_ms: i64 },
+    /// Still exposed, but pushed longer ago than `rules.previews.refresh_secs`: its
+    /// rendition links may expire (`pushed_ms`: the ledger row's time).
+    PreviewsDue { pushed_ms: i64 },
 }
 
 impl Drift {
@@ -33,6 +36,7 @@ impl Drift {
             Self::Deleted { .. } => "deleted",
             Self::Expired { .. } => "expired",
             Self::Revoked { .. } => "revoked",
+            Self::PreviewsDue { .. } => "previews_due",
         }
     }
 }
@@ -64,7 +68,8 @@ pub fn judge(
 /// - expired → `asset.expired` (lifecycle removes it from Smint.io and makes it private in
 ///   PhotoShelter, as if its schedule had fired);
 /// - archived / restricted → `asset.archived` / `asset.restricted` (lifecycle);
-/// - not approved / no region → `asset.updated` (to-smint re-reads it and removes it).
+/// - not approved / no region → `asset.updated` (to-smint re-reads it and removes it);
+/// - previews due → `asset.updated` (to-smint pushes it again with fresh links).
 pub fn drift_event(connection: &str, org_id: &str, media_id: &str, drift: &Drift) -> CloudEvent {
     let (event_type, platform_event, delivery) = match drift {
         Drift::Deleted { recorded_ms } => (
@@ -92,6 +97,11 @@ pub fn drift_event(connection: &str, org_id: &str, media_id: &str, drift: &Drift
                 format!("{}@{modified_ms}", reason.as_str()),
             )
         }
+        Drift::PreviewsDue { pushed_ms } => (
+            EventType::AssetUpdated,
+            "media.previews_due",
+            format!("previews@{pushed_ms}"),
+        ),
     };
     let mut change = Map::new();
     change.insert("platform_event".into(), platform_event.into());

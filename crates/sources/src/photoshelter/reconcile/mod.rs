@@ -49,6 +49,9 @@ pub struct ReconcileReport {
     pub expired: Vec<String>,
     /// Exposed items the rules no longer expose, with why.
     pub revoked: Vec<Revoked>,
+    /// Exposed items pushed longer ago than `rules.previews.refresh_secs` (their
+    /// rendition links are refreshed; not drift).
+    pub previews_due: Vec<String>,
     /// Events published and confirmed (0 on a dry run).
     pub published: usize,
 }
@@ -76,6 +79,7 @@ impl ReconcileReport {
                 media_id: id,
                 reason: reason.as_str(),
             }),
+            Drift::PreviewsDue { .. } => self.previews_due.push(id),
         }
     }
 }
@@ -145,9 +149,20 @@ impl Reconciler {
                 }
             })
             .buffer_unordered(READ_CONCURRENCY);
+        let previews = &self.rules.previews;
+        let refresh_ms = (previews.enabled && previews.refresh_secs > 0)
+            .then(|| i64::try_from(previews.refresh_secs.saturating_mul(1000)).unwrap_or(i64::MAX));
+        let recorded: std::collections::BTreeMap<&str, i64> =
+            exposed.iter().map(|(id, ms)| (id.as_str(), *ms)).collect();
         while let Some((id, drift)) = reads.next().await {
-            if let Some(drift) = drift? {
-                found.push((id, drift));
+            match drift? {
+                Some(drift) => found.push((id, drift)),
+                None => {
+                    let pushed_ms = recorded.get(id.as_str()).copied().unwrap_or(0);
+                    if refresh_ms.is_some_and(|every| now.timestamp_millis() - pushed_ms >= every) {
+                        found.push((id, Drift::PreviewsDue { pushed_ms }));
+                    }
+                }
             }
         }
         // By id, so two reports of the same drift read the same.
@@ -211,12 +226,13 @@ impl Source for Reconciler {
             ("deleted", report.deleted.len()),
             ("expired", report.expired.len()),
             ("revoked", report.revoked.len()),
+            ("previews_due", report.previews_due.len()),
         ] {
             metrics::counter!(crate::telemetry_names::DRIFT, "connection" => connection.clone(), "kind" => kind)
                 .increment(count as u64);
         }
         if report.drift() == 0 {
-            tracing::info!(%connection, exposed = report.exposed, listed = report.listed, "reconciled: no drift");
+            tracing::info!(%connection, exposed = report.exposed, listed = report.listed, previews_due = report.previews_due.len(), "reconciled: no drift");
         } else {
             tracing::warn!(%connection, exposed = report.exposed, listed = report.listed, deleted = report.deleted.len(), expired = report.expired.len(), revoked = report.revoked.len(), "reconciled: exposed items out of step with PhotoShelter; removal events published");
         }
