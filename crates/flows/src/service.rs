@@ -8,10 +8,10 @@ use std::time::Duration;
 use anyhow::Context;
 use assetrelay_broker::consumer::{Consumer, ConsumerSettings};
 use assetrelay_broker::{Broker, BrokerSettings, Publisher, Topology};
-use assetrelay_config::{Config, ConnectionChanges, FlowsConfig};
+use assetrelay_config::{Config, FlowsConfig};
 use assetrelay_contract::Flow;
 use assetrelay_store::{OutcomeWriter, Store, WriterOptions};
-use assetrelay_telemetry::reload::count_reload;
+use assetrelay_telemetry::reload::follow_connection_reloads;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -116,11 +116,13 @@ impl FlowService {
             })
         });
         let reloader = self.reloads.take().map(|reloads| {
-            tokio::spawn(follow_reloads(
-                reloads,
-                Arc::clone(&self.connections),
-                self.store.clone(),
-            ))
+            let (connections, store) = (Arc::clone(&self.connections), self.store.clone());
+            // A connection that cannot be built is kept as unusable, as at start: the
+            // reload itself is never refused here.
+            tokio::spawn(follow_connection_reloads(reloads, move |new, changes| {
+                connections.reload(new, &store, changes);
+                Ok::<_, std::convert::Infallible>(())
+            }))
         });
         let scheduler = ExpiryScheduler::new(self.publisher.clone(), self.topology.clone());
         let flow = self.flow;
@@ -187,29 +189,6 @@ impl FlowService {
             handler,
         )
         .with_observer(history)
-    }
-}
-
-/// Apply each new configuration's connections; one that changes none is counted as
-/// `unchanged`.
-async fn follow_reloads(
-    mut reloads: watch::Receiver<Arc<Config>>,
-    connections: Arc<LiveConnections>,
-    store: Store,
-) {
-    let mut running = Arc::clone(&reloads.borrow_and_update());
-    while reloads.changed().await.is_ok() {
-        let new = Arc::clone(&reloads.borrow_and_update());
-        let changes = ConnectionChanges::between(&running, &new);
-        if changes.is_empty() {
-            count_reload("unchanged");
-            tracing::info!("configuration reloaded: no connection changed");
-            continue;
-        }
-        connections.reload(&new, &store, &changes);
-        count_reload("applied");
-        tracing::info!(%changes, "connections reloaded; sections other than [connections] need a restart");
-        running = new;
     }
 }
 

@@ -4,10 +4,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use assetrelay_broker::connection::error_chain;
 use assetrelay_broker::{Broker, BrokerSettings, Publisher, Topology};
-use assetrelay_config::{Config, ConnectionChanges};
-use assetrelay_telemetry::reload::count_reload;
+use assetrelay_config::Config;
+use assetrelay_telemetry::reload::follow_connection_reloads;
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::http::HeaderName;
@@ -84,32 +83,12 @@ impl Ingress {
     /// Apply every configuration `reloads` brings (SIGHUP): the connections' verifiers
     /// are built first and swapped in whole; a connection that cannot be built refuses
     /// the reload and the running set stays. Ends when the sender is gone.
-    pub fn follow_reloads(&self, mut reloads: watch::Receiver<Arc<Config>>) {
+    pub fn follow_reloads(&self, reloads: watch::Receiver<Arc<Config>>) {
         let state = self.state.clone();
-        let mut running = Arc::clone(&reloads.borrow_and_update());
-        tokio::spawn(async move {
-            while reloads.changed().await.is_ok() {
-                let new = Arc::clone(&reloads.borrow_and_update());
-                let changes = ConnectionChanges::between(&running, &new);
-                if changes.is_empty() {
-                    count_reload("unchanged");
-                    tracing::info!("configuration reloaded: no connection changed");
-                    continue;
-                }
-                match connections_from(&new) {
-                    Ok(connections) => {
-                        state.replace_connections(connections);
-                        count_reload("applied");
-                        tracing::info!(%changes, "connections reloaded; sections other than [connections] need a restart");
-                        running = new;
-                    }
-                    Err(e) => {
-                        count_reload("refused");
-                        tracing::error!(error.message = %error_chain(&e), "configuration reload refused; the running connections stay");
-                    }
-                }
-            }
-        });
+        tokio::spawn(follow_connection_reloads(reloads, move |new, _changes| {
+            state.replace_connections(connections_from(new)?);
+            Ok::<_, BuildError>(())
+        }));
     }
 
     pub fn broker(&self) -> &Broker {

@@ -65,6 +65,38 @@ pub fn reload_on_sighup(source: ConfigSource, initial: Config) -> watch::Receive
     rx
 }
 
+/// Apply every configuration `reloads` brings after the one the process started with:
+/// `apply` gets the new configuration and what changed in `[connections]`, and the
+/// outcome is counted and logged (`unchanged` when no connection differs, `refused` with
+/// the reason when `apply` fails, which keeps the running set). Ends when the sender is
+/// gone.
+pub async fn follow_connection_reloads<E: std::error::Error>(
+    mut reloads: watch::Receiver<Arc<Config>>,
+    mut apply: impl FnMut(&Config, &assetrelay_config::ConnectionChanges) -> Result<(), E>,
+) {
+    let mut running = Arc::clone(&reloads.borrow_and_update());
+    while reloads.changed().await.is_ok() {
+        let new = Arc::clone(&reloads.borrow_and_update());
+        let changes = assetrelay_config::ConnectionChanges::between(&running, &new);
+        if changes.is_empty() {
+            count_reload("unchanged");
+            tracing::info!("configuration reloaded: no connection changed");
+            continue;
+        }
+        match apply(&new, &changes) {
+            Ok(()) => {
+                count_reload("applied");
+                tracing::info!(%changes, "connections reloaded; sections other than [connections] need a restart");
+                running = new;
+            }
+            Err(e) => {
+                count_reload("refused");
+                tracing::error!(error.message = %error_chain(&e), "configuration reload refused; the running connections stay");
+            }
+        }
+    }
+}
+
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
