@@ -28,20 +28,16 @@ pub async fn add_previews(
     if !rules.enabled {
         return Ok(());
     }
-    let (thumbnail, large) = futures::join!(
-        timed(
-            "photoshelter",
-            "media_link",
-            ps.media_link(media_id, &rules.thumbnail_size)
-        ),
-        timed(
-            "photoshelter",
-            "media_link",
-            ps.media_link(media_id, &rules.large_size)
-        ),
-    );
-    let thumbnail = usable(media_id, thumbnail)?;
-    let large = usable(media_id, large)?;
+    // One step of the delivery (both calls at once), as the snapshot's calls are.
+    let (thumbnail, large) = timed("photoshelter", "media_links", async {
+        let (thumbnail, large) = futures::join!(
+            ps.media_link(media_id, &rules.thumbnail_size),
+            ps.media_link(media_id, &rules.large_size),
+        );
+        Ok::<_, Error>((usable(media_id, thumbnail)?, usable(media_id, large)?))
+    })
+    .await
+    .map_err(|e| from_photoshelter(&e))?;
     asset.is_preview_thumbnail_available = Some(thumbnail.is_some());
     asset.is_large_thumbnail_available = Some(large.is_some());
     asset.preview_thumbnail_url = thumbnail;
@@ -50,13 +46,13 @@ pub async fn add_previews(
 }
 
 /// The link, `None` when PhotoShelter refused it for good, or the failure to retry on.
-fn usable(media_id: &str, link: Result<String, Error>) -> Result<Option<String>, FlowError> {
+fn usable(media_id: &str, link: Result<String, Error>) -> Result<Option<String>, Error> {
     match link {
         Ok(link) => Ok(Some(link)),
         Err(e) if !e.is_transient() && e.status().is_some_and(|s| s.is_client_error()) => {
             tracing::info!(%media_id, status = ?e.status(), "PhotoShelter gives no rendition link: pushed without it");
             Ok(None)
         }
-        Err(e) => Err(from_photoshelter(&e)),
+        Err(e) => Err(e),
     }
 }
