@@ -185,3 +185,103 @@ async fn a_consumer_killed_between_its_write_and_its_ack_is_redelivered_and_writ
     );
     stack.stop().await;
 }
+
+/// Use case 7, "replaced", with a real to-smint killed between its push of the successor
+/// and its ack: the redelivery to a new replica hands the old item to lifecycle again
+/// (same event id) and lifecycle makes the old item private once, removes it once.
+#[tokio::test]
+async fn a_consumer_killed_after_handing_over_a_replaced_item_retires_it_once() {
+    let stack = Stack::start(Options {
+        flows: Vec::new(),
+        ..Options::default()
+    })
+    .await;
+    let c = &stack.control;
+    let queue = stack.topology.work_queue(Flow::ToSmint);
+    let mut first = stack.spawn_flow_binary(Flow::ToSmint).await;
+    stack.wait_for_consumers(Flow::ToSmint, 1).await;
+    let approved = &stack.galleries.approved;
+    let old = c
+        .create_media(
+            json!({"file_name": "old.jpg", "galleries": [approved], "iptc": {"title": "Old"}}),
+        )
+        .await
+        .unwrap();
+    stack.smint_asset_appears(&old).await;
+    // The successor's push is applied, then its answer held: killed before the ack.
+    c.call(
+        reqwest::Method::POST,
+        "/_sandbox/faults",
+        Some(json!({"surface": "smintio", "endpoint": ADAPTER, "answer_delay_ms": 60_000})),
+    )
+    .await
+    .unwrap();
+    let new = c
+        .create_media(json!({"file_name": "new.jpg", "galleries": [approved],
+            "iptc": {"title": "New", "keywords": [format!("replaces:{old}")]}}))
+        .await
+        .unwrap();
+    stack
+        .wait_for(
+            "the successor's push in the write log",
+            Duration::from_secs(30),
+            || async { pushes_of(&stack, &new).await.into_iter().next() },
+        )
+        .await;
+    first.kill_9().await;
+    stack
+        .wait_for(
+            "the delivery back in the queue",
+            Duration::from_secs(10),
+            || async { (stack.queue_stats(&queue).await.ok()?.0 >= 1).then_some(()) },
+        )
+        .await;
+    c.call(reqwest::Method::DELETE, "/_sandbox/faults", None)
+        .await
+        .unwrap();
+    let _second = stack.spawn_flow_binary(Flow::ToSmint).await;
+    let _lifecycle = stack.spawn_flow_binary(Flow::Lifecycle).await;
+
+    stack
+        .wait_for(
+            "the old item retired on both sides",
+            Duration::from_secs(30),
+            || async {
+                let gone = c.smint_asset(&old).await.unwrap().is_none();
+                let private = c.media(&old).await.unwrap()?["mode"] == json!("private");
+                (gone && private).then_some(())
+            },
+        )
+        .await;
+    stack.settle(Duration::from_millis(1_000)).await;
+    assert!(c.smint_asset(&new).await.unwrap().is_some());
+    // Each effect on the old item once: one visibility change, one deletion.
+    let ps_writes: Vec<Value> = c
+        .writes("photoshelter")
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|w| {
+            w["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with(&format!("/media/{old}")))
+        })
+        .collect();
+    assert_eq!(ps_writes.len(), 1, "{ps_writes:?}");
+    let deletions: Vec<Value> = pushes_of(&stack, &old)
+        .await
+        .into_iter()
+        .filter(|p| p["type"] == "AssetDeletion")
+        .collect();
+    assert_eq!(deletions.len(), 1, "{deletions:?}");
+    for flow in [Flow::ToSmint, Flow::Lifecycle] {
+        assert!(
+            stack
+                .drain(&stack.topology.parked_queue(flow))
+                .await
+                .is_empty(),
+            "{flow} parked something"
+        );
+    }
+    stack.stop().await;
+}
