@@ -85,6 +85,13 @@ impl Default for PreviewRules {
 }
 
 impl PreviewRules {
+    /// How old a push may be before its links are refreshed; `None`: never (links stable,
+    /// or no previews at all).
+    pub fn refresh_after(&self) -> Option<std::time::Duration> {
+        (self.enabled && self.refresh_secs > 0)
+            .then(|| std::time::Duration::from_secs(self.refresh_secs))
+    }
+
     /// Whether `size` is `WxH` with both sides 1 to 10 000.
     pub fn is_size(size: &str) -> bool {
         size.split_once('x').is_some_and(|(w, h)| {

@@ -124,14 +124,6 @@ impl ToSmint {
                 let mut asset = asset_for_media(&media, &audience, &restrictions);
                 let relations = assetrelay_mapping::relations(&media, &connection.rules.relations);
                 relations.apply(&connection.rules.relations, &mut asset);
-                // What this item replaces leaves active use (lifecycle), handed over
-                // before the push is recorded so a failure between retries both.
-                for old in &relations.replaces {
-                    self.ctx
-                        .scheduler
-                        .replaced(&connection.name, old, &media_id, now)
-                        .await?;
-                }
                 // Languages as the tenant's keys (its generic metadata, held per process),
                 // read beside the rendition links.
                 let (metadata, previews) = futures::join!(
@@ -146,14 +138,20 @@ impl ToSmint {
                 previews?;
                 let metadata = metadata?;
                 assetrelay_mapping::use_tenant_languages(&mut asset, &metadata);
-                let previews = &connection.rules.previews;
-                let max_age = (previews.enabled && previews.refresh_secs > 0)
-                    .then(|| std::time::Duration::from_secs(previews.refresh_secs));
+                let max_age = connection.rules.previews.refresh_after();
                 let Some(pending) = push.prepare_refreshing(held.as_ref(), asset, max_age) else {
                     return Ok(Handled::Skipped("unchanged"));
                 };
-                // Scheduled before the push is recorded, so a failure between the two is
-                // retried with the schedule, never without it.
+                // What this item replaces leaves active use (lifecycle), and its expiry is
+                // scheduled: both before the push is recorded, so a failure between is
+                // retried with them, never without them. An unchanged asset was handed
+                // over by the delivery that recorded it.
+                for old in &relations.replaces {
+                    self.ctx
+                        .scheduler
+                        .replaced(&connection.name, old, &media_id, now)
+                        .await?;
+                }
                 if let Some(expires) = media_expires_at(&media) {
                     self.ctx
                         .scheduler

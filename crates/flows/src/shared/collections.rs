@@ -4,7 +4,6 @@
 //! `photoshelter.api.collections_refresh_secs`; a failed refresh keeps the old list (with
 //! a warning), and with none yet the delivery is retried.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,7 +17,28 @@ use crate::shared::failure::{FlowError, from_photoshelter};
 pub struct Collections {
     client: Arc<Client>,
     refresh: Duration,
-    held: Mutex<Option<(Instant, Arc<CollectionGalleries>)>>,
+    /// The connection's rules with their collections' galleries listed, and when those
+    /// were read: built once per refresh, not per delivery (a connection's rules change
+    /// only by a reload, which builds a new connection).
+    held: Mutex<Option<(Instant, Arc<ConnectionRules>)>>,
+}
+
+/// The rules a delivery judges by: the connection's own, or those expanded with the
+/// galleries of their collections.
+pub enum JudgedRules<'r> {
+    Own(&'r ConnectionRules),
+    Expanded(Arc<ConnectionRules>),
+}
+
+impl std::ops::Deref for JudgedRules<'_> {
+    type Target = ConnectionRules;
+
+    fn deref(&self) -> &ConnectionRules {
+        match self {
+            Self::Own(rules) => rules,
+            Self::Expanded(rules) => rules,
+        }
+    }
 }
 
 impl Collections {
@@ -30,39 +50,36 @@ impl Collections {
         }
     }
 
-    /// `rules` with the galleries of their collections listed beside their galleries;
-    /// `rules` themselves when they name no collection.
+    /// `rules` (the connection's) with the galleries of their collections listed beside
+    /// their galleries; `rules` themselves when they name no collection.
     pub async fn expand<'r>(
         &self,
         rules: &'r ConnectionRules,
-    ) -> Result<Cow<'r, ConnectionRules>, FlowError> {
+    ) -> Result<JudgedRules<'r>, FlowError> {
         let wanted = rules.collections();
         if wanted.is_empty() {
-            return Ok(Cow::Borrowed(rules));
+            return Ok(JudgedRules::Own(rules));
         }
         let mut held = self.held.lock().await;
-        let fresh = held
-            .as_ref()
-            .filter(|(at, _)| at.elapsed() < self.refresh)
-            .map(|(_, galleries)| Arc::clone(galleries));
-        let galleries = match fresh {
-            Some(galleries) => galleries,
-            None => match self.read(&wanted).await {
-                Ok(galleries) => {
-                    let galleries = Arc::new(galleries);
-                    *held = Some((Instant::now(), Arc::clone(&galleries)));
-                    galleries
+        if let Some((at, expanded)) = held.as_ref()
+            && at.elapsed() < self.refresh
+        {
+            return Ok(JudgedRules::Expanded(Arc::clone(expanded)));
+        }
+        match self.read(&wanted).await {
+            Ok(galleries) => {
+                let expanded = Arc::new(rules.with_collection_galleries(&galleries));
+                *held = Some((Instant::now(), Arc::clone(&expanded)));
+                Ok(JudgedRules::Expanded(expanded))
+            }
+            Err(e) => match held.as_ref() {
+                Some((_, old)) => {
+                    tracing::warn!(error.message = %e.detail, "cannot read the rules' PhotoShelter collections; judging by the list read before");
+                    Ok(JudgedRules::Expanded(Arc::clone(old)))
                 }
-                Err(e) => match held.as_ref() {
-                    Some((_, old)) => {
-                        tracing::warn!(error.message = %e.detail, "cannot read the rules' PhotoShelter collections; judging by the list read before");
-                        Arc::clone(old)
-                    }
-                    None => return Err(e),
-                },
+                None => Err(e),
             },
-        };
-        Ok(Cow::Owned(rules.with_collection_galleries(&galleries)))
+        }
     }
 
     async fn read(

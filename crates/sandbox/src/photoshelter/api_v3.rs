@@ -49,16 +49,7 @@ pub async fn authenticate(
         ));
     }
     // Cookie mode is the documented default; token mode is recommended outside browsers.
-    let cookie = match form.get("mode").map(String::as_str) {
-        None | Some("cookie") => true,
-        Some("token") => false,
-        Some(_) => {
-            return Err(PsError::bad_request(
-                Shape::V3,
-                "mode must be cookie or token.",
-            ));
-        }
-    };
+    let cookie = sessions::cookie_mode(&form, true, Shape::V3)?;
     let token = {
         let mut ps = state.photoshelter.lock().await;
         sessions::start(

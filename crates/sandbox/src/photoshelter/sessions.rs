@@ -79,6 +79,21 @@ pub fn set_cookie(token: &str) -> (header::HeaderName, String) {
     )
 }
 
+/// Whether a login's `mode` asks for cookie mode (`default_cookie` when absent: v3's
+/// documented default is cookie, the v4 draft's token).
+pub fn cookie_mode(
+    form: &BTreeMap<String, String>,
+    default_cookie: bool,
+    shape: Shape,
+) -> Result<bool, PsError> {
+    match form.get("mode").map(String::as_str) {
+        None => Ok(default_cookie),
+        Some("cookie") => Ok(true),
+        Some("token") => Ok(false),
+        Some(_) => Err(PsError::bad_request(shape, "mode must be cookie or token.")),
+    }
+}
+
 /// Whether `form` holds the configured user's email and password.
 pub fn credentials_match(state: &AppState, form: &BTreeMap<String, String>) -> bool {
     let creds = &state.config.photoshelter;
@@ -103,16 +118,7 @@ pub async fn v4_authenticate(
             "Invalid email or password.",
         ));
     }
-    let cookie = match form.get("mode").map(String::as_str) {
-        None | Some("token") => false,
-        Some("cookie") => true,
-        Some(_) => {
-            return Err(PsError::bad_request(
-                Shape::V4,
-                "mode must be token or cookie",
-            ));
-        }
-    };
+    let cookie = cookie_mode(&form, false, Shape::V4)?;
     let org = form.get("org_id").cloned();
     if org
         .as_deref()

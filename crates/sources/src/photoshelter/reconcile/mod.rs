@@ -149,9 +149,11 @@ impl Reconciler {
                 }
             })
             .buffer_unordered(READ_CONCURRENCY);
-        let previews = &self.rules.previews;
-        let refresh_ms = (previews.enabled && previews.refresh_secs > 0)
-            .then(|| i64::try_from(previews.refresh_secs.saturating_mul(1000)).unwrap_or(i64::MAX));
+        let refresh_ms = self
+            .rules
+            .previews
+            .refresh_after()
+            .map(|age| i64::try_from(age.as_millis()).unwrap_or(i64::MAX));
         let recorded: std::collections::BTreeMap<&str, i64> =
             exposed.iter().map(|(id, ms)| (id.as_str(), *ms)).collect();
         while let Some((id, drift)) = reads.next().await {
