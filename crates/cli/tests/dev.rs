@@ -248,8 +248,16 @@ async fn run_dev(
             Some(names)
         },
     )
-    .await
-    .unwrap();
+    .await;
+    // On a timeout, what dev logged is the only account of why.
+    let names = match names {
+        Ok(names) => names,
+        Err(timed_out) => {
+            let _ = terminate(&mut child, Duration::from_secs(30)).await;
+            let lines = log.await.unwrap_or_default();
+            panic!("{timed_out:?}; dev's log:\n{}", lines.join("\n"));
+        }
+    };
     assert!(!names.iter().any(|n| n.contains("Draft")), "{names:?}");
     let metrics_text = http
         .get(format!("http://127.0.0.1:{metrics}/metrics"))
