@@ -204,5 +204,14 @@ async fn an_expiry_no_event_announced_is_enforced_by_the_reconciliation() {
             },
         )
         .await;
+    // The sources report their health to the store, where the console's overview reads it.
+    let statuses = stack.store.source_statuses().await.unwrap();
+    let poll = statuses
+        .iter()
+        .find(|s| s.connection == "demo" && s.source == "photoshelter.poll")
+        .unwrap_or_else(|| panic!("no health reported by the poll: {statuses:?}"));
+    assert_eq!(poll.state, "ok", "{poll:?}");
+    assert!(poll.last_success_at_ms.is_some(), "{poll:?}");
+    assert!(poll.holder.starts_with("assetrelay-sources/"), "{poll:?}");
     stack.stop().await;
 }

@@ -30,11 +30,20 @@ impl Tokens {
 
     /// Whether `presented` is one of the tokens.
     pub fn accepts(&self, presented: &[u8]) -> bool {
-        let mut accepted = subtle::Choice::from(0u8);
-        for token in &self.0 {
-            accepted |= token.as_slice().ct_eq(presented);
+        self.which(presented).is_some()
+    }
+
+    /// Which token `presented` is (1 for the first configured), comparing every one. The
+    /// console names an operator by it: a number says which token acted without
+    /// revealing any part of it.
+    pub fn which(&self, presented: &[u8]) -> Option<usize> {
+        let mut found = subtle::CtOption::new(0u64, subtle::Choice::from(0u8));
+        for (index, token) in self.0.iter().enumerate() {
+            let matched = token.as_slice().ct_eq(presented);
+            let number = u64::try_from(index + 1).unwrap_or(u64::MAX);
+            found = subtle::CtOption::new(number, matched).or_else(|| found);
         }
-        accepted.into()
+        Option::<u64>::from(found).and_then(|n| usize::try_from(n).ok())
     }
 }
 

@@ -5,9 +5,11 @@
 //! admin route, and the ingress process holds no admin credentials.
 //!
 //! Routes are described in `docs/admin-openapi.yaml`, which is also served at
-//! `GET /openapi.yaml`.
+//! `GET /openapi.yaml`. The operator console (HTML, [`console`]) is served on the same
+//! listener at `/`, signed in with the same tokens (docs/console.md).
 
 mod auth;
+mod console;
 mod extract;
 mod problem;
 mod routes;
@@ -23,6 +25,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use auth::Tokens;
+pub use console::{CONTENT_SECURITY_POLICY, Console};
 pub use problem::Problem;
 pub use routes::{Access, OPERATION_TIMEOUT, READ_TIMEOUT, ROUTES, Route};
 
@@ -40,8 +43,11 @@ pub struct AdminState {
     pub publisher: Publisher,
     pub topology: Topology,
     pub tokens: Arc<Tokens>,
-    /// Asset timelines are read from here (`[store] url`).
+    /// Asset timelines are read from here (`[store] url`), and console sessions and the
+    /// operator action log are kept here.
     pub store: Store,
+    /// The operator console's settings, connection summaries and running operations.
+    pub console: Arc<Console>,
 }
 
 /// The admin service, ready to serve.
@@ -95,6 +101,7 @@ impl Admin {
                 topology: Topology::from_config(&config.topology),
                 tokens: Arc::new(tokens),
                 store,
+                console: Arc::new(Console::from_config(config)),
             },
         })
     }

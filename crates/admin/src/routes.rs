@@ -157,6 +157,7 @@ pub fn router(state: AdminState) -> Router {
         }
         router = router.route(route.path, endpoint);
     }
+    router = router.merge(crate::console::router(&state));
     // Fallbacks first: `layer` below wraps them too, so their answers are traced and
     // carry the request id.
     router

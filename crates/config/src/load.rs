@@ -116,6 +116,12 @@ fn validate(config: &mut Config, env: &BTreeMap<String, String>) -> Result<(), C
             "write <number><unit>, unit one of Y M D h m s (e.g. 7D)",
         ));
     }
+    if !(1..=43_200).contains(&config.admin.console.session_minutes) {
+        return Err(invalid(
+            "admin.console.session_minutes",
+            "must be between 1 and 43200 (30 days)",
+        ));
+    }
     if config.broker.publisher_channels == 0 {
         return Err(invalid("broker.publisher_channels", "must be at least 1"));
     }

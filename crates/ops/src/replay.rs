@@ -28,6 +28,7 @@ use assetrelay_broker::lapin::message::Delivery;
 use assetrelay_broker::{Broker, Publisher, Topology};
 use assetrelay_contract::{Flow, OutgoingMessage};
 use chrono::{DateTime, Utc};
+use tokio_util::sync::CancellationToken;
 
 pub use select::parse_time;
 
@@ -123,16 +124,34 @@ pub struct ReplaySummary {
     pub first_matches: Vec<ReplayMatch>,
     pub elapsed_ms: u64,
     pub dry_run: bool,
+    /// Stopped by its caller before the window's end ([`replay_until_cancelled`]): what
+    /// it published stays published, the rest of the window was not read.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cancelled: bool,
 }
 
 /// Run one replay; `progress` is called every ~200 ms and once at the end.
-#[tracing::instrument(skip_all, fields(flow = request.flow.as_str(), replay_id))]
 pub async fn replay(
     broker: &Broker,
     publisher: &Publisher,
     topology: &Topology,
     request: &ReplayRequest,
     progress: &(dyn Fn(&ReplayProgress) + Send + Sync),
+) -> Result<ReplaySummary, OpsError> {
+    let never = CancellationToken::new();
+    replay_until_cancelled(broker, publisher, topology, request, progress, &never).await
+}
+
+/// [`replay`] that stops reading once `cancel` fires (the console's cancel button): the
+/// copies already sent are still confirmed, and the summary says `cancelled`.
+#[tracing::instrument(skip_all, fields(flow = request.flow.as_str(), replay_id))]
+pub async fn replay_until_cancelled(
+    broker: &Broker,
+    publisher: &Publisher,
+    topology: &Topology,
+    request: &ReplayRequest,
+    progress: &(dyn Fn(&ReplayProgress) + Send + Sync),
+    cancel: &CancellationToken,
 ) -> Result<ReplaySummary, OpsError> {
     let started = Instant::now();
     let started_at = Utc::now();
@@ -173,6 +192,7 @@ pub async fn replay(
             first_matches: Vec::new(),
             elapsed_ms: 0,
             dry_run: request.dry_run,
+            cancelled: false,
         },
         pipeline: (!request.dry_run)
             .then(|| Pipeline::new(publisher.clone(), pipeline::DEFAULT_IN_FLIGHT, request.rate)),
@@ -184,7 +204,15 @@ pub async fn replay(
     };
 
     let ended = loop {
-        let delivery = match reader.next().await {
+        let next = tokio::select! {
+            biased;
+            () = cancel.cancelled() => {
+                run.summary.cancelled = true;
+                break Ok(());
+            }
+            next = reader.next() => next,
+        };
+        let delivery = match next {
             Ok(Some(delivery)) => delivery,
             Ok(None) => break Ok(()),
             Err(e) => break Err(e),

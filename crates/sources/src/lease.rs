@@ -58,6 +58,19 @@ impl SourceLease {
         (self.ttl / 3).max(Duration::from_millis(10))
     }
 
+    /// Tell the console's overview how a run of `source` ended (the class of its error,
+    /// not its message). Best effort: a store that cannot take it could not take a cursor
+    /// either, and the run's own metrics and log say the same.
+    pub async fn report(&self, connection: &str, source: &str, outcome: Result<(), &str>) {
+        if let Err(e) = self
+            .store
+            .record_source_run(connection, source, &self.holder, outcome)
+            .await
+        {
+            tracing::debug!(%connection, source, error.message = %e, "cannot record the source's health");
+        }
+    }
+
     /// Take or renew the lease. A store error counts as not holding it: a replica that
     /// cannot reach the store could not store a watermark either.
     pub async fn acquire(&self) -> bool {

@@ -152,6 +152,9 @@ pub async fn run<S: Source>(
                     age_gauge.set(0.0);
                 }
                 record(&connection, name, &result);
+                lease
+                    .report(&connection, name, result.as_ref().map(|_| ()).map_err(PollError::kind))
+                    .await;
             }
         }
     }

@@ -201,6 +201,7 @@ impl SourceSet {
             let client = Arc::new(client);
             let pusher = sync.pusher.as_ref().and_then(|settings| {
                 PusherSubscription::from_settings(name, settings, Arc::clone(&client))
+                    .map(|p| p.reporting_to(store.clone(), holder.clone()))
             });
             let context = SyncContext {
                 connection: name.clone(),

@@ -17,13 +17,16 @@ static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
 static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
 
 /// The tables `status` counts.
-const TABLES: [&str; 6] = [
+const TABLES: [&str; 9] = [
     "cursors",
     "credentials",
     "leases",
     "asset_ledger",
     "write_claims",
     "outcomes",
+    "console_sessions",
+    "operator_actions",
+    "source_status",
 ];
 
 impl Store {

@@ -1,6 +1,6 @@
 #![doc = include_str!("../README.md")]
 //! Modules: `connect` (pools, migrations, status), `state` (cursors, credentials),
-//! `leases`, `ledger`, `claims`, `history` (outcomes, pruning), `writer` (the batching
+//! `leases`, `ledger`, `claims`, `console` (console sessions, the operator audit trail, source health), `history` (outcomes, pruning), `writer` (the batching
 //! [`OutcomeWriter`]), `busy` (SQLite's write lock waited for in the process), [`spent`] (store time per task), `readiness` (the `/readyz` probe), [`scratch`] (a throw-away
 //! PostgreSQL schema for tests and benchmarks), `model` (the values), `sql` (one SQL text per backend), `error`.
 
@@ -9,6 +9,7 @@ mod sql;
 mod busy;
 mod claims;
 mod connect;
+mod console;
 mod error;
 mod history;
 mod leases;
@@ -20,6 +21,7 @@ pub mod spent;
 mod state;
 mod writer;
 
+pub use console::{ConsoleSession, OperatorAction, SourceStatus};
 pub use error::{Result, StoreError};
 pub use history::spawn_pruner;
 pub use model::*;

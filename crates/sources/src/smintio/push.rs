@@ -15,7 +15,22 @@ use assetrelay_smintio::client::SmintioClient;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
+use assetrelay_store::Store;
+
 use crate::telemetry_names::{PUSHER_CONNECTED, PUSHER_NOTIFICATIONS};
+
+/// The `source` name of a Pusher subscription in the store's source health.
+pub const PUSHER_SOURCE: &str = "pusher";
+
+/// The state as the console shows it.
+fn state_name(state: ConnectionState) -> &'static str {
+    match state {
+        ConnectionState::Connected => "connected",
+        ConnectionState::Connecting => "connecting",
+        ConnectionState::Disconnected => "disconnected",
+        ConnectionState::Failed => "failed",
+    }
+}
 
 /// What subscribing one connection takes.
 pub struct PusherSubscription {
@@ -23,6 +38,9 @@ pub struct PusherSubscription {
     pub config: PusherConfig,
     /// Authorizes the private channel with the CLAPI-C bearer token.
     pub client: Arc<SmintioClient>,
+    /// Where the subscription's state is reported for the console (store, this replica's
+    /// holder name); `None` reports it to metrics and the log only.
+    pub status: Option<(Store, String)>,
 }
 
 impl PusherSubscription {
@@ -46,7 +64,15 @@ impl PusherSubscription {
             connection: connection.to_owned(),
             config,
             client,
+            status: None,
         })
+    }
+
+    /// Report the subscription's state to `store` as `holder` too.
+    #[must_use]
+    pub fn reporting_to(mut self, store: Store, holder: String) -> Self {
+        self.status = Some((store, holder));
+        self
     }
 
     /// Subscribe until `shutdown`; the receiver gets one message per wanted sync.
@@ -66,7 +92,7 @@ impl PusherSubscription {
             }
         }));
         tokio::spawn(forward(self.connection.clone(), events, nudge));
-        tokio::spawn(report(self.connection.clone(), state));
+        tokio::spawn(report(self.connection.clone(), state, self.status));
         tokio::spawn(assetrelay_pusher::run(
             self.config,
             auth,
@@ -96,7 +122,11 @@ async fn forward(
     }
 }
 
-async fn report(connection: String, mut state: watch::Receiver<ConnectionState>) {
+async fn report(
+    connection: String,
+    mut state: watch::Receiver<ConnectionState>,
+    status: Option<(Store, String)>,
+) {
     let gauge = metrics::gauge!(PUSHER_CONNECTED, "connection" => connection.clone());
     loop {
         let now = *state.borrow_and_update();
@@ -105,6 +135,13 @@ async fn report(connection: String, mut state: watch::Receiver<ConnectionState>)
         } else {
             0.0
         });
+        if let Some((store, holder)) = &status
+            && let Err(e) = store
+                .record_source_state(&connection, PUSHER_SOURCE, holder, state_name(now))
+                .await
+        {
+            tracing::debug!(%connection, error.message = %e, "cannot record the Pusher state");
+        }
         match now {
             ConnectionState::Connected => {
                 tracing::info!(%connection, "Pusher subscribed; license changes sync at once")

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed assertion
 
 mod claims;
+mod console;
 mod history;
 mod ledger;
 mod state;
@@ -67,5 +68,11 @@ suite! {
         the_outcome_writer_batches_and_history_is_the_latest_rows_oldest_first,
         pruning_deletes_only_rows_older_than_the_retention_in_batches,
         the_pruner_task_prunes_until_shut_down,
+    ], true;
+    console: [
+        a_session_is_found_by_its_hash_until_it_expires_or_is_closed,
+        operator_actions_are_listed_newest_first,
+        a_source_status_counts_failures_until_a_success,
+        decisions_are_counted_per_flow_since_a_time,
     ], true;
 }
