@@ -14,7 +14,7 @@ mod broker;
 use crate::control::SandboxControl;
 use crate::seed;
 use crate::stack::{
-    Part, bind, start_flow, start_ingress, start_sandbox, start_sources, use_sandbox,
+    Part, bind, start_admin, start_flow, start_ingress, start_sandbox, start_sources, use_sandbox,
 };
 
 /// Options of `assetrelay dev`.
@@ -26,6 +26,9 @@ pub struct DevArgs {
     /// Port of the sandbox (simulated PhotoShelter and Smint.io).
     #[arg(long, default_value_t = 8090)]
     pub sandbox_port: u16,
+    /// Port of the admin API and the operator console (overrides admin.listen).
+    #[arg(long, default_value_t = 8081)]
+    pub admin_port: u16,
     /// First of four ports for /metrics: to-smint, to-photoshelter, lifecycle, sources.
     #[arg(long, default_value_t = 9101)]
     pub metrics_port: u16,
@@ -165,6 +168,13 @@ async fn run_stack(args: DevArgs, mut config: Config) -> anyhow::Result<()> {
             "    --events polling: the sandbox sends no webhooks, as the real platforms"
         );
     }
+    config.admin.listen = at(args.admin_port);
+    let admin_listener = bind(config.admin.listen, "admin (--admin-port)").await?;
+    let admin_url = format!("http://{}", admin_listener.local_addr()?);
+    let token_hint = admin_token(&mut config)?;
+    parts.push(start_admin(&config, admin_listener).await?);
+    ready_urls.push(format!("{admin_url}/readyz"));
+    tracing::info!("    operator console and admin API on {admin_url}/ ({token_hint})");
     wait_ready(&ready_urls).await?;
     tracing::info!(
         "4/4 all running and connected to RabbitMQ; topology prefix `{}`",
@@ -290,6 +300,51 @@ pub fn load_config(path: &std::path::Path) -> anyhow::Result<Config> {
 /// (the flows would skip writes the new sandbox never received, and present a refresh
 /// token it never issued). Only a SQLite file is reset; a PostgreSQL store is the
 /// operator's and is left alone, with a warning.
+/// The console's sign-in token: `[admin] tokens` when configured, else one made for this
+/// run and written to `dev-admin-token` beside the store (readable by its owner only; a
+/// token is never logged). Returns where to find it.
+fn admin_token(config: &mut Config) -> anyhow::Result<String> {
+    if !config.admin.tokens.is_empty() {
+        return Ok("sign in with one of [admin] tokens".into());
+    }
+    let dir = config
+        .store
+        .url
+        .sqlite_path()
+        .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| std::path::PathBuf::from("data"));
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create {} for the dev admin token", dir.display()))?;
+    let file = dir.join("dev-admin-token");
+    let token = format!("dev-{}", hex::encode(rand::random::<[u8; 16]>()));
+    write_private(&file, &token)
+        .with_context(|| format!("cannot write the dev admin token to {}", file.display()))?;
+    config.admin.tokens = vec![assetrelay_config::Secret::generated(token)];
+    Ok(format!(
+        "sign in with the token in {}, made for this run",
+        file.display()
+    ))
+}
+
+#[cfg(unix)]
+fn write_private(file: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let _ = std::fs::remove_file(file);
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(file)?;
+    out.write_all(text.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(file: &std::path::Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(file, text)
+}
+
 fn fresh_store(config: &Config) -> anyhow::Result<()> {
     let Some(file) = config.store.url.sqlite_path() else {
         tracing::warn!(store = %config.store.url, "dev runs against a fresh sandbox but keeps this PostgreSQL store: state from earlier runs may refer to assets the sandbox no longer has");

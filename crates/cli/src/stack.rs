@@ -104,6 +104,26 @@ pub async fn start_sources(config: &Config, ops: Option<TcpListener>) -> anyhow:
     })
 }
 
+/// Start the admin API and the operator console on `listener`.
+pub async fn start_admin(config: &Config, listener: TcpListener) -> anyhow::Result<Part> {
+    let admin = assetrelay_admin::Admin::build(config)
+        .await
+        .context("admin")?;
+    let token = CancellationToken::new();
+    let shutdown = token.clone();
+    let task = tokio::spawn(async move {
+        admin
+            .run(listener, shutdown)
+            .await
+            .context("admin stopped with an error")
+    });
+    Ok(Part {
+        name: "admin".into(),
+        token,
+        task,
+    })
+}
+
 /// Start the ingress on `listener`.
 pub fn start_ingress(config: &Config, listener: TcpListener) -> anyhow::Result<Part> {
     let ingress = Ingress::build(config).context("ingress")?;

@@ -114,6 +114,7 @@ async fn a_node_left_by_a_killed_dev_is_stopped_by_the_next_dev() {
             &free_port().to_string(),
         ])
         .args(["--sandbox-port", &free_port().to_string()])
+        .args(["--admin-port", &free_port().to_string()])
         .args(["--metrics-port", &free_port_run().to_string()])
         .env("ASSETRELAY_BROKER__URL", &nobody)
         .env("ASSETRELAY_STORE__URL", &store_url)
@@ -160,6 +161,7 @@ async fn dev_without_a_broker_or_a_server_fails_at_once_saying_how_to_get_one() 
         .current_dir(&root)
         .args(["dev", "--ingress-port", &free_port().to_string()])
         .args(["--sandbox-port", &free_port().to_string()])
+        .args(["--admin-port", &free_port().to_string()])
         .args(["--rabbitmq-server", "/nonexistent/rabbitmq-server"])
         .env("ASSETRELAY_BROKER__URL", &nobody)
         .env("NO_COLOR", "1")
@@ -195,6 +197,7 @@ async fn run_dev(
     // What `dev` declares, deleted however the test ends.
     let _topology = TopologyGuard::new(Topology::from_config(&config.topology));
     let (ingress, sandbox, metrics) = (free_port(), free_port(), free_port_run());
+    let admin = free_port();
     // A store of its own: `dev` resets its store at start, and another test's dev may run.
     let store_url = format!("sqlite://{}", store_dir.path().join("dev.db").display());
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_assetrelay"))
@@ -207,6 +210,7 @@ async fn run_dev(
             &sandbox.to_string(),
         ])
         .args(["--metrics-port", &metrics.to_string()])
+        .args(["--admin-port", &admin.to_string()])
         .args(extra)
         .env("ASSETRELAY_TOPOLOGY__PREFIX", &prefix)
         .env("ASSETRELAY_STORE__URL", &store_url)
@@ -283,6 +287,26 @@ async fn run_dev(
         sources_metrics.contains("assetrelay_source_polls_total"),
         "{sources_metrics}"
     );
+    // The console answers, and the token dev made for this run (beside the store, never
+    // in the log) signs in.
+    let console = format!("http://127.0.0.1:{admin}");
+    let sign_in = http.get(format!("{console}/")).send().await.unwrap();
+    assert_eq!(sign_in.status(), 200);
+    assert!(sign_in.text().await.unwrap().contains("Admin token"));
+    let token_file = store_dir.path().join("dev-admin-token");
+    let token = std::fs::read_to_string(&token_file).unwrap();
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let signed_in = no_redirects
+        .post(format!("{console}/sign-in"))
+        .form(&[("token", token.as_str()), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303);
+    assert!(signed_in.headers().contains_key("set-cookie"));
 
     let status = terminate(&mut child, Duration::from_secs(30)).await;
     let lines = log.await.unwrap();
@@ -290,6 +314,10 @@ async fn run_dev(
         status.success(),
         "exit {status}; log:\n{}",
         lines.join("\n")
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains(token.trim())),
+        "the dev admin token is in the log"
     );
     assert!(
         lines.iter().any(|l| l.contains("4/4 all running")),

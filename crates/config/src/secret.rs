@@ -46,6 +46,14 @@ impl Secret {
         self.value.as_ref().map_or("", |v| v.expose_secret())
     }
 
+    /// A secret made at run time (e.g. `assetrelay dev`'s admin token), already resolved.
+    pub fn generated(value: String) -> Self {
+        Self {
+            source: SecretSource::Literal("<generated>".into()),
+            value: Some(SecretString::from(value)),
+        }
+    }
+
     pub(crate) fn resolve(&mut self, env: &BTreeMap<String, String>) -> Result<(), ResolveError> {
         self.value = Some(self.source.resolve(env)?);
         Ok(())

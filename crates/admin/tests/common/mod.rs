@@ -2,6 +2,8 @@
 //! built on a store of its own.
 #![allow(dead_code)] // each test file uses a part
 
+pub mod app;
+
 use std::collections::BTreeMap;
 use std::ops::Deref;
 use std::path::Path;
