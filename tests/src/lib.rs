@@ -474,6 +474,22 @@ impl Stack {
         out
     }
 
+    /// Add a sandbox fault rule (`POST /_sandbox/faults`, docs/sandbox.md).
+    pub async fn fault(&self, rule: Value) {
+        self.control
+            .call(reqwest::Method::POST, "/_sandbox/faults", Some(rule))
+            .await
+            .unwrap();
+    }
+
+    /// Clear every sandbox fault rule.
+    pub async fn no_faults(&self) {
+        self.control
+            .call(reqwest::Method::DELETE, "/_sandbox/faults", None)
+            .await
+            .unwrap();
+    }
+
     /// Poll `check` until it gives a value, failing the test after `timeout`.
     pub async fn wait_for<T, F, Fut>(&self, what: &str, timeout: Duration, check: F) -> T
     where

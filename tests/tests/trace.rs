@@ -11,22 +11,6 @@ use assetrelay_e2e::{Options, Stack, Value, json};
 
 const ADAPTER: &str = "/portals/data-adapter/webhook";
 
-async fn fault(stack: &Stack, rule: Value) {
-    stack
-        .control
-        .call(reqwest::Method::POST, "/_sandbox/faults", Some(rule))
-        .await
-        .unwrap();
-}
-
-async fn no_faults(stack: &Stack) {
-    stack
-        .control
-        .call(reqwest::Method::DELETE, "/_sandbox/faults", None)
-        .await
-        .unwrap();
-}
-
 /// The decisions to-smint recorded for `media`, in order.
 async fn decisions(stack: &Stack, media: &str) -> Vec<assetrelay_store::Outcome> {
     stack
@@ -46,9 +30,7 @@ async fn the_history_shows_a_retried_then_written_event_and_a_parked_then_redriv
     let c = &stack.control;
 
     // Retried, then written: the adapter fails with 503 until the first retry is seen.
-    fault(
-        &stack,
-        json!({"surface": "smintio", "endpoint": ADAPTER, "error_rate": 1.0, "error_status": 503}),
+    stack.fault(json!({"surface": "smintio", "endpoint": ADAPTER, "error_rate": 1.0, "error_status": 503}),
     )
     .await;
     let retried = c
@@ -64,7 +46,7 @@ async fn the_history_shows_a_retried_then_written_event_and_a_parked_then_redriv
                 .then_some(())
         })
         .await;
-    no_faults(&stack).await;
+    stack.no_faults().await;
     stack.smint_asset_appears(&retried).await;
     stack.settle(Duration::from_millis(300)).await;
     let timeline = decisions(&stack, &retried).await;
@@ -81,9 +63,7 @@ async fn the_history_shows_a_retried_then_written_event_and_a_parked_then_redriv
     );
 
     // Parked (the adapter refuses with 400), then re-driven once the adapter accepts.
-    fault(
-        &stack,
-        json!({"surface": "smintio", "endpoint": ADAPTER, "error_rate": 1.0, "error_status": 400}),
+    stack.fault(json!({"surface": "smintio", "endpoint": ADAPTER, "error_rate": 1.0, "error_status": 400}),
     )
     .await;
     let parked = c
@@ -99,7 +79,7 @@ async fn the_history_shows_a_retried_then_written_event_and_a_parked_then_redriv
                 .then_some(())
         })
         .await;
-    no_faults(&stack).await;
+    stack.no_faults().await;
     let broker = assetrelay_broker::Broker::start(
         assetrelay_broker::BrokerSettings::from_config(&stack.config.broker, "e2e-redrive"),
         None,

@@ -333,22 +333,27 @@ async fn a_purge_drops_exactly_what_its_confirmation_counted_and_is_logged() {
     assert!(html.contains("Purge 2 parked messages?"), "{html}");
     let counts = app.admin_broker.queue_counts(&parked).await.unwrap();
     assert_eq!(counts.messages, 3);
+    let confirm_two = |expected: &'static str| {
+        let (app, http, cookie, csrf) = (&app, &http, &cookie, &csrf);
+        async move {
+            post(
+                app,
+                http,
+                cookie,
+                "/parked/to-smint/act",
+                &[
+                    ("op", "purge-confirmed"),
+                    ("csrf", csrf),
+                    ("expected", expected),
+                    ("event_id", "p-1"),
+                    ("event_id", "p-2"),
+                ],
+            )
+            .await
+        }
+    };
     // A confirmation that does not match its ids is refused.
-    let mismatch = post(
-        &app,
-        &http,
-        &cookie,
-        "/parked/to-smint/act",
-        &[
-            ("op", "purge-confirmed"),
-            ("csrf", &csrf),
-            ("expected", "3"),
-            ("event_id", "p-1"),
-            ("event_id", "p-2"),
-        ],
-    )
-    .await;
-    assert_eq!(mismatch.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(confirm_two("3").await.status(), StatusCode::BAD_REQUEST);
     // Another 400 parked after the confirmation is not purged with the two counted.
     app.publish(
         "",
@@ -357,20 +362,7 @@ async fn a_purge_drops_exactly_what_its_confirmation_counted_and_is_logged() {
         &[(header::ERROR, "http_400")],
     )
     .await;
-    let confirmed = post(
-        &app,
-        &http,
-        &cookie,
-        "/parked/to-smint/act",
-        &[
-            ("op", "purge-confirmed"),
-            ("csrf", &csrf),
-            ("expected", "2"),
-            ("event_id", "p-1"),
-            ("event_id", "p-2"),
-        ],
-    )
-    .await;
+    let confirmed = confirm_two("2").await;
     assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
     let job = confirmed.headers()["location"].to_str().unwrap().to_owned();
     let started = Instant::now();

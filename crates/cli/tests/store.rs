@@ -30,13 +30,13 @@ async fn status_shows_pending_migrations_until_migrate_applies_them() {
     assert!(before.status.success(), "{before:?}");
     assert_eq!(
         stdout(&before).matches("PENDING").count(),
-        6,
+        7,
         "{}",
         stdout(&before)
     );
     assert!(migrate.status.success(), "{migrate:?}");
     assert!(
-        stdout(&migrate).contains("6 migration(s) applied"),
+        stdout(&migrate).contains("7 migration(s) applied"),
         "{}",
         stdout(&migrate)
     );
@@ -47,7 +47,7 @@ async fn status_shows_pending_migrations_until_migrate_applies_them() {
     );
     let after = stdout(&after);
     assert!(!after.contains("PENDING"), "{after}");
-    assert_eq!(after.matches("applied").count(), 6, "{after}");
+    assert_eq!(after.matches("applied").count(), 7, "{after}");
     assert!(
         after.contains("asset_ledger") && after.contains("outcomes"),
         "{after}"

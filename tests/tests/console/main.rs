@@ -8,113 +8,22 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod browser;
+mod page;
 
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use assetrelay_admin::Admin;
 use assetrelay_contract::Flow;
-use assetrelay_e2e::{Options, Stack, Value, json};
+use assetrelay_e2e::{Options, Stack, json};
 use browser::Browser;
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
+use page::{body_text, click, fill, fits, job_result, text_of, until};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 const TOKEN: &str = "tok-7f3a9c2e5b1d4f6a8c0e";
 const ADAPTER: &str = "/portals/data-adapter/webhook";
-const PATIENCE: Duration = Duration::from_secs(30);
-
-async fn fault(stack: &Stack, rule: Value) {
-    stack
-        .control
-        .call(reqwest::Method::POST, "/_sandbox/faults", Some(rule))
-        .await
-        .unwrap();
-}
-
-async fn no_faults(stack: &Stack) {
-    stack
-        .control
-        .call(reqwest::Method::DELETE, "/_sandbox/faults", None)
-        .await
-        .unwrap();
-}
-
-/// Poll `probe` until it says yes, or fail naming `what`.
-async fn until<F, Fut>(what: &str, timeout: Duration, mut probe: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let started = Instant::now();
-    while !probe().await {
-        assert!(started.elapsed() < timeout, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
-async fn body_text(b: &Client) -> String {
-    match b.find(Locator::Css("body")).await {
-        Ok(body) => body.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    }
-}
-
-/// The element, waited for; a missing one fails with the page it was looked for on.
-async fn element(b: &Client, css: &str) -> fantoccini::elements::Element {
-    match b
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(Locator::Css(css))
-        .await
-    {
-        Ok(element) => element,
-        Err(e) => {
-            let url = b.current_url().await.ok();
-            panic!("no `{css}` on {url:?}: {e}\n{}", body_text(b).await)
-        }
-    }
-}
-
-async fn text_of(b: &Client, css: &str) -> String {
-    element(b, css).await.text().await.unwrap()
-}
-
-async fn click(b: &Client, css: &str) {
-    element(b, css).await.click().await.unwrap();
-}
-
-async fn fill(b: &Client, css: &str, text: &str) {
-    let field = b.find(Locator::Css(css)).await.unwrap();
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
-}
-
-/// A background operation's page, once htmx has swapped in its end (no reload).
-async fn job_result(b: &Client) -> String {
-    b.wait()
-        .at_most(PATIENCE)
-        .for_element(Locator::Css("#job[data-state=\"done\"]"))
-        .await
-        .unwrap_or_else(|e| panic!("the operation did not end on the page: {e}"));
-    text_of(b, "#result").await
-}
-
-/// The page is no wider than the window (tables scroll inside their box).
-async fn fits(b: &Client, page: &str) {
-    let widths = b
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let (scroll, inner) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
-    assert!(
-        scroll <= inner + 1,
-        "{page} is {scroll} px wide in a {inner} px window"
-    );
-}
+use page::PATIENCE;
 
 /// The decisions to-smint recorded for `media`.
 async fn decisions(stack: &Stack, media: &str) -> Vec<assetrelay_store::Outcome> {
@@ -171,9 +80,7 @@ async fn an_operator_fixes_a_parked_message_and_replays_from_the_console() {
     );
 
     // A permanent error (the adapter answers 400) parks the image's event.
-    fault(
-        &stack,
-        json!({"surface": "smintio", "endpoint": ADAPTER, "error_rate": 1.0, "error_status": 400}),
+    stack.fault(json!({"surface": "smintio", "endpoint": ADAPTER, "error_rate": 1.0, "error_status": 400}),
     )
     .await;
     let media = stack
@@ -205,7 +112,7 @@ async fn an_operator_fixes_a_parked_message_and_replays_from_the_console() {
     };
     let parked = parked_event(media.clone()).await;
     let doomed_event = parked_event(doomed.clone()).await.event_id;
-    no_faults(&stack).await;
+    stack.no_faults().await;
     let detail_link = format!("a[href=\"/parked/to-smint/{}\"]", parked.event_id);
     b.goto(&format!("{base}/parked?flow=to-smint"))
         .await

@@ -216,10 +216,7 @@ pub async fn dry_run(
     Extension(session): Extension<Session>,
     form: Form,
 ) -> Result<Response, ConsoleError> {
-    session.check_csrf(&form)?;
-    let fields = ReplayForm::from_form(&form);
-    let request = fields.request(true)?;
-    Ok(start(&state, &session, JobKind::DryRun, fields, request))
+    submit(&state, &session, &form, JobKind::DryRun)
 }
 
 /// `POST /replay/run`: the dry run's button.
@@ -228,10 +225,19 @@ pub async fn run(
     Extension(session): Extension<Session>,
     form: Form,
 ) -> Result<Response, ConsoleError> {
-    session.check_csrf(&form)?;
-    let fields = ReplayForm::from_form(&form);
-    let request = fields.request(false)?;
-    Ok(start(&state, &session, JobKind::Replay, fields, request))
+    submit(&state, &session, &form, JobKind::Replay)
+}
+
+fn submit(
+    state: &AdminState,
+    session: &Session,
+    form: &Form,
+    kind: JobKind,
+) -> Result<Response, ConsoleError> {
+    session.check_csrf(form)?;
+    let fields = ReplayForm::from_form(form);
+    let request = fields.request(kind == JobKind::DryRun)?;
+    Ok(start(state, session, kind, fields, request))
 }
 
 fn start(
