@@ -5,7 +5,7 @@
 //!
 //! Pages: [`overview`], [`parked`] (list, detail, re-drive, purge), [`replay`] (dry run,
 //! run, cancel, via [`jobs`] and [`job_page`]), [`assets`] (timelines), [`connections`],
-//! [`actions`] (the audit trail). [`session`] signs in and guards CSRF; [`page`] is the
+//! [`actions`] (the audit trail). [`sign_in`] and [`session`] sign in and guard CSRF; [`page`] is the
 //! shell and the security headers.
 
 mod actions;
@@ -21,6 +21,7 @@ mod parked;
 mod redact;
 mod replay;
 mod session;
+mod sign_in;
 
 use std::time::Duration;
 
@@ -83,7 +84,7 @@ pub fn router(state: &AdminState) -> Router<AdminState> {
         .route("/assets", get(assets::timeline))
         .route("/connections", get(connections::list_page))
         .route("/actions", get(actions::list))
-        .route("/sign-out", post(session::sign_out))
+        .route("/sign-out", post(sign_in::sign_out))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             session::require_session,
@@ -92,7 +93,7 @@ pub fn router(state: &AdminState) -> Router<AdminState> {
         .route("/", get(home))
         .route(
             "/sign-in",
-            get(session::sign_in_page).post(session::sign_in),
+            get(sign_in::sign_in_page).post(sign_in::sign_in),
         )
         .route("/static/{file}", get(page::static_file))
         .merge(signed_in)
@@ -110,7 +111,7 @@ async fn home(State(state): State<AdminState>, request: Request) -> Response {
         Ok(Some(session)) => overview::overview(State(state), Extension(session))
             .await
             .into_response(),
-        Ok(None) => session::sign_in_form(StatusCode::OK, None, None),
+        Ok(None) => sign_in::sign_in_form(StatusCode::OK, None, None),
         Err(error) => error.into_response(),
     }
 }

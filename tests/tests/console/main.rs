@@ -17,7 +17,7 @@ use assetrelay_contract::Flow;
 use assetrelay_e2e::{Options, Stack, json};
 use browser::Browser;
 use fantoccini::Locator;
-use page::{body_text, click, fill, fits, job_result, text_of, until};
+use page::{body_text, click, fill, fits, job_result, text_of, tick, until};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -153,7 +153,7 @@ async fn an_operator_fixes_a_parked_message_and_replays_from_the_console() {
 
     // Purge the other one: ticked in the list, confirmed on a page that says how many.
     let doomed_box = format!("input[name=event_id][value=\"{doomed_event}\"]");
-    click(b, &doomed_box).await;
+    tick(b, &doomed_box).await;
     click(b, "button[value=\"purge-selected\"]").await;
     assert_eq!(text_of(b, "h1").await, "Purge 1 parked message?");
     assert!(body_text(b).await.contains(&doomed_event));
@@ -388,7 +388,11 @@ async fn an_operator_fixes_a_parked_message_and_replays_from_the_console() {
 
     // Signing out ends the session: the cookie no longer opens a page.
     click(b, "form[action=\"/sign-out\"] button").await;
-    assert_eq!(b.current_url().await.unwrap().path(), "/sign-in");
+    // (A click returns before the form's navigation is always done.)
+    until("the sign-in page after signing out", PATIENCE, || async {
+        b.current_url().await.is_ok_and(|u| u.path() == "/sign-in")
+    })
+    .await;
     let after = http
         .get(format!("{base}/parked"))
         .header("cookie", format!("assetrelay_session={}", cookie.value()))

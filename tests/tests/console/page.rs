@@ -49,8 +49,22 @@ pub async fn text_of(b: &Client, css: &str) -> String {
     element(b, css).await.text().await.unwrap()
 }
 
-pub async fn click(b: &Client, css: &str) {
+/// Click something that does not leave the page (a checkbox).
+pub async fn tick(b: &Client, css: &str) {
     element(b, css).await.click().await.unwrap();
+}
+
+/// Click a link or a form's button and wait until the next page replaced this one (a
+/// WebDriver click does not always wait for the navigation it starts).
+pub async fn click(b: &Client, css: &str) {
+    let old = b.find(Locator::Css("html")).await.unwrap();
+    element(b, css).await.click().await.unwrap();
+    until(
+        &format!("the page after clicking `{css}`"),
+        PATIENCE,
+        || async { old.tag_name().await.is_err() },
+    )
+    .await;
 }
 
 pub async fn fill(b: &Client, css: &str, text: &str) {

@@ -7,8 +7,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 
-use super::session::Session;
-
 /// Scripts, styles and images only from this origin, no inline script or style, no
 /// framing, forms post only here: a value that slipped past escaping still cannot run.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -33,8 +31,15 @@ const NAV: [(&str, &str); 6] = [
     ("/actions", "Actions"),
 ];
 
+/// Who a page is shown to: the signed-in operator and the CSRF token of their forms
+/// (the session, without this module depending on it).
+pub trait Viewer {
+    fn operator(&self) -> &str;
+    fn csrf(&self) -> &str;
+}
+
 /// A whole page for a signed-in operator; `current` is the navigation entry to mark.
-pub fn page(title: &str, current: &str, session: &Session, body: Markup) -> Markup {
+pub fn page(title: &str, current: &str, viewer: &impl Viewer, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -51,9 +56,9 @@ pub fn page(title: &str, current: &str, session: &Session, body: Markup) -> Mark
                             }
                         }
                     }
-                    span.who { "signed in as " (session.operator) }
+                    span.who { "signed in as " (viewer.operator()) }
                     form method="post" action="/sign-out" {
-                        input type="hidden" name="csrf" value=(session.csrf);
+                        input type="hidden" name="csrf" value=(viewer.csrf());
                         button.secondary type="submit" { "Sign out" }
                     }
                 }
@@ -119,7 +124,7 @@ pub async fn static_file(Path(file): Path<String>) -> Response {
     let (body, kind) = match file.as_str() {
         "console.css" => (CSS, "text/css; charset=utf-8"),
         "htmx-2.0.11.min.js" => (HTMX, "text/javascript; charset=utf-8"),
-        _ => return super::error::ConsoleError::not_found("no such file").into_response(),
+        _ => return (StatusCode::NOT_FOUND, "no such file").into_response(),
     };
     (
         [
