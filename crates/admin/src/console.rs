@@ -46,6 +46,8 @@ pub struct Console {
     secure_cookie: bool,
     connections: Vec<connections::ConnectionSummary>,
     jobs: jobs::Jobs,
+    /// The overview's parked counts by reason, reused while a flow's parked count holds.
+    reasons: overview::ReasonCounts,
 }
 
 impl Console {
@@ -57,6 +59,7 @@ impl Console {
             secure_cookie: console.secure_cookie,
             connections: connections::summaries(config),
             jobs: jobs::Jobs::default(),
+            reasons: overview::ReasonCounts::default(),
         }
     }
 

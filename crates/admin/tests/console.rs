@@ -395,3 +395,51 @@ async fn a_purge_drops_exactly_what_its_confirmation_counted_and_is_logged() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_overview_counts_parked_messages_by_reason_and_sees_each_new_one() {
+    let app = App::start().await;
+    let http = client();
+    let cookie = sign_in(&app, &http).await;
+    let parked = app.topology.parked_queue(Flow::ToSmint);
+    let row = |html: &str| {
+        let at = html.find("data-flow=\"to-smint\"").unwrap();
+        html[at..at + html[at..].find("</tr>").unwrap()].to_owned()
+    };
+    let (_, html) = page(&app, &http, &cookie, "/overview/live").await;
+    assert!(
+        row(&html).contains("<span class=\"ok\">0</span>"),
+        "{}",
+        row(&html)
+    );
+    for (id, reason) in [("o-1", "http_400"), ("o-2", "http_400")] {
+        app.publish("", &parked, event(id, "Io"), &[(header::ERROR, reason)])
+            .await;
+    }
+    let (_, html) = page(&app, &http, &cookie, "/overview/live").await;
+    assert!(row(&html).contains("http_400: 2"), "{}", row(&html));
+    // The count by reason is reused only while the parked count holds.
+    app.publish(
+        "",
+        &parked,
+        event("o-3", "Io"),
+        &[(header::ERROR, "http_422")],
+    )
+    .await;
+    let (_, html) = page(&app, &http, &cookie, "/overview/live").await;
+    let counts = row(&html);
+    assert!(
+        counts.contains("http_400: 2") && counts.contains("http_422: 1"),
+        "{counts}"
+    );
+    // Reading the counts left every message parked.
+    assert_eq!(
+        app.admin_broker
+            .queue_counts(&parked)
+            .await
+            .unwrap()
+            .messages,
+        3
+    );
+    app.stop().await;
+}

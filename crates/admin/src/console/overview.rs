@@ -104,10 +104,7 @@ async fn gather(state: &AdminState) -> View {
                 .map_err(|e| e.to_string());
             tiers.push((delay, depth));
         }
-        let parked = parked::list(&state.broker, t, flow, 0)
-            .await
-            .map(|list| (list.total, list.by_reason))
-            .map_err(|e| e.to_string());
+        let parked = parked_by_reason(state, flow).await;
         let decisions = counts
             .iter()
             .filter(|(f, _, _)| f == flow.as_str())
@@ -136,6 +133,71 @@ async fn gather(state: &AdminState) -> View {
         flows,
         sources,
         now_ms,
+    }
+}
+
+/// The parked count (the broker's, which holds nothing) and, when it is not 0, the
+/// count by reason. Counting by reason scans the parked queue, holding each message
+/// while it is read, and a re-drive running at that moment would not see those: so the
+/// scan is made again only when the count changed (or after [`REASONS_FOR`]), not on
+/// every refresh of every open overview.
+async fn parked_by_reason(
+    state: &AdminState,
+    flow: Flow,
+) -> Result<(u64, BTreeMap<String, u64>), String> {
+    let queue = state.topology.parked_queue(flow);
+    let total = u64::from(
+        state
+            .broker
+            .queue_counts(&queue)
+            .await
+            .map_err(|e| e.to_string())?
+            .messages,
+    );
+    if total == 0 {
+        return Ok((0, BTreeMap::new()));
+    }
+    if let Some(by_reason) = state.console.reasons.get(flow, total) {
+        return Ok((total, by_reason));
+    }
+    let list = parked::list(&state.broker, &state.topology, flow, 0)
+        .await
+        .map_err(|e| e.to_string())?;
+    state
+        .console
+        .reasons
+        .put(flow, list.total, list.by_reason.clone());
+    Ok((list.total, list.by_reason))
+}
+
+/// How long a count by reason is reused while the parked count stays the same.
+pub const REASONS_FOR: Duration = Duration::from_secs(60);
+
+/// The latest count by reason per flow, with the parked count it was made at.
+#[derive(Debug, Default)]
+pub struct ReasonCounts(std::sync::Mutex<BTreeMap<&'static str, Counted>>);
+
+/// A count by reason: the parked count it was made at, when, and the counts.
+type Counted = (u64, std::time::Instant, BTreeMap<String, u64>);
+
+impl ReasonCounts {
+    fn get(&self, flow: Flow, total: u64) -> Option<BTreeMap<String, u64>> {
+        let counts = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        counts
+            .get(flow.as_str())
+            .filter(|(at_total, at, _)| *at_total == total && at.elapsed() < REASONS_FOR)
+            .map(|(_, _, by_reason)| by_reason.clone())
+    }
+
+    fn put(&self, flow: Flow, total: u64, by_reason: BTreeMap<String, u64>) {
+        let mut counts = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        counts.insert(flow.as_str(), (total, std::time::Instant::now(), by_reason));
     }
 }
 
