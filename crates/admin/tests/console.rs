@@ -155,6 +155,22 @@ async fn a_session_cookie_is_http_only_strict_and_secure_behind_tls_and_opens_on
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert!(!wrong.headers().contains_key("set-cookie"));
 
+    // A `next` that is not a path of this console (another site, a header injection)
+    // sends the operator to the overview instead.
+    for hostile in [
+        "//evil.example/",
+        "/x\r\nSet-Cookie: a=b",
+        "https://evil.example/",
+    ] {
+        let response = http
+            .post(format!("{}/sign-in", app.base))
+            .form(&[("token", TOKEN), ("next", hostile)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{hostile:?}");
+        assert_eq!(response.headers()["location"], "/", "{hostile:?}");
+    }
     let response = http
         .post(format!("{}/sign-in", app.base))
         .form(&[("token", TOKEN)])

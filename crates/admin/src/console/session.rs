@@ -167,9 +167,16 @@ fn sign_in_target(uri: &axum::http::Uri) -> String {
 }
 
 /// Only a path of this console: never another site (`//evil`, `https://…`).
+/// Printable ASCII only, so it is also always a valid `Location` header value (a
+/// control character would not be: `Redirect::to` panics on one).
 pub(super) fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && path.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
             path.to_owned()
         }
         _ => "/".to_owned(),
@@ -199,6 +206,8 @@ mod tests {
             "/\\evil",
             "evil",
             "",
+            "/x\r\nSet-Cookie: a=b",
+            "/caf\u{e9}",
         ] {
             assert_eq!(local_path(Some(hostile)), "/", "{hostile}");
         }

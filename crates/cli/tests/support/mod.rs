@@ -86,7 +86,7 @@ impl Setup {
     pub async fn assetrelay(&self, args: &[&str]) -> Output {
         let example = example_config();
         let base = &self.sandbox.base_url;
-        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_assetrelay"))
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_assetrelay"))
             .arg("--config")
             .arg(&example)
             .args(args)
@@ -113,14 +113,42 @@ impl Setup {
                 "ASSETRELAY_CONNECTIONS__DEMO__SMINTIO__SYNC__PAGE_SIZE",
                 "2",
             )
-            .env("RUST_LOG", "warn")
+            // Logs go to stderr (stdout is the command's result): info says how far a
+            // command got when it does not exit.
+            .env("RUST_LOG", "info")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
             .kill_on_drop(true)
-            .output();
-        // A command that does not exit is a failure, not a CI run that never ends.
-        tokio::time::timeout(std::time::Duration::from_secs(120), output)
-            .await
-            .unwrap_or_else(|_| panic!("assetrelay {args:?} did not exit within 120 s"))
-            .unwrap()
+            .spawn()
+            .unwrap();
+        let drain = |pipe: Option<Box<dyn tokio::io::AsyncRead + Send + Unpin>>| {
+            tokio::spawn(async move {
+                let mut bytes = Vec::new();
+                if let Some(mut pipe) = pipe {
+                    let _ = tokio::io::AsyncReadExt::read_to_end(&mut pipe, &mut bytes).await;
+                }
+                bytes
+            })
+        };
+        let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+        let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
+        // A command that does not exit is a failure, not a CI run that never ends; what
+        // it logged is the only account of why.
+        let Ok(status) =
+            tokio::time::timeout(std::time::Duration::from_secs(120), child.wait()).await
+        else {
+            let _ = child.kill().await;
+            let logged = stderr.await.unwrap_or_default();
+            panic!(
+                "assetrelay {args:?} did not exit within 120 s; its log:\n{}",
+                String::from_utf8_lossy(&logged)
+            );
+        };
+        Output {
+            status: status.unwrap(),
+            stdout: stdout.await.unwrap(),
+            stderr: stderr.await.unwrap(),
+        }
     }
 
     /// Creates a license purchase transaction in the sandbox; its uuid.
