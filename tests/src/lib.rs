@@ -168,6 +168,9 @@ pub fn default_rules(rules: &mut ConnectionRules, g: &Galleries) {
     rules.distribution.allow_restrictive = true;
 }
 
+/// The sandbox's Smint.io data-adapter endpoint, for fault rules.
+pub const SMINTIO_ADAPTER: &str = "/portals/data-adapter/webhook";
+
 /// A running system for one test.
 pub struct Stack {
     pub control: SandboxControl,
@@ -472,6 +475,18 @@ impl Stack {
         }
         let _ = channel.close(200, "done".into()).await;
         out
+    }
+
+    /// The decisions `flow` recorded for the PhotoShelter image `media` of the demo
+    /// connection, oldest first (the store's outcome history).
+    pub async fn decisions(&self, flow: Flow, media: &str) -> Vec<assetrelay_store::Outcome> {
+        self.store
+            .history(Some("demo"), "photoshelter", media, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|o| o.flow == flow.as_str())
+            .collect()
     }
 
     /// Add a sandbox fault rule (`POST /_sandbox/faults`, docs/sandbox.md).

@@ -7,21 +7,7 @@
 use std::time::Duration;
 
 use assetrelay_contract::Flow;
-use assetrelay_e2e::{Options, Stack, Value, json};
-
-const ADAPTER: &str = "/portals/data-adapter/webhook";
-
-/// The decisions to-smint recorded for `media`, in order.
-async fn decisions(stack: &Stack, media: &str) -> Vec<assetrelay_store::Outcome> {
-    stack
-        .store
-        .history(Some("demo"), "photoshelter", media, 100)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|o| o.flow == Flow::ToSmint.as_str())
-        .collect()
-}
+use assetrelay_e2e::{Options, SMINTIO_ADAPTER, Stack, Value, json};
 
 #[tokio::test]
 async fn the_history_shows_a_retried_then_written_event_and_a_parked_then_redriven_one() {
@@ -30,7 +16,7 @@ async fn the_history_shows_a_retried_then_written_event_and_a_parked_then_redriv
     let c = &stack.control;
 
     // Retried, then written: the adapter fails with 503 until the first retry is seen.
-    stack.fault(json!({"surface": "smintio", "endpoint": ADAPTER, "error_rate": 1.0, "error_status": 503}),
+    stack.fault(json!({"surface": "smintio", "endpoint": SMINTIO_ADAPTER, "error_rate": 1.0, "error_status": 503}),
     )
     .await;
     let retried = c
@@ -39,7 +25,8 @@ async fn the_history_shows_a_retried_then_written_event_and_a_parked_then_redriv
         .unwrap();
     stack
         .wait_for("a retry recorded", Duration::from_secs(30), || async {
-            decisions(&stack, &retried)
+            stack
+                .decisions(Flow::ToSmint, &retried)
                 .await
                 .iter()
                 .any(|o| o.decision == Retried)
@@ -49,7 +36,7 @@ async fn the_history_shows_a_retried_then_written_event_and_a_parked_then_redriv
     stack.no_faults().await;
     stack.smint_asset_appears(&retried).await;
     stack.settle(Duration::from_millis(300)).await;
-    let timeline = decisions(&stack, &retried).await;
+    let timeline = stack.decisions(Flow::ToSmint, &retried).await;
     let first_retry = timeline.iter().position(|o| o.decision == Retried).unwrap();
     let retry = &timeline[first_retry];
     assert_eq!(retry.target_call.as_deref(), Some("smintio.push_changes"));
@@ -63,7 +50,7 @@ async fn the_history_shows_a_retried_then_written_event_and_a_parked_then_redriv
     );
 
     // Parked (the adapter refuses with 400), then re-driven once the adapter accepts.
-    stack.fault(json!({"surface": "smintio", "endpoint": ADAPTER, "error_rate": 1.0, "error_status": 400}),
+    stack.fault(json!({"surface": "smintio", "endpoint": SMINTIO_ADAPTER, "error_rate": 1.0, "error_status": 400}),
     )
     .await;
     let parked = c
@@ -72,7 +59,8 @@ async fn the_history_shows_a_retried_then_written_event_and_a_parked_then_redriv
         .unwrap();
     stack
         .wait_for("the parking recorded", Duration::from_secs(30), || async {
-            decisions(&stack, &parked)
+            stack
+                .decisions(Flow::ToSmint, &parked)
                 .await
                 .iter()
                 .any(|o| o.decision == Parked)
@@ -104,7 +92,8 @@ async fn the_history_shows_a_retried_then_written_event_and_a_parked_then_redriv
     stack.smint_asset_appears(&parked).await;
     stack.settle(Duration::from_millis(300)).await;
 
-    let timeline: Vec<_> = decisions(&stack, &parked)
+    let timeline: Vec<_> = stack
+        .decisions(Flow::ToSmint, &parked)
         .await
         .iter()
         .map(|o| o.decision)

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use assetrelay_admin::Admin;
 use assetrelay_contract::Flow;
-use assetrelay_e2e::{Options, Stack, json};
+use assetrelay_e2e::{Options, SMINTIO_ADAPTER, Stack, json};
 use browser::Browser;
 use fantoccini::Locator;
 use page::{body_text, click, fill, fits, job_result, text_of, tick, until};
@@ -22,20 +22,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 const TOKEN: &str = "tok-7f3a9c2e5b1d4f6a8c0e";
-const ADAPTER: &str = "/portals/data-adapter/webhook";
 use page::PATIENCE;
-
-/// The decisions to-smint recorded for `media`.
-async fn decisions(stack: &Stack, media: &str) -> Vec<assetrelay_store::Outcome> {
-    stack
-        .store
-        .history(Some("demo"), "photoshelter", media, 100)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|o| o.flow == Flow::ToSmint.as_str())
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_operator_fixes_a_parked_message_and_replays_from_the_console() {
@@ -80,7 +67,7 @@ async fn an_operator_fixes_a_parked_message_and_replays_from_the_console() {
     );
 
     // A permanent error (the adapter answers 400) parks the image's event.
-    stack.fault(json!({"surface": "smintio", "endpoint": ADAPTER, "error_rate": 1.0, "error_status": 400}),
+    stack.fault(json!({"surface": "smintio", "endpoint": SMINTIO_ADAPTER, "error_rate": 1.0, "error_status": 400}),
     )
     .await;
     let media = stack
@@ -102,7 +89,8 @@ async fn an_operator_fixes_a_parked_message_and_replays_from_the_console() {
         async move {
             stack
                 .wait_for("the parking recorded", PATIENCE, || async {
-                    decisions(stack, &media)
+                    stack
+                        .decisions(Flow::ToSmint, &media)
                         .await
                         .into_iter()
                         .find(|o| o.decision == assetrelay_store::Decision::Parked)
