@@ -65,16 +65,14 @@ pub async fn live_fragment(State(state): State<AdminState>) -> Markup {
 }
 
 async fn gather(state: &AdminState) -> View {
-    let store_up = tokio::time::timeout(PROBE_TIMEOUT, state.store.readiness_check())
+    // Reading the database clock is the store's reachability probe too.
+    let store_now = tokio::time::timeout(PROBE_TIMEOUT, state.store.now_ms())
         .await
-        .is_ok_and(|r| r.is_ok());
+        .ok()
+        .and_then(Result::ok);
+    let store_up = store_now.is_some();
     let broker_up = state.broker.is_ready();
-    let now_ms = if store_up {
-        state.store.now_ms().await.ok()
-    } else {
-        None
-    }
-    .unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
+    let now_ms = store_now.unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
     let since = now_ms - i64::try_from(RATE_WINDOW.as_millis()).unwrap_or(0);
     let counts = if store_up {
         state
