@@ -1,7 +1,7 @@
 //! The store's work per delivery, at a concurrency: to-photoshelter's (`--work upload`:
-//! one `claim` + `complete_claim` and one ledger `record_write`) or to-smint's
-//! (`--work push`: the asset's turn lease, its ledger row, `record_write`), and one
-//! outcome through the `OutcomeWriter`. Prints p50/p99 per
+//! the license's turn with its ledger row, one `claim`, then `complete_claim` and the
+//! ledger `record_write`) or to-smint's (`--work push`: the asset's turn with its ledger
+//! row, then `record_write`), and one outcome through the `OutcomeWriter`. Prints p50/p99 per
 //! delivery and deliveries/s, against the target (p99 ≤ 5 ms at concurrency 16).
 
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use anyhow::Context;
 use assetrelay_config::{StoreConfig, StoreUrl};
 use assetrelay_store::scratch::ScratchSchema;
 use assetrelay_store::{
-    AssetKey, Claim, Decision, LedgerWrite, Outcome, OutcomeWriter, SourceVersion, Store,
+    Acquired, AssetKey, Claim, Decision, LedgerWrite, Outcome, OutcomeWriter, SourceVersion, Store,
     WriterOptions,
 };
 use hdrhistogram::Histogram;
@@ -20,10 +20,11 @@ use hdrhistogram::Histogram;
 /// The store work of one delivery.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Work {
-    /// to-photoshelter's: claim the upload, complete it, record the ledger write.
+    /// to-photoshelter's: take the license's turn with its ledger row, claim the upload,
+    /// complete it, record the ledger write.
     Upload,
-    /// to-smint's: take the asset's turn (a lease), read its ledger row, record the
-    /// write; the turn is given back off the delivery's path, as the flows do.
+    /// to-smint's: take the asset's turn (a lease) with its ledger row, record the write;
+    /// the turn is given back off the delivery's path, as the flows do.
     Push,
 }
 
@@ -62,6 +63,11 @@ pub struct Options {
     /// (`complete_claim_with_write`: two commits per delivery instead of three).
     #[arg(long)]
     combined: bool,
+    /// Take the turn and read the ledger row in two calls (`try_acquire_lease`, then
+    /// `ledger`), as the flows did before `try_acquire_lease_reading`: what the one
+    /// round trip saves.
+    #[arg(long)]
+    separate_turn: bool,
     /// Distinct assets the deliveries are spread over.
     #[arg(long, default_value_t = 1_000)]
     assets: u64,
@@ -94,6 +100,7 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         assets: options.assets.max(1),
         think: Duration::from_millis(options.think_ms),
         combined: options.combined,
+        separate_turn: options.separate_turn,
         work: options.work,
         next: AtomicU64::new(0),
     };
@@ -120,13 +127,16 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         options.think_ms,
         figures.len(),
         match (options.work, options.combined) {
-            (Work::Push, _) =>
-                "turn lease + ledger read + record_write, turn released off the path",
-            (Work::Upload, true) => "claim + complete and record_write in one transaction",
-            (Work::Upload, false) => "claim + complete + record_write",
+            (Work::Push, _) => "turn with ledger read + record_write, turn released off the path",
+            (Work::Upload, true) =>
+                "turn with ledger read + claim + complete and record_write in one transaction",
+            (Work::Upload, false) => "turn with ledger read + claim + complete + record_write",
         },
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
+    if options.separate_turn {
+        println!("the turn and the ledger read made as two calls (--separate-turn)");
+    }
     println!(
         "per delivery: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {:.0} deliveries/s; writer drained in {flush_ms:.0} ms; rows {:?}",
         figures.value_at_quantile(0.5) as f64 / 1000.0,
@@ -155,6 +165,7 @@ struct Run {
     assets: u64,
     think: Duration,
     combined: bool,
+    separate_turn: bool,
     work: Work,
     next: AtomicU64,
 }
@@ -256,6 +267,7 @@ async fn upload(
     n: u64,
 ) -> anyhow::Result<()> {
     let store = &run.store;
+    let turn = take_turn(run, asset, holder).await?;
     let claimed = store.claim(key, holder, Duration::from_secs(60)).await? == Claim::Taken;
     if claimed && run.combined {
         store
@@ -267,10 +279,11 @@ async fn upload(
         }
         store.record_write(asset, write).await?;
     }
+    release_turn(run, turn, holder);
     Ok(())
 }
 
-/// to-smint's store work: the asset's turn, its ledger row, the write; the turn is
+/// to-smint's store work: the asset's turn with its ledger row, the write; the turn is
 /// released in a task of its own (off the delivery's path, as `flows::shared::turn`).
 async fn push(
     run: &Run,
@@ -278,23 +291,45 @@ async fn push(
     write: &LedgerWrite,
     holder: &str,
 ) -> anyhow::Result<()> {
+    let turn = take_turn(run, asset, holder).await?;
+    run.store.record_write(asset, write).await?;
+    release_turn(run, turn, holder);
+    Ok(())
+}
+
+/// The asset's turn and its ledger row, as `flows::shared::turn::Turns::take_reading`
+/// (or in two calls with `--separate-turn`); the turn's lease name.
+async fn take_turn(run: &Run, asset: &AssetKey, holder: &str) -> anyhow::Result<String> {
     let store = &run.store;
     let turn = format!(
         "asset/{}/{}/{}",
         asset.connection, asset.platform, asset.asset_id
     );
-    if !store
-        .try_acquire_lease(&turn, holder, Duration::from_secs(15))
-        .await?
-    {
+    let ttl = Duration::from_secs(15);
+    let taken = if run.separate_turn {
+        let taken = store.try_acquire_lease(&turn, holder, ttl).await?;
+        if taken {
+            let _current = store.ledger(asset).await?;
+        }
+        taken
+    } else {
+        matches!(
+            store
+                .try_acquire_lease_reading(&turn, holder, ttl, asset)
+                .await?,
+            Acquired::Taken { .. }
+        )
+    };
+    if !taken {
         anyhow::bail!("turn {turn} held elsewhere");
     }
-    let _current = store.ledger(asset).await?;
-    store.record_write(asset, write).await?;
-    let store = store.clone();
+    Ok(turn)
+}
+
+fn release_turn(run: &Run, turn: String, holder: &str) {
+    let store = run.store.clone();
     let holder = holder.to_owned();
     tokio::spawn(async move { store.release_lease(&turn, &holder).await });
-    Ok(())
 }
 
 fn now_ms() -> i64 {

@@ -30,13 +30,13 @@ async fn status_shows_pending_migrations_until_migrate_applies_them() {
     assert!(before.status.success(), "{before:?}");
     assert_eq!(
         stdout(&before).matches("PENDING").count(),
-        7,
+        8,
         "{}",
         stdout(&before)
     );
     assert!(migrate.status.success(), "{migrate:?}");
     assert!(
-        stdout(&migrate).contains("7 migration(s) applied"),
+        stdout(&migrate).contains("8 migration(s) applied"),
         "{}",
         stdout(&migrate)
     );
@@ -47,7 +47,7 @@ async fn status_shows_pending_migrations_until_migrate_applies_them() {
     );
     let after = stdout(&after);
     assert!(!after.contains("PENDING"), "{after}");
-    assert_eq!(after.matches("applied").count(), 7, "{after}");
+    assert_eq!(after.matches("applied").count(), 8, "{after}");
     assert!(
         after.contains("asset_ledger") && after.contains("outcomes"),
         "{after}"

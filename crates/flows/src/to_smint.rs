@@ -47,15 +47,13 @@ impl ToSmint {
         // is ours, so no other replica's write can land after it. The delivery waits on
         // the store only if the two outlast the PhotoShelter read.
         let push = &connection.smint_push;
-        let turn_and_held = async {
-            let turn = self
-                .ctx
-                .turns
-                .take(&connection.name, Platform::PhotoShelter, &media_id)
-                .await?;
-            let held = push.held(&media_id).await?;
-            Ok::<_, FlowError>((turn, held))
-        };
+        let held_key = push.key(&media_id);
+        let turn_and_held = self.ctx.turns.take_reading(
+            &connection.name,
+            Platform::PhotoShelter,
+            &media_id,
+            &held_key,
+        );
         let (taken, read) = beside(
             turn_and_held,
             timed(

@@ -9,6 +9,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+use crate::batch::LedgerBatcher;
 use crate::error::{Fail, timed};
 use crate::sql::{on_backend, sql};
 use crate::{Backend, MigrationInfo, Result, Status, Store, StoreError};
@@ -36,10 +37,14 @@ impl Store {
         let timeout = Duration::from_millis(config.statement_timeout_ms);
         let backend = match config.url.kind() {
             StoreKind::Sqlite => Backend::Sqlite(sqlite(config, timeout).await?),
-            StoreKind::Postgres => Backend::Postgres(crate::Postgres {
-                pool: postgres(config, timeout, Durability::Flushed).await?,
-                leases: postgres(config, timeout, Durability::Leases).await?,
-            }),
+            StoreKind::Postgres => {
+                let pool = postgres(config, timeout, Durability::Flushed).await?;
+                Backend::Postgres(crate::Postgres {
+                    ledger_writes: std::sync::Arc::new(LedgerBatcher::spawn(pool.clone())),
+                    pool,
+                    leases: postgres(config, timeout, Durability::Leases).await?,
+                })
+            }
         };
         let store = Self { backend };
         if config.migrate_on_start {

@@ -28,6 +28,14 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    /// A statement made for several calls at once failed (`crate::batch`): each of them
+    /// hears of the same failure.
+    #[error("store call `{call}` failed")]
+    Batched {
+        call: &'static str,
+        #[source]
+        source: std::sync::Arc<sqlx::Error>,
+    },
     /// `asset_ledger.target_ids` is not a JSON array of strings.
     #[error("ledger row of `{asset_id}` has unreadable target ids")]
     TargetIds {
@@ -50,6 +58,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Inside a call: a driver error (named after the call by [`timed`]) or one of ours.
 pub(crate) enum Fail {
     Sql(sqlx::Error),
+    Batched(std::sync::Arc<sqlx::Error>),
     Store(StoreError),
 }
 
@@ -79,6 +88,7 @@ pub(crate) async fn timed<T>(
         .record(elapsed.as_secs_f64());
     result.map_err(|fail| match fail {
         Fail::Sql(source) => StoreError::Query { call, source },
+        Fail::Batched(source) => StoreError::Batched { call, source },
         Fail::Store(error) => error,
     })
 }

@@ -5,8 +5,10 @@ use crate::error::{Fail, timed};
 use crate::sql::{on_backend, sql};
 use crate::{AssetKey, LedgerEntry, LedgerWrite, Recorded, Result, SourceVersion, StoreError};
 
-type Row = (String, String, i64, i64, String, i64);
-/// A [`Row`] after its key's connection and flow.
+/// A ledger row's columns after its key: target_ids, fingerprint, source_modified_ms,
+/// source_read_ms, last_outcome, updated_at.
+pub(crate) type LedgerRow = (String, String, i64, i64, String, i64);
+/// A [`LedgerRow`] after its key's connection and flow.
 type KeyedRow = (String, String, String, String, i64, i64, String, i64);
 
 /// The compare-and-set upsert: inserts, or updates only a strictly older source version.
@@ -50,7 +52,7 @@ impl crate::Store {
         &self,
         key: &AssetKey,
     ) -> std::result::Result<Option<LedgerEntry>, Fail> {
-        let row: Option<Row> = on_backend!(
+        let row: Option<LedgerRow> = on_backend!(
             self,
             sql!(
                 "SELECT target_ids, fingerprint, source_modified_ms, source_read_ms, last_outcome, updated_at FROM asset_ledger WHERE connection = $1 AND flow = $2 AND platform = $3 AND asset_id = $4"
@@ -144,17 +146,29 @@ impl crate::Store {
     /// Record what was written for `key`, only if the ledger has no row or one of a
     /// strictly older source version (`(modified_ms, read_ms)` compared in that order).
     /// One conditional upsert: of two writers racing, the newer version stays whatever
-    /// the order. [`Recorded::Stale`] carries the row that won.
+    /// the order. On PostgreSQL, writes made at the same moment share one statement
+    /// (`crate::batch`). [`Recorded::Stale`] carries the row that won.
     pub async fn record_write(&self, key: &AssetKey, write: &LedgerWrite) -> Result<Recorded> {
         timed("record_write", async {
             let ids = target_ids(write);
-            let applied = on_backend!(self, UPSERT, |pool, q| {
-                bind_write!(sqlx::query(q), key, &ids, write)
-                    .execute(pool)
-                    .await?
-                    .rows_affected()
-            });
-            if applied == 1 {
+            let batched = match &self.backend {
+                crate::Backend::Postgres(pg) => {
+                    pg.ledger_writes.record(key, ids.clone(), write).await
+                }
+                crate::Backend::Sqlite(_) => None,
+            };
+            let applied = match batched {
+                Some(answer) => answer.map_err(Fail::Batched)?,
+                None => {
+                    on_backend!(self, UPSERT, |pool, q| {
+                        bind_write!(sqlx::query(q), key, &ids, write)
+                            .execute(pool)
+                            .await?
+                            .rows_affected()
+                    }) == 1
+                }
+            };
+            if applied {
                 return Ok(Recorded::Applied);
             }
             // The insert conflicted, so the row exists: nothing deletes ledger rows.
@@ -198,7 +212,10 @@ impl crate::Store {
 }
 
 /// A ledger row as a [`LedgerEntry`]; `target_ids` must be a JSON array of strings.
-fn entry(asset_id: &str, row: Row) -> std::result::Result<LedgerEntry, StoreError> {
+pub(crate) fn entry(
+    asset_id: &str,
+    row: LedgerRow,
+) -> std::result::Result<LedgerEntry, StoreError> {
     let (ids, fingerprint, modified_ms, read_ms, last_outcome, updated_at_ms) = row;
     let target_ids = serde_json::from_str(&ids).map_err(|source| StoreError::TargetIds {
         asset_id: asset_id.to_owned(),

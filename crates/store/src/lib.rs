@@ -1,11 +1,12 @@
 #![doc = include_str!("../README.md")]
 //! Modules: `connect` (pools, migrations, status), `state` (cursors, credentials),
 //! `leases`, `ledger`, `claims`, `console` (console sessions, the operator audit trail, source health), `history` (outcomes, pruning), `writer` (the batching
-//! [`OutcomeWriter`]), `busy` (SQLite's write lock waited for in the process), [`spent`] (store time per task), `readiness` (the `/readyz` probe), [`scratch`] (a throw-away
+//! [`OutcomeWriter`]), `batch` (concurrent ledger writes as one PostgreSQL statement), `busy` (SQLite's write lock waited for in the process), [`spent`] (store time per task), `readiness` (the `/readyz` probe), [`scratch`] (a throw-away
 //! PostgreSQL schema for tests and benchmarks), `model` (the values), `sql` (one SQL text per backend), `error`.
 
 mod sql;
 
+mod batch;
 mod busy;
 mod claims;
 mod connect;
@@ -51,6 +52,8 @@ enum Backend {
 struct Postgres {
     pool: PgPool,
     leases: PgPool,
+    /// `record_write`s made at the same moment, written together (`batch`).
+    ledger_writes: std::sync::Arc<batch::LedgerBatcher>,
 }
 
 /// SQLite: the pool, and where its statements wait for the write lock (`busy`).

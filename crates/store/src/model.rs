@@ -95,6 +95,15 @@ pub struct LedgerEntry {
     pub updated_at_ms: i64,
 }
 
+/// The result of [`crate::Store::try_acquire_lease_reading`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Acquired {
+    /// The lease is the caller's, and this is the ledger row read after it was taken.
+    Taken { ledger: Option<LedgerEntry> },
+    /// Someone else holds it; the ledger was not read.
+    HeldElsewhere,
+}
+
 /// The result of [`crate::Store::record_write`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recorded {

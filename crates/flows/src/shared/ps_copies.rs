@@ -14,7 +14,7 @@
 use assetrelay_contract::{Flow, Platform};
 use assetrelay_mapping::origin::parse_upload_file_name;
 use assetrelay_photoshelter::client::{Client, Visibility};
-use assetrelay_store::{AssetKey, LedgerWrite, Recorded, SourceVersion, Store};
+use assetrelay_store::{AssetKey, LedgerEntry, LedgerWrite, Recorded, SourceVersion, Store};
 
 use crate::shared::calls::timed;
 use crate::shared::failure::{FlowError, from_photoshelter, from_store};
@@ -153,12 +153,15 @@ pub async fn recorded_copies(store: &Store, key: &AssetKey) -> Result<LicenseCop
         .ledger(key)
         .await
         .map_err(|e| from_store("read the asset ledger", &e))?;
-    Ok(
-        entry.map_or_else(LicenseCopies::default, |e| LicenseCopies {
-            recorded_source: Some(e.source),
-            ..LicenseCopies::from_target_ids(&e.target_ids)
-        }),
-    )
+    Ok(copies_recorded_in(entry))
+}
+
+/// The copies a license's ledger row records (none without a row).
+pub fn copies_recorded_in(entry: Option<LedgerEntry>) -> LicenseCopies {
+    entry.map_or_else(LicenseCopies::default, |e| LicenseCopies {
+        recorded_source: Some(e.source),
+        ..LicenseCopies::from_target_ids(&e.target_ids)
+    })
 }
 
 /// Record a license's copies after a write.

@@ -172,7 +172,8 @@ impl SmintPusher {
         ))
     }
 
-    fn key(&self, media_id: &str) -> AssetKey {
+    /// The ledger key of PhotoShelter media `media_id` in this connection.
+    pub fn key(&self, media_id: &str) -> AssetKey {
         AssetKey::new(
             &self.connection,
             Flow::ToSmint.as_str(),

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use assetrelay_broker::connection::error_chain;
 use assetrelay_broker::consumer::HandlerError;
 use assetrelay_contract::Platform;
-use assetrelay_store::Store;
+use assetrelay_store::{Acquired, AssetKey, LedgerEntry, Store};
 use tokio::sync::OwnedMutexGuard;
 use tokio_util::task::AbortOnDropHandle;
 
@@ -67,29 +67,67 @@ impl Turns {
         platform: Platform,
         asset_id: &str,
     ) -> Result<Turn, FlowError> {
+        Ok(self.wait(connection, platform, asset_id, None).await?.0)
+    }
+
+    /// [`Self::take`], and then the ledger row of `ledger`, read once the turn is ours
+    /// (one store round trip on PostgreSQL for both).
+    pub async fn take_reading(
+        &self,
+        connection: &str,
+        platform: Platform,
+        asset_id: &str,
+        ledger: &AssetKey,
+    ) -> Result<(Turn, Option<LedgerEntry>), FlowError> {
+        self.wait(connection, platform, asset_id, Some(ledger))
+            .await
+    }
+
+    async fn wait(
+        &self,
+        connection: &str,
+        platform: Platform,
+        asset_id: &str,
+        ledger: Option<&AssetKey>,
+    ) -> Result<(Turn, Option<LedgerEntry>), FlowError> {
         let name = format!("asset/{connection}/{platform}/{asset_id}");
         let local = self.local.lock(name.clone()).await;
         let deadline = Instant::now() + WAIT_FOR_TURN;
         loop {
-            let taken = self
-                .store
-                .try_acquire_lease(&name, &self.holder, self.lease_ttl)
-                .await
-                .map_err(|e| from_store("take the asset's turn", &e))?;
-            if taken {
+            let acquired = match ledger {
+                Some(key) => self
+                    .store
+                    .try_acquire_lease_reading(&name, &self.holder, self.lease_ttl, key)
+                    .await
+                    .map_err(|e| from_store("take the asset's turn and read its ledger", &e))?,
+                None => {
+                    let taken = self
+                        .store
+                        .try_acquire_lease(&name, &self.holder, self.lease_ttl)
+                        .await
+                        .map_err(|e| from_store("take the asset's turn", &e))?;
+                    if taken {
+                        Acquired::Taken { ledger: None }
+                    } else {
+                        Acquired::HeldElsewhere
+                    }
+                }
+            };
+            if let Acquired::Taken { ledger } = acquired {
                 let renewal = AbortOnDropHandle::new(tokio::spawn(renew(
                     self.store.clone(),
                     name.clone(),
                     self.holder.clone(),
                     self.lease_ttl,
                 )));
-                return Ok(Turn {
+                let turn = Turn {
                     store: self.store.clone(),
                     name,
                     holder: self.holder.clone(),
                     _renewal: renewal,
                     _local: local,
-                });
+                };
+                return Ok((turn, ledger));
             }
             if Instant::now() >= deadline {
                 let holder = self.store.lease_holder(&name).await.ok().flatten();

@@ -26,7 +26,7 @@ use assetrelay_smintio::client::LicensePurchaseTransaction;
 use crate::shared::connections::Connection;
 use crate::shared::context::FlowContext;
 use crate::shared::failure::{FlowError, from_store, parse_event};
-use crate::shared::ps_copies::{license_key, record_copies, recorded_copies, retire};
+use crate::shared::ps_copies::{copies_recorded_in, license_key, record_copies, retire};
 use crate::shared::source::license_source;
 use assetrelay_mapping::fingerprint::fingerprint;
 use assetrelay_store::SourceVersion;
@@ -104,10 +104,11 @@ impl ToPhotoshelter {
         uuid: &str,
         feed: Feed,
     ) -> Result<Handled, FlowError> {
-        let _turn = self
+        let key = license_key(&connection.name, uuid);
+        let (_turn, recorded) = self
             .ctx
             .turns
-            .take(&connection.name, Platform::Smintio, uuid)
+            .take_reading(&connection.name, Platform::Smintio, uuid, &key)
             .await?;
         let (lpt, source) = match feed {
             Feed::ReadForward => {
@@ -145,8 +146,7 @@ impl ToPhotoshelter {
                 )
             })?;
         let ps = &connection.photoshelter;
-        let key = license_key(&connection.name, uuid);
-        let mut copies = recorded_copies(&self.ctx.store, &key).await?;
+        let mut copies = copies_recorded_in(recorded);
         if copies
             .recorded_source
             .is_some_and(|recorded| recorded > source)

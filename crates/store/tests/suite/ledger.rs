@@ -1,8 +1,9 @@
 //! The asset ledger's compare-and-set.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use assetrelay_store::{AssetKey, LedgerWrite, Recorded, SourceVersion};
+use assetrelay_store::{Acquired, AssetKey, LedgerWrite, Recorded, SourceVersion};
 
 use crate::support::Harness;
 
@@ -289,4 +290,92 @@ pub async fn the_ledger_rows_of_one_flow_and_platform_are_listed_by_asset(h: &Ha
             .unwrap()
             .is_empty()
     );
+}
+
+pub async fn a_turn_taken_with_the_ledger_row_reads_it_only_once_the_turn_is_ours(h: &Harness) {
+    let store = &h.store;
+    let asset = key("I-turn");
+    let (turn, ttl) = ("asset/acme/photoshelter/I-turn", Duration::from_secs(30));
+
+    let first = store
+        .try_acquire_lease_reading(turn, "a", ttl, &asset)
+        .await
+        .unwrap();
+    let other = store
+        .try_acquire_lease_reading(turn, "b", ttl, &asset)
+        .await
+        .unwrap();
+    store
+        .record_write(&asset, &write(7, 1, "v7"))
+        .await
+        .unwrap();
+    let renewed = store
+        .try_acquire_lease_reading(turn, "a", ttl, &asset)
+        .await
+        .unwrap();
+    assert!(store.release_lease(turn, "a").await.unwrap());
+    let handed_over = store
+        .try_acquire_lease_reading(turn, "b", ttl, &asset)
+        .await
+        .unwrap();
+
+    assert_eq!(first, Acquired::Taken { ledger: None });
+    assert_eq!(other, Acquired::HeldElsewhere);
+    let row = store.ledger(&asset).await.unwrap();
+    assert_eq!(row.as_ref().map(|r| r.fingerprint.as_str()), Some("v7"));
+    assert_eq!(
+        renewed,
+        Acquired::Taken {
+            ledger: row.clone()
+        }
+    );
+    assert_eq!(handed_over, Acquired::Taken { ledger: row });
+    assert_eq!(store.lease_holder(turn).await.unwrap().unwrap().holder, "b");
+}
+
+/// Two holders pass one turn back and forth; each reads the row with the turn and writes
+/// the next version. A read that missed the previous holder's write would write a version
+/// that is already there, and be answered stale.
+pub async fn whoever_takes_the_turn_reads_every_write_of_the_holder_before(h: &Harness) {
+    const ROUNDS: i64 = 40;
+    let asset = key("I-turn-race");
+    let turn = "asset/acme/photoshelter/I-turn-race";
+    let mut tasks = Vec::new();
+    for holder in ["a", "b"] {
+        let (store, asset) = (h.store.clone(), asset.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut stale = Vec::new();
+            for _ in 0..ROUNDS {
+                let ledger = loop {
+                    let acquired = store
+                        .try_acquire_lease_reading(turn, holder, Duration::from_secs(30), &asset)
+                        .await
+                        .unwrap();
+                    if let Acquired::Taken { ledger } = acquired {
+                        break ledger;
+                    }
+                    tokio::task::yield_now().await;
+                };
+                let next = ledger.map_or(1, |row| row.source.modified_ms + 1);
+                let recorded = store
+                    .record_write(&asset, &write(next, 0, &format!("{holder}{next}")))
+                    .await
+                    .unwrap();
+                if recorded != Recorded::Applied {
+                    stale.push(next);
+                }
+                assert!(store.release_lease(turn, holder).await.unwrap());
+            }
+            stale
+        }));
+    }
+    for task in tasks {
+        let stale = task.await.unwrap();
+        assert!(
+            stale.is_empty(),
+            "writes made from a stale read: versions {stale:?}"
+        );
+    }
+    let row = h.store.ledger(&asset).await.unwrap().unwrap();
+    assert_eq!(row.source.modified_ms, 2 * ROUNDS);
 }

@@ -63,6 +63,8 @@ suite! {
         concurrent_writes_each_get_their_own_answer,
         recording_an_outcome_only_keeps_the_version_and_the_targets,
         the_ledger_rows_of_an_asset_are_listed_across_flows_and_connections,
+        a_turn_taken_with_the_ledger_row_reads_it_only_once_the_turn_is_ours,
+        whoever_takes_the_turn_reads_every_write_of_the_holder_before,
     ], true;
     history: [
         the_outcome_writer_batches_and_history_is_the_latest_rows_oldest_first,

@@ -333,7 +333,7 @@ pub async fn status_reports_the_backend_the_migrations_and_the_rows(h: &Harness)
     let status = store.status().await.unwrap();
 
     assert_eq!(status.backend, store.backend_name());
-    assert_eq!(status.applied.len(), 7, "{status:?}");
+    assert_eq!(status.applied.len(), 8, "{status:?}");
     assert!(status.pending.is_empty(), "{status:?}");
     assert!(status.rows.contains(&("cursors", 2)), "{status:?}");
     assert!(status.rows.contains(&("outcomes", 0)), "{status:?}");
@@ -349,7 +349,7 @@ pub async fn a_store_connected_without_migrating_reports_them_pending_until_migr
     let after = store.status().await.unwrap();
 
     assert!(before.applied.is_empty(), "{before:?}");
-    assert_eq!(before.pending.len(), 7, "{before:?}");
+    assert_eq!(before.pending.len(), 8, "{before:?}");
     assert!(before.rows.is_empty(), "{before:?}");
     assert_eq!(after.applied, before.pending);
     assert_eq!(after.rows.len(), 9, "{after:?}");
